@@ -1,0 +1,35 @@
+# The two commands of the README's quick start. Each creates .venv when it is missing and
+# installs what it needs into it, so they work on a fresh machine with Python 3.11+.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: tour test bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "playground needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(VENV)/.runtime: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.test: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install -q -e ".[test,notebook]"
+	@touch $@ $(VENV)/.runtime
+
+## make tour: a terminal walk through every example of the seed document
+tour: $(VENV)/.runtime
+	$(BIN)/python -m playground tour
+
+## make test: the whole test suite (fails if no test ran)
+test: $(VENV)/.test
+	$(BIN)/python -m pytest
+
+## make bench: the benchmarks (figures printed, nothing asserted)
+bench: $(VENV)/.runtime
+	$(BIN)/python benchmarks/call_overhead.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

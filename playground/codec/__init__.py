@@ -1,0 +1,32 @@
+"""Messages and values to bytes and back (msgpack), and the 32 MiB limit."""
+
+from .frames import decode_message, encode_message
+from .values import (
+    MAX_MESSAGE_BYTES,
+    DisplayRef,
+    Exporter,
+    Ext,
+    Importer,
+    Kwargs,
+    decode_value,
+    describe,
+    encode_value,
+    marker,
+    pack_small,
+)
+
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "DisplayRef",
+    "Exporter",
+    "Ext",
+    "Importer",
+    "Kwargs",
+    "decode_message",
+    "decode_value",
+    "describe",
+    "encode_message",
+    "encode_value",
+    "marker",
+    "pack_small",
+]

@@ -1,0 +1,220 @@
+"""Every error the playground raises, in one tree.
+
+::
+
+    Exception
+    └── PlaygroundError                 root of everything we raise ourselves
+        ├── ConfigurationError          (also a ValueError) bad input to Playground, play.worker...
+        │   ├── UnknownWorkerError      (also a KeyError) no worker by that name
+        │   ├── UnknownBindingError     (also an AttributeError) env.X for a binding not declared
+        │   └── WranglerConfigError     a wrangler.toml / wrangler.jsonc that cannot be loaded
+        ├── ProtocolError               a peer broke the wire protocol (unknown id, bad message)
+        ├── DataCloneError              (also a TypeError) a value that cannot cross RPC
+        ├── SimulationError             the simulated world itself cannot go on
+        │   └── DeadlockError           everything waits and nothing is scheduled
+        └── RpcError                    failures of RPC itself, with the runtime's texts
+            ├── ConnectionLost          "Network connection lost." (retryable = True)
+            └── RemoteError             a custom exception class thrown on the other side
+
+Exceptions thrown by user code on the other side of a call keep their built-in type
+(``ValueError`` stays ``ValueError``) and gain ``remote = True``; only exception classes that
+are not built in arrive as :class:`RemoteError`, which is then also an instance of the nearest
+built-in base class (so ``except ValueError`` still catches a remote ``class MyError(ValueError)``).
+
+Messages that the real Workers runtime produces are spelled exactly as it spells them; they are
+collected in :class:`Text` so that the codebase has one copy of each.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+__all__ = [
+    "ConfigurationError",
+    "ConnectionLost",
+    "DataCloneError",
+    "DeadlockError",
+    "PlaygroundError",
+    "ProtocolError",
+    "RemoteError",
+    "RpcError",
+    "SimulationError",
+    "Text",
+    "UnknownBindingError",
+    "UnknownWorkerError",
+    "WranglerConfigError",
+    "remote_error_class",
+]
+
+
+class Text:
+    """The Workers runtime's exact error texts (see the semantics reference)."""
+
+    STUB_DISPOSED = "RPC stub used after being disposed."
+    PROMISE_DISPOSED = "RPC promise used after being disposed."
+    CONNECTION_LOST = "Network connection lost."
+    NOT_OBJECT = "Can't pipeline on RPC that did not return an object."
+    PATH_TOO_DEEP = "RPC pipelined property path is too deep (max 64)."
+    HUNG = (
+        "The Workers runtime canceled this request because it detected that your Worker's code "
+        "had hung and would never generate a response. Refer to: "
+        "https://developers.cloudflare.com/workers/observability/errors/"
+    )
+    CONTEXT_GONE = "The execution context which hosts this callback is no longer running."
+    STUB_LEAK = (
+        "An RPC stub was not disposed properly. You must call dispose() on all stubs in order to "
+        "let the other side know that you are no longer using them. You cannot rely on the "
+        "garbage collector for this because it may take arbitrarily long before actually "
+        "collecting unreachable objects. As a shortcut, calling dispose() on the result of an "
+        "RPC call disposes all stubs within it."
+    )
+
+    @staticmethod
+    def not_implemented(name: object) -> str:
+        return f'The RPC receiver does not implement the method "{name}".'
+
+    @staticmethod
+    def not_a_function(path: str) -> str:
+        return f'"{path}" is not a function.'
+
+    @staticmethod
+    def reserved(name: object) -> str:
+        return f"'{name}' is a reserved method and cannot be called over RPC."
+
+    @staticmethod
+    def cannot_serialize(type_name: str) -> str:
+        return (
+            f'Could not serialize object of type "{type_name}". '
+            "This type does not support serialization."
+        )
+
+    @staticmethod
+    def too_large(size: int) -> str:
+        return (
+            "Serialized RPC arguments or return values are limited to 32MiB, "
+            f"but the size of this value was: {size} bytes."
+        )
+
+    @staticmethod
+    def handler_arity(name: str) -> str:
+        return (
+            f'Cannot call handler function "{name}" over RPC because it has the wrong number of '
+            "arguments. A simple function handler can only be called over RPC if it has exactly "
+            "the arguments (arg, env, ctx), where only the first argument comes from the client. "
+            "To support multi-argument RPC functions, use class-based syntax (extending "
+            "WorkerEntrypoint) instead."
+        )
+
+    @staticmethod
+    def handler_args(name: str) -> str:
+        return (
+            f'Attempted to call RPC function "{name}" with the wrong number of arguments. When '
+            "calling a top-level handler function that is not declared as part of a class, you "
+            "must always send exactly one argument. In order to support variable numbers of "
+            "arguments, the server must use class-based syntax (extending WorkerEntrypoint) "
+            "instead."
+        )
+
+
+class PlaygroundError(Exception):
+    """Root of every error raised by the playground itself."""
+
+
+class ConfigurationError(PlaygroundError, ValueError):
+    """The playground was given something it cannot use; the message says how to fix it."""
+
+
+class UnknownWorkerError(ConfigurationError, KeyError):
+    """A worker name that no ``play.worker(...)`` call registered."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownBindingError(ConfigurationError, AttributeError):
+    """``env.NAME`` for a binding the worker does not declare."""
+
+
+class WranglerConfigError(ConfigurationError):
+    """A wrangler configuration file that cannot be loaded (names file, key and fix)."""
+
+
+class ProtocolError(PlaygroundError):
+    """A message that breaks the protocol: an unknown id, a release of more than was sent..."""
+
+
+class SimulationError(PlaygroundError):
+    """The simulated world cannot continue (for example, it was closed)."""
+
+
+class DeadlockError(SimulationError):
+    """Everything in the playground is waiting and nothing is scheduled to happen."""
+
+
+class RpcError(PlaygroundError):
+    """A failure of RPC itself: disposed stubs, lost connections, hung requests.
+
+    ``remote`` is True when the error was reported by the other side of a call.
+    """
+
+    remote: bool = False
+    retryable: bool = False
+
+
+class ConnectionLost(RpcError):
+    """The network between two workers failed; safe to retry an idempotent call."""
+
+    retryable = True
+
+    def __init__(self, message: str = Text.CONNECTION_LOST) -> None:
+        super().__init__(message)
+
+
+class DataCloneError(PlaygroundError, TypeError):
+    """A value that cannot be serialized for RPC (the runtime's ``DataCloneError``)."""
+
+    name = "DataCloneError"
+    code = 25
+
+
+class RemoteError(RpcError):
+    """An exception of a class that is not built in, thrown on the other side of a call.
+
+    ``name`` is the original class name, ``remote`` is True, and the original instance
+    attributes are copied onto this object (in enhanced error serialization).
+    """
+
+    remote = True
+
+    def __init__(self, message: str = "", name: str = "Error") -> None:
+        super().__init__(message)
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"RemoteError({self.name}: {self.args[0] if self.args else ''!s})"
+
+
+_remote_classes: dict[type[BaseException], type[RemoteError]] = {}
+
+
+def remote_error_class(base_name: str | None) -> type[RemoteError]:
+    """The :class:`RemoteError` class to use for a custom class whose nearest built-in base
+    is ``base_name`` (``"ValueError"`` → a class that is both ``RemoteError`` and
+    ``ValueError``)."""
+    base: Any = getattr(builtins, base_name, None) if base_name else None
+    if (
+        not isinstance(base, type)
+        or not issubclass(base, Exception)
+        or base is Exception
+        or issubclass(RemoteError, base)
+    ):
+        return RemoteError
+    cls = _remote_classes.get(base)
+    if cls is None:
+        try:
+            cls = type(f"Remote{base.__name__}", (RemoteError, base), {"__module__": __name__})
+        except TypeError:  # a built-in whose memory layout cannot be mixed in
+            cls = RemoteError
+        _remote_classes[base] = cls
+    return cls

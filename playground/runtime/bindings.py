@@ -1,0 +1,169 @@
+"""A worker's ``env``: service bindings (and, later, Durable Object namespaces).
+
+A service binding is a stub whose every top-level call opens a new session — and a new
+execution context in the callee — as ``env.SVC.method()`` does in Workers. ``fetch`` on a
+binding is not RPC: it sends an HTTP request to the callee's ``fetch`` handler.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..errors import UnknownBindingError
+from ..protocol import MAIN, Path
+from .context import ExecutionContext, current
+from .hooks import ErrorHook, Hook, Origin, Settled
+from .http import Request
+from .stubs import RpcPromise, RpcStub
+
+if TYPE_CHECKING:
+    from .world import Playground
+
+__all__ = ["BindingHook", "Env", "ServiceStub"]
+
+
+class BindingHook(Hook):
+    """Calls through a service binding: each opens a session from the calling context."""
+
+    __slots__ = ("world", "source", "service", "entrypoint", "home")
+
+    def __init__(
+        self, world: Playground, source: str, service: str, entrypoint: str | None, home: ExecutionContext
+    ) -> None:
+        self.world = world
+        self.source = source
+        self.service = service
+        self.entrypoint = entrypoint
+        self.home = home
+
+    def caller_context(self) -> ExecutionContext:
+        """The context the call leaves from: the running worker code's, or the env's own."""
+        context = current.get()
+        if context is None or context.worker != self.source or context.closed:
+            return self.home
+        return context
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        try:
+            connection = self.world.open_session(self.caller_context(), self.service, self.entrypoint)
+        except Exception as exc:
+            return ErrorHook(exc)
+        return connection.push(MAIN, path, args, kwargs, origin, None)
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        try:
+            connection = self.world.open_session(self.caller_context(), self.service, self.entrypoint)
+        except Exception as exc:
+            return ErrorHook(exc)
+        return connection.push(MAIN, path, None, None, origin, None)
+
+    def settle(self, callback: Settled) -> None:
+        callback(True, ServiceStub(self))
+
+    def dup(self) -> Hook:
+        return self
+
+    def dispose(self) -> None:
+        pass
+
+    def describe(self) -> str:
+        return f"service {self.service}" + (f" ({self.entrypoint})" if self.entrypoint else "")
+
+    @property
+    def worker(self) -> str | None:
+        return self.service
+
+
+class ServiceStub(RpcStub):
+    """``env.SERVICE``: call its methods over RPC, or ``await fetch(...)`` its HTTP handler."""
+
+    __slots__ = ()
+
+    def __new__(cls, hook: BindingHook) -> ServiceStub:  # type: ignore[misc]
+        stub = object.__new__(cls)
+        stub._hook = hook
+        stub._ctx = hook.home
+        stub._rid = 0
+        stub._desc = hook.describe()
+        return stub
+
+    @property
+    def _binding(self) -> BindingHook:
+        hook = self._hook
+        assert isinstance(hook, BindingHook)
+        return hook
+
+    def fetch(self, request: str | Request, **init: Any) -> RpcPromise:
+        """Send an HTTP request to the service's ``fetch`` handler; await it for a Response."""
+        from .connection import FETCH_PATH
+
+        context = current.get() or self._ctx
+        try:
+            req = request if isinstance(request, Request) and not init else Request(request, **init)
+        except Exception as exc:
+            return RpcPromise._wrap(ErrorHook(exc), context)
+        return RpcPromise._wrap(self._binding.call(FETCH_PATH, [req], None), context)
+
+    def connect(self, *args: Any, **kwargs: Any) -> RpcPromise:
+        """Sockets are not simulated: the promise fails with a TypeError saying so."""
+        return RpcPromise._wrap(
+            ErrorHook(TypeError("connect() sockets are not simulated by the playground.")),
+            current.get() or self._ctx,
+        )
+
+    def dup(self) -> ServiceStub:
+        """Bindings need no disposal; ``dup()`` returns the binding itself."""
+        return self
+
+    def _dispose(self, action: str = "disposed") -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<ServiceStub {self._desc}>"
+
+
+class Env:
+    """The bindings of one worker, as seen from one execution context.
+
+    ``env.NAME`` (or ``env["NAME"]``) gives the binding; ``dir(env)`` lists them.
+    """
+
+    __slots__ = ("_world", "_worker", "_context", "_cache")
+
+    def __init__(self, world: Playground, worker: str, context: ExecutionContext) -> None:
+        self._world = world
+        self._worker = worker
+        self._context = context
+        self._cache: dict[str, Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:1] == "_":
+            raise AttributeError(name)
+        return self[name]
+
+    def __getitem__(self, name: str) -> Any:
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached
+        binding = self._world.make_binding(self._worker, name, self._context)
+        self._cache[name] = binding
+        return binding
+
+    def __dir__(self) -> list[str]:
+        return self._world.binding_names(self._worker)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._world.binding_names(self._worker)
+
+    def __repr__(self) -> str:
+        names = ", ".join(self._world.binding_names(self._worker)) or "no bindings"
+        return f"<Env of {self._worker}: {names}>"
+
+
+def unknown_binding(worker: str, name: str, known: list[str]) -> UnknownBindingError:
+    listed = ", ".join(known) if known else "none"
+    return UnknownBindingError(
+        f'Worker "{worker}" has no binding named "{name}" (its bindings: {listed}). Declare it '
+        f'with play.worker("{worker}", ..., services={{"{name}": "<service>"}}) or '
+        f'durable_objects={{"{name}": "<ClassName>"}}.'
+    )

@@ -1,0 +1,486 @@
+"""A connection: one end of a session, joining the protocol, the codec and the network.
+
+The protocol :class:`~playground.protocol.Session` keeps the tables; the codec turns values and
+messages into bytes; the network carries them with latency. A :class:`Connection` does the
+rest: it encodes arguments (turning stubs and targets into exports), sends what the session
+queued, and when a frame arrives decodes it, lets the session check it, and acts on the event:
+run a call, answer a pull, settle a question, dispose a released export.
+
+Every message sent is recorded as a :class:`~playground.trace.MessageEvent` and every call as a
+:class:`~playground.trace.CallEvent`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import msgpack
+
+from ..codec import Ext, Kwargs, decode_message, decode_value, encode_message, encode_value, marker, pack_small
+from ..errors import ConnectionLost, DataCloneError, RpcError, Text
+from ..protocol import (
+    COUNTED_KINDS,
+    MAIN,
+    CallArrived,
+    ExportReleased,
+    Message,
+    Path,
+    PullArrived,
+    ResultArrived,
+    Session,
+    SessionAborted,
+)
+from ..trace import MessageEvent
+from .context import ExecutionContext
+from .hooks import Capability, ErrorHook, Hook, Origin, QuestionHook, RemoteHook, TargetHook, ValueHook
+from .invoke import is_class_target, is_function
+from .stubs import RpcPromise, RpcProperty, RpcStub
+
+if TYPE_CHECKING:
+    from .world import Playground
+
+__all__ = ["FETCH_PATH", "Connection"]
+
+#: Payloads up to this size are kept in the trace (for tooltips and replay).
+TRACE_PAYLOAD_LIMIT = 16 * 1024
+
+
+class Connection:
+    """One end of a session between an execution context and a peer worker."""
+
+    __slots__ = (
+        "world",
+        "context",
+        "worker",
+        "peer_worker",
+        "peer",
+        "session",
+        "session_id",
+        "questions",
+        "closed",
+        "broken",
+        "opener",
+        "label",
+    )
+
+    def __init__(
+        self,
+        world: Playground,
+        context: ExecutionContext | None,
+        worker: str,
+        peer_worker: str,
+        session_id: int,
+        main: Hook | None = None,
+    ) -> None:
+        self.world = world
+        self.context = context
+        self.worker = worker
+        self.peer_worker = peer_worker
+        self.peer: Connection | None = None
+        self.session = Session(main=main)
+        self.session_id = session_id
+        self.questions: dict[int, QuestionHook] = {}
+        self.closed = False
+        self.broken: BaseException | None = None
+        #: For the callee end: makes the context and main object when the first call arrives.
+        self.opener: Callable[[Connection, Path], None] | None = None
+        self.label = ""
+        if context is not None:
+            context.connections.add(self)
+
+    def __repr__(self) -> str:
+        return f"<Connection {self.session_id} {self.worker}->{self.peer_worker}{' closed' if self.closed else ''}>"
+
+    # -- sending -------------------------------------------------------------------------------
+
+    def push(
+        self,
+        target: int,
+        path: Path,
+        args: list[Any] | None,
+        kwargs: dict[str, Any] | None,
+        origin: Origin,
+        target_call: int | None,
+        *,
+        pipelined: bool = False,
+        stream: bool = False,
+    ) -> Hook:
+        """Send a call (or, with ``args=None``, a property read) to the peer's export ``target``.
+
+        ``pipelined``: ``target`` is a result that has not come back yet (``target_call`` is the
+        call that produces it, when known)."""
+        if self.broken is not None:
+            return ErrorHook(self.broken)
+        payload: bytes | None = None
+        if args is not None:
+            if kwargs:
+                args = [*args, [marker(Ext.KWARGS), kwargs]]
+            exporter = _Exporter(self, params=True)
+            try:
+                payload = encode_value(args, exporter)
+            except Exception as exc:
+                exporter.rollback()
+                return ErrorHook(exc)
+            exporter.commit()
+        question = self.session.push(target, path, payload, stream=stream)
+        world = self.world
+        where = origin[1] if origin is not None else None
+        call_seq = world.record_call(
+            self, question, path, args is None, pipelined, target_call,
+            (origin[0] or None) if origin is not None else None, where,
+        )
+        hook = QuestionHook(self, question, call_seq)
+        self.questions[question] = hook
+        self.flush()
+        return hook
+
+    def pull(self, question: int) -> None:
+        if self.broken is None and self.session.pull(question):
+            self.flush()
+
+    def retain(self, import_id: int) -> None:
+        if self.broken is None:
+            self.session.retain(import_id)
+
+    def drop(self, import_id: int) -> None:
+        if self.broken is not None or self.closed:
+            return
+        self.session.drop(import_id)
+        self.flush()
+        self.maybe_close()
+
+    def flush(self) -> None:
+        """Send everything the session has queued."""
+        for message in self.session.take_outgoing():
+            self._transmit(message)
+
+    def _transmit(self, message: Message) -> None:
+        world = self.world
+        frame = encode_message(message)
+        kind = message.kind
+        counted = kind in COUNTED_KINDS
+        context = self.context
+        cause = context.cause if counted and context is not None else None
+        recorder = world.recorder
+        seq = recorder.next_seq
+        peer = self.peer
+        assert peer is not None
+        sent_ns, arrival_ns, _ = world.network.send(
+            self.worker, self.peer_worker, len(frame), peer._on_frame, frame, seq, counted
+        )
+        payload = getattr(message, "args", None) or getattr(message, "value", None) or getattr(message, "error", None)
+        if payload is not None and len(payload) > TRACE_PAYLOAD_LIMIT:
+            payload = None
+        recorder.add(
+            MessageEvent(
+                seq,
+                sent_ns / 1e9,
+                kind.value,
+                self.worker,
+                self.peer_worker,
+                sent_ns / 1e9,
+                None if arrival_ns is None else arrival_ns / 1e9,
+                len(frame),
+                self.session_id,
+                getattr(message, "id", None),
+                getattr(message, "target", None),
+                getattr(message, "path", ()),
+                cause,
+                payload,
+                counted,
+            )
+        )
+        if arrival_ns is None:
+            world.message_lost(self, seq)
+
+    # -- receiving -----------------------------------------------------------------------------
+
+    def _on_frame(self, frame: bytes, seq: int, counted: bool) -> None:
+        if self.broken is not None or self.closed:
+            return  # the session died while this was in flight
+        message = decode_message(frame)
+        if self.opener is not None:
+            opener, self.opener = self.opener, None
+            opener(self, getattr(message, "path", ()))
+        context = self.context
+        if counted and context is not None:
+            context.cause = seq
+        event = self.session.receive(message)
+        if type(event) is CallArrived:
+            self._call_arrived(event)
+        elif type(event) is PullArrived:
+            hook: Hook = event.target  # type: ignore[assignment]
+            answer = event.id
+            hook.settle(lambda ok, value: self._answer(answer, ok, value))
+        elif type(event) is ResultArrived:
+            self._result_arrived(event)
+        elif type(event) is ExportReleased:
+            released: Hook = event.hook  # type: ignore[assignment]
+            released.dispose()
+        elif type(event) is SessionAborted:
+            self._aborted(event, ConnectionLost())
+        self.flush()
+        self.maybe_close()
+
+    def _call_arrived(self, event: CallArrived) -> None:
+        target: Hook = event.target  # type: ignore[assignment]
+        group: list[Capability] = []
+        hook: Hook
+        if event.args is None:
+            hook = target.get(event.path)
+        else:
+            try:
+                values = decode_value(event.args, _Importer(self, group=group))
+            except Exception as exc:
+                hook = ErrorHook(exc)
+            else:
+                kwargs = values.pop() if values and type(values[-1]) is Kwargs else None
+                if event.path == FETCH_PATH:
+                    hook = self.world.serve_fetch(self, target, values)
+                else:
+                    hook = target.call(event.path, values, kwargs)
+        self.session.set_answer(event.id, hook)
+        if group:
+            hook.when_done(lambda: _dispose_group(group))
+        if event.stream:
+            answer = event.id
+            hook.settle(lambda ok, value: self._answer(answer, ok, value))
+
+    def _answer(self, answer: int, ok: bool, value: Any) -> None:
+        """Send the settlement of one of our answers (if the peer still wants it)."""
+        session = self.session
+        if self.broken is not None or not session.has_export(answer):
+            return
+        if ok:
+            exporter = _Exporter(self, params=False)
+            try:
+                payload = encode_value(value, exporter)
+            except Exception as exc:
+                exporter.rollback()
+                session.reject(answer, self.world.encode_error(exc, self))
+            else:
+                exporter.commit()
+                session.resolve(answer, payload)
+        else:
+            session.reject(answer, self.world.encode_error(value, self))
+        self.flush()
+        self.maybe_close()
+
+    def _result_arrived(self, event: ResultArrived) -> None:
+        hook = self.questions.pop(event.id)
+        try:
+            value = decode_value(event.payload, _Importer(self, origin_call=hook.call_seq))
+        except Exception as exc:
+            ok, value = False, exc
+        else:
+            ok = event.ok
+            if not ok:
+                value = self.world.decode_error(value)
+        hook.arrived(ok, value)
+
+    # -- ending --------------------------------------------------------------------------------
+
+    def maybe_close(self) -> None:
+        if not self.closed and self.broken is None and self.session.is_idle() and self.opener is None:
+            self.close()
+
+    def close(self) -> None:
+        self.closed = True
+        main = self.session.main
+        if self.context is not None:
+            self.context.connections.discard(self)
+        if isinstance(main, Hook):
+            main.dispose()
+        self.world.connection_closed(self)
+
+    def fail(self, error: BaseException, *, notify_peer: bool = False) -> None:
+        """The session is dead (a cut link, a crash): fail what waits, release what we hold."""
+        if self.broken is not None or self.closed:
+            return
+        reason = self.world.encode_error(error, self) if notify_peer else None
+        event = self.session.abort(reason)
+        if notify_peer:
+            self.flush()
+        self._aborted(event, error)
+
+    def _aborted(self, event: SessionAborted, error: BaseException) -> None:
+        self.broken = error
+        for hook in event.hooks:
+            if isinstance(hook, Hook):
+                hook.dispose()
+        for question in event.questions:
+            hook = self.questions.pop(question, None)
+            if hook is not None:
+                hook.arrived(False, error)
+        self.closed = True
+        if self.context is not None:
+            self.context.connections.discard(self)
+        self.world.connection_closed(self)
+
+
+FETCH_PATH: Path = ("#fetch",)
+
+
+def _dispose_group(group: list[Capability]) -> None:
+    """Stubs received as parameters are disposed when the call settles (unless dup()ed)."""
+    for capability in group:
+        capability._dispose("released")  # type: ignore[attr-defined]
+
+
+class _Exporter:
+    """Turns capabilities inside a payload into exports of one connection."""
+
+    __slots__ = ("connection", "params", "exported", "transfers")
+
+    def __init__(self, connection: Connection, *, params: bool) -> None:
+        self.connection = connection
+        self.params = params
+        self.exported: list[int] = []
+        self.transfers: list[Capability] = []
+
+    def _export(self, hook: Hook, code: Ext, *, promise: bool = False) -> msgpack.ExtType:
+        export_id = self.connection.session.export(hook, promise=promise)
+        self.exported.append(export_id)
+        return msgpack.ExtType(code, pack_small(export_id))
+
+    def encode_special(self, obj: object) -> object:
+        connection = self.connection
+        world = connection.world
+        if isinstance(obj, Capability):
+            return self._capability(obj)
+        if is_class_target(obj) or is_function(obj):
+            target = obj
+            if self.params and not world.transfer_params:
+                target = _dup_target(obj)
+            hook = TargetHook(
+                target,
+                connection.context,
+                on_release=world.disposer_for(target, connection.context),
+            )
+            return self._export(hook, Ext.EXPORT)
+        special = world.encode_special(obj)
+        if special is not NotImplemented:
+            return special
+        return NotImplemented
+
+    def _capability(self, obj: Capability) -> object:
+        connection = self.connection
+        transfer = not self.params or connection.world.transfer_params
+        if isinstance(obj, RpcStub):
+            hook = obj._hook
+            if hook is None:
+                raise RpcError(Text.STUB_DISPOSED)
+            if type(hook) is RemoteHook and hook.connection is connection:
+                if transfer:
+                    self.transfers.append(obj)
+                return msgpack.ExtType(Ext.IMPORT, pack_small(hook.import_id))
+            special = connection.world.encode_special(obj)
+            if special is not NotImplemented:
+                return special
+            if transfer:
+                self.transfers.append(obj)
+            return self._export(hook.dup(), Ext.EXPORT)
+        if not self.params:  # a promise nested in a returned value
+            name = "RpcProperty" if isinstance(obj, RpcProperty) else "RpcPromise"
+            raise DataCloneError(Text.cannot_serialize(name))
+        assert isinstance(obj, RpcPromise)
+        hook = obj._capability_hook()
+        if type(hook) is ErrorHook:
+            raise hook.error
+        if type(hook) is ValueHook:
+            value = hook.value
+            if isinstance(value, Capability):
+                return self._capability(value)
+            return value
+        if not isinstance(obj, RpcProperty) and transfer:
+            self.transfers.append(obj)
+        return self._export(hook.dup(), Ext.PROMISE, promise=True)
+
+    def commit(self) -> None:
+        """The message will be sent: stubs whose ownership moved with it are now disposed."""
+        for capability in self.transfers:
+            capability._dispose("transferred")  # type: ignore[attr-defined]
+
+    def rollback(self) -> None:
+        """The message failed to encode: take back the exports it made."""
+        session = self.connection.session
+        for export_id in self.exported:
+            hook = session.unexport(export_id)
+            if isinstance(hook, Hook):
+                hook.dispose()
+
+
+def _dup_target(target: Any) -> Any:
+    """In ``rpc_params_dup_stubs`` mode a target with its own ``dup()`` sends a duplicate."""
+    dup = getattr(type(target), "dup", None) if is_class_target(target) else getattr(target, "dup", None)
+    if dup is None or not callable(dup):
+        return target
+    duplicate = target.dup()
+    if is_class_target(target) and not is_class_target(duplicate):
+        raise DataCloneError(
+            "Couldn't create a stub for the RcpTarget because it has a dup() method which did not "
+            "return another RpcTarget. Either remove the dup() method or make sure it returns an "
+            "RpcTarget."
+        )
+    if is_function(target) and not is_function(duplicate):
+        raise DataCloneError(
+            "Couldn't create a stub for the function because it has a dup() method which did not "
+            "return another function. Either remove the dup() method or make sure it returns a "
+            "function."
+        )
+    return duplicate
+
+
+class _Importer:
+    """Turns references inside a received payload into stubs and promises of one connection."""
+
+    __slots__ = ("connection", "group", "origin_call")
+
+    def __init__(
+        self, connection: Connection, *, group: list[Capability] | None = None, origin_call: int | None = None
+    ) -> None:
+        self.connection = connection
+        self.group = group
+        self.origin_call = origin_call
+
+    def decode_capability(self, code: Ext, data: bytes) -> object:
+        connection = self.connection
+        if code is Ext.EXPORT or code is Ext.PROMISE or code is Ext.IMPORT:
+            ref = msgpack.unpackb(data)
+            world = connection.world
+            where = world.call_where(self.origin_call)
+            if code is Ext.IMPORT:
+                hook = connection.session.export_hook(ref)
+                if not isinstance(hook, Hook):
+                    raise RpcError(f"export {ref} has no hook")
+                stub = RpcStub._wrap(
+                    hook.dup(), connection.context, where=where, origin_call=self.origin_call,
+                    managed=self.group is not None,
+                )
+            elif code is Ext.PROMISE:
+                connection.session.introduce(ref, promise=True)
+                question = QuestionHook(connection, ref, None)
+                connection.questions[ref] = question
+                promise = RpcPromise._wrap(question, connection.context, where=where)
+                if self.group is not None:
+                    self.group.append(promise)
+                return promise
+            else:
+                connection.session.introduce(ref)
+                stub = RpcStub._wrap(
+                    RemoteHook(connection, ref),
+                    connection.context,
+                    describe=f"stub from {connection.peer_worker}",
+                    where=where,
+                    origin_call=self.origin_call,
+                    managed=self.group is not None,
+                )
+            if self.group is not None:
+                self.group.append(stub)
+            return stub
+        return connection.world.decode_capability(connection, code, data)
+
+    def decode_marked(self, code: Ext, items: list[Any]) -> object:
+        return self.connection.world.decode_marked(self.connection, code, items)
+

@@ -1,0 +1,87 @@
+"""Execution contexts: who owns a stub, whose call a message follows, what ends together.
+
+Every top-level call into a worker (and every ``fetch``) runs in a fresh *callee* context; the
+stubs it receives or creates belong to it. Code in a notebook cell or script acts, through
+``play.env(name)``, in the *host* context of that worker, which lives as long as the playground.
+
+A context also carries causality for round-trip counting: ``cause`` is the last counted
+message (a call or a result) that arrived in it, and every counted message it sends records
+that as its cause.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .connection import Connection
+    from .world import Playground
+
+__all__ = ["ExecutionContext", "current_context"]
+
+#: The context whose code is running right now (unset in host code).
+current: contextvars.ContextVar[ExecutionContext | None] = contextvars.ContextVar(
+    "playground_context", default=None
+)
+
+
+def current_context() -> ExecutionContext | None:
+    """The execution context of the worker code running now, or None outside worker code."""
+    return current.get()
+
+
+class ExecutionContext:
+    """One request's worth of a worker's life (or the host's, for ``kind == "host"``)."""
+
+    __slots__ = (
+        "world",
+        "worker",
+        "id",
+        "kind",
+        "label",
+        "cause",
+        "connections",
+        "tasks",
+        "handles",
+        "closed",
+        "instance",
+        "env",
+        "api",
+        "__weakref__",
+    )
+
+    def __init__(self, world: Playground, worker: str, kind: str, label: str) -> None:
+        self.world = world
+        self.worker = worker
+        self.kind = kind
+        self.label = label
+        self.id = world._next_id()
+        self.cause: int | None = None
+        self.connections: set[Connection] = set()
+        self.tasks: set[Any] = set()  # running invocations and wait_until work
+        self.handles: dict[int, Any] = {}  # live stub records owned here, by record id
+        self.closed = False
+        self.instance: Any = None  # the entrypoint or handler object serving this context
+        self.env: Any = None  # the worker's bindings, as seen from this context
+        self.api: Any = None  # what user code sees as ``ctx`` (wait_until...)
+
+    def __repr__(self) -> str:
+        return f"<ExecutionContext {self.id} {self.kind} in {self.worker}: {self.label}>"
+
+    def run_sync(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Call ``fn`` with this context current (for plain functions)."""
+        token = current.set(self)
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            current.reset(token)
+
+    def task(self, coro: Any) -> Any:
+        """Run ``coro`` as a task of the world's loop with this context current."""
+        variables = contextvars.copy_context()
+        variables.run(current.set, self)
+        task = self.world.loop.create_task(coro, context=variables)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task

@@ -1,0 +1,603 @@
+"""Hooks: the runtime's one abstraction for "something calls can be made on".
+
+Every stub and promise the user holds wraps a hook; every export in a session table is a hook.
+Pipelining is uniform: ``hook.call(path, args)`` returns a new hook for the result *at once*,
+whatever the kind of hook — a remote one sends a push and returns a hook for the question, a
+pending local one queues the call until it resolves, a failed one returns itself.
+
+============== ==========================================================================
+hook           what it stands for
+============== ==========================================================================
+TargetHook     a local object: an RpcTarget, a function, an entrypoint or Durable Object
+ValueHook      a resolved local value (the result of a call), traversed by pipelined paths
+PromiseHook    a local result still being computed (an ``async`` method running)
+ErrorHook      a failure: every call on it fails the same way
+RemoteHook     a capability imported from the peer of a session (a stub)
+QuestionHook   the result of a call sent to the peer (a promise), until it comes back
+============== ==========================================================================
+
+Ownership: each holder owns the hook it holds and must ``dispose`` it once; ``dup`` gives a new
+holder its own. ``settle(callback)`` asks for the final value (for a remote result, that sends
+the pull) and calls ``callback(ok, value_or_exception)`` once, possibly at once. Hook methods
+never raise for an RPC failure: the failure comes back as an :class:`ErrorHook`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import RpcError, Text
+from ..protocol import Path
+from .context import ExecutionContext
+from .targets import RESERVED_EVERYWHERE
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+__all__ = [
+    "Capability",
+    "ErrorHook",
+    "Hook",
+    "Origin",
+    "PromiseHook",
+    "QuestionHook",
+    "RemoteHook",
+    "TargetHook",
+    "ValueHook",
+    "hook_for",
+]
+
+Settled = Callable[[bool, Any], None]
+#: Who is calling, for the trace: (stub record id or None, where in user code or None).
+Origin = tuple[int | None, tuple[str, int] | None] | None
+
+
+class Capability:
+    """Base of the user-facing stub and promise classes (see :mod:`.stubs`)."""
+
+    __slots__ = ()
+
+    def _capability_hook(self) -> Hook:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _transfer_hook(self) -> Hook:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class Hook:
+    """Abstract capability. See the module docstring for the ownership rules."""
+
+    __slots__ = ()
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        raise NotImplementedError
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        raise NotImplementedError
+
+    def settle(self, callback: Settled) -> None:
+        raise NotImplementedError
+
+    def when_done(self, callback: Callable[[], None]) -> None:
+        """Call ``callback()`` once this hook's result is known, without asking for it."""
+        callback()
+
+    def dup(self) -> Hook:
+        raise NotImplementedError
+
+    def dispose(self) -> None:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return type(self).__name__
+
+    @property
+    def worker(self) -> str | None:
+        """The worker where calls on this hook are executed, if known."""
+        return None
+
+
+class ErrorHook(Hook):
+    """A failed capability: every call and read on it fails with the same error."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        return self
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        return self
+
+    def settle(self, callback: Settled) -> None:
+        callback(False, self.error)
+
+    def dup(self) -> Hook:
+        return self
+
+    def dispose(self) -> None:
+        pass
+
+    def describe(self) -> str:
+        return f"error {self.error!r}"
+
+
+class _Refs:
+    """A reference count shared by the dups of one local hook."""
+
+    __slots__ = ("count",)
+
+    def __init__(self) -> None:
+        self.count = 1
+
+
+class TargetHook(Hook):
+    """A local object. When the last dup is disposed the target's ``__dispose__`` runs, later."""
+
+    __slots__ = ("target", "context", "reserved", "handler", "_refs", "_disposed", "_on_release")
+
+    def __init__(
+        self,
+        target: Any,
+        context: ExecutionContext | None,
+        *,
+        reserved: frozenset[str] = RESERVED_EVERYWHERE,
+        handler: bool = False,
+        on_release: Callable[[], None] | None = None,
+        _refs: _Refs | None = None,
+    ) -> None:
+        self.target = target
+        self.context = context
+        self.reserved = reserved
+        self.handler = handler
+        self._refs = _refs or _Refs()
+        self._disposed = False
+        self._on_release = on_release
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        return _invoke.invoke(
+            self.target, path, args, kwargs, False, self.context, self.reserved, self.handler
+        )
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        return _invoke.invoke(
+            self.target, path, [], None, True, self.context, self.reserved, self.handler
+        )
+
+    def settle(self, callback: Settled) -> None:
+        callback(True, self.target)
+
+    def dup(self) -> Hook:
+        self._refs.count += 1
+        return TargetHook(
+            self.target,
+            self.context,
+            reserved=self.reserved,
+            handler=self.handler,
+            on_release=self._on_release,
+            _refs=self._refs,
+        )
+
+    def dispose(self) -> None:
+        if self._disposed:
+            return
+        self._disposed = True
+        self._refs.count -= 1
+        if self._refs.count == 0 and self._on_release is not None:
+            self._on_release()
+
+    def describe(self) -> str:
+        return _invoke.describe_target(self.target)
+
+    @property
+    def worker(self) -> str | None:
+        return self.context.worker if self.context is not None else None
+
+
+class ValueHook(Hook):
+    """A resolved local value. Pipelined paths traverse it; disposing the last dup disposes
+    the stubs inside it that were not handed on."""
+
+    __slots__ = ("value", "context", "_refs", "_disposed")
+
+    def __init__(self, value: Any, context: ExecutionContext | None, _refs: _Refs | None = None) -> None:
+        self.value = value
+        self.context = context
+        self._refs = _refs or _Refs()
+        self._disposed = False
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        return _invoke.invoke(self.value, path, args, kwargs, False, self.context, RESERVED_EVERYWHERE, False)
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        if not path:
+            return self.dup()
+        return _invoke.invoke(self.value, path, [], None, True, self.context, RESERVED_EVERYWHERE, False)
+
+    def settle(self, callback: Settled) -> None:
+        callback(True, self.value)
+
+    def dup(self) -> Hook:
+        self._refs.count += 1
+        return ValueHook(self.value, self.context, self._refs)
+
+    def dispose(self) -> None:
+        if self._disposed:
+            return
+        self._disposed = True
+        self._refs.count -= 1
+        if self._refs.count == 0:
+            dispose_value(self.value)
+
+    def describe(self) -> str:
+        return f"value {type(self.value).__name__}"
+
+
+class _Pending:
+    """State shared by the dups of one :class:`PromiseHook`."""
+
+    __slots__ = ("resolution", "waiters", "refs", "abandoned", "done_waiters")
+
+    def __init__(self) -> None:
+        self.resolution: Hook | None = None
+        self.waiters: list[Callable[[Hook], None]] = []
+        self.done_waiters: list[Callable[[], None]] = []
+        self.refs = 1
+        self.abandoned = False
+
+
+class PromiseHook(Hook):
+    """A local result that is still being computed; calls on it queue, in order."""
+
+    __slots__ = ("_state", "_disposed", "context", "_task")
+
+    def __init__(self, state: _Pending | None = None) -> None:
+        self._state = state or _Pending()
+        self._disposed = False
+        self.context: ExecutionContext | None = None
+        self._task: asyncio.Future[Any] | None = None
+
+    @classmethod
+    def running(cls, awaitable: Any, context: ExecutionContext | None) -> PromiseHook:
+        """A hook for the result of ``awaitable``, run as a task in ``context``."""
+        hook = cls()
+        hook.context = context
+        if context is not None and inspect.iscoroutine(awaitable):
+            task = context.task(awaitable)
+        else:
+            loop = context.world.loop if context is not None else None
+            task = asyncio.ensure_future(awaitable, loop=loop)
+        hook._task = task
+        if context is not None:
+            context.world._running[hook] = None
+        task.add_done_callback(hook._task_done)
+        return hook
+
+    @property
+    def finished(self) -> bool:
+        return self._state.resolution is not None
+
+    def fail(self, error: BaseException) -> None:
+        """End the computation with ``error`` (its task is cancelled)."""
+        task = self._task
+        self.resolve(ErrorHook(error))
+        if task is not None and not task.done():
+            task.cancel()
+
+    def _task_done(self, task: asyncio.Future[Any]) -> None:
+        context = self.context
+        if context is not None:
+            context.world._running.pop(self, None)
+        if self._state.resolution is not None:
+            return  # already failed (a hung request was ended)
+        if task.cancelled():
+            self.resolve(ErrorHook(RpcError("The request was canceled.")))
+            return
+        exc = task.exception()
+        if exc is not None:
+            self.resolve(ErrorHook(exc))
+        else:
+            self.resolve(hook_for(task.result(), context))
+
+    def resolve(self, hook: Hook) -> None:
+        """Settle this promise with ``hook`` (which may itself still be pending)."""
+        state = self._state
+        if state.resolution is not None:
+            hook.dispose()
+            return
+        if isinstance(hook, PromiseHook) and hook._state.resolution is None:
+            hook._state.waiters.append(self.resolve)
+            return
+        if isinstance(hook, PromiseHook):
+            hook = hook._state.resolution  # type: ignore[assignment]
+        state.resolution = hook
+        waiters, state.waiters = state.waiters, []
+        for waiter in waiters:
+            waiter(hook)
+        done, state.done_waiters = state.done_waiters, []
+        for callback in done:
+            hook.when_done(callback)
+        if state.abandoned:
+            hook.dispose()
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        resolution = self._state.resolution
+        if resolution is not None:
+            return resolution.call(path, args, kwargs, origin)
+        child = PromiseHook()
+        self._state.waiters.append(lambda hook: child.resolve(hook.call(path, args, kwargs, origin)))
+        return child
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        resolution = self._state.resolution
+        if resolution is not None:
+            return resolution.get(path, origin)
+        child = PromiseHook()
+        self._state.waiters.append(lambda hook: child.resolve(hook.get(path, origin)))
+        return child
+
+    def settle(self, callback: Settled) -> None:
+        resolution = self._state.resolution
+        if resolution is not None:
+            resolution.settle(callback)
+        else:
+            self._state.waiters.append(lambda hook: hook.settle(callback))
+
+    def when_done(self, callback: Callable[[], None]) -> None:
+        resolution = self._state.resolution
+        if resolution is not None:
+            resolution.when_done(callback)
+        else:
+            self._state.done_waiters.append(callback)
+
+    def dup(self) -> Hook:
+        self._state.refs += 1
+        twin = PromiseHook(self._state)
+        twin.context = self.context
+        return twin
+
+    def dispose(self) -> None:
+        if self._disposed:
+            return
+        self._disposed = True
+        state = self._state
+        state.refs -= 1
+        if state.refs == 0:
+            if state.resolution is not None:
+                state.resolution.dispose()
+            else:
+                state.abandoned = True
+
+    def describe(self) -> str:
+        r = self._state.resolution
+        return "pending result" if r is None else r.describe()
+
+
+class RemoteHook(Hook):
+    """A capability the peer of ``connection`` exported to us (or its main object, id 0)."""
+
+    __slots__ = ("connection", "import_id", "_disposed")
+
+    def __init__(self, connection: Connection, import_id: int) -> None:
+        self.connection = connection
+        self.import_id = import_id
+        self._disposed = False
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        return self.connection.push(self.import_id, path, args, kwargs, origin, None)
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        return self.connection.push(self.import_id, path, None, None, origin, None)
+
+    def settle(self, callback: Settled) -> None:
+        from .stubs import RpcStub
+
+        callback(True, RpcStub._wrap(self.dup(), self.connection.context))
+
+    def dup(self) -> Hook:
+        self.connection.retain(self.import_id)
+        return RemoteHook(self.connection, self.import_id)
+
+    def dispose(self) -> None:
+        if not self._disposed:
+            self._disposed = True
+            self.connection.drop(self.import_id)
+
+    def describe(self) -> str:
+        return f"stub {self.import_id} from {self.connection.peer_worker}"
+
+    @property
+    def worker(self) -> str | None:
+        return self.connection.peer_worker
+
+
+class _Question:
+    """State shared by the dups of one :class:`QuestionHook`."""
+
+    __slots__ = (
+        "connection",
+        "id",
+        "call_seq",
+        "refs",
+        "pulled",
+        "done",
+        "ok",
+        "value",
+        "waiters",
+        "done_waiters",
+        "released",
+        "abandoned",
+    )
+
+    def __init__(self, connection: Connection, question_id: int, call_seq: int | None) -> None:
+        self.connection = connection
+        self.id = question_id
+        self.call_seq = call_seq
+        self.refs = 1
+        self.pulled = False
+        self.done = False
+        self.ok = False
+        self.value: Any = None
+        self.waiters: list[Settled] = []
+        self.done_waiters: list[Callable[[], None]] = []
+        self.released = False
+        self.abandoned = False
+
+
+class QuestionHook(Hook):
+    """The result of a call sent to the peer. Calls on it are pipelined (pushed at once); the
+    first ``settle`` sends the pull. Once the result has come back the import is released and
+    calls go to the resolved value instead."""
+
+    __slots__ = ("_q", "_disposed")
+
+    def __init__(self, connection: Connection, question_id: int, call_seq: int | None, _q: _Question | None = None) -> None:
+        self._q = _q or _Question(connection, question_id, call_seq)
+        self._disposed = False
+
+    @property
+    def call_seq(self) -> int | None:
+        return self._q.call_seq
+
+    @property
+    def is_settled(self) -> bool:
+        return self._q.done
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        q = self._q
+        if q.done:
+            return pipeline_on_value(q.ok, q.value, path, args, kwargs, False, q.connection.context)
+        return q.connection.push(q.id, path, args, kwargs, origin, q.call_seq, pipelined=True)
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        q = self._q
+        if q.done:
+            return pipeline_on_value(q.ok, q.value, path, [], None, True, q.connection.context)
+        return q.connection.push(q.id, path, None, None, origin, q.call_seq, pipelined=True)
+
+    def settle(self, callback: Settled) -> None:
+        q = self._q
+        if q.done:
+            callback(q.ok, q.value)
+            return
+        q.waiters.append(callback)
+        if not q.pulled:
+            q.pulled = True
+            q.connection.pull(q.id)
+
+    def when_done(self, callback: Callable[[], None]) -> None:
+        if self._q.done or self._q.released:
+            callback()
+        else:
+            self._q.done_waiters.append(callback)
+
+    def arrived(self, ok: bool, value: Any) -> None:
+        """The result came back (called by the connection)."""
+        q = self._q
+        q.done, q.ok, q.value = True, ok, value
+        if not q.released:
+            q.released = True
+            q.connection.drop(q.id)
+        waiters, q.waiters = q.waiters, []
+        for waiter in waiters:
+            waiter(ok, value)
+        self._run_done_waiters()
+        if q.abandoned and ok:
+            dispose_value(value)
+
+    def _run_done_waiters(self) -> None:
+        done, self._q.done_waiters = self._q.done_waiters, []
+        for callback in done:
+            callback()
+
+    def dup(self) -> Hook:
+        self._q.refs += 1
+        return QuestionHook(self._q.connection, self._q.id, self._q.call_seq, self._q)
+
+    def dispose(self) -> None:
+        if self._disposed:
+            return
+        self._disposed = True
+        q = self._q
+        q.refs -= 1
+        if q.refs:
+            return
+        if q.done:
+            return
+        if q.pulled:
+            q.abandoned = True  # release once the result is here, or the answer would cross it
+            return
+        if not q.released:
+            q.released = True
+            q.connection.drop(q.id)
+            self._run_done_waiters()
+
+    def describe(self) -> str:
+        return f"result {self._q.id} from {self._q.connection.peer_worker}"
+
+    @property
+    def worker(self) -> str | None:
+        return self._q.connection.peer_worker
+
+
+def pipeline_on_value(
+    ok: bool,
+    value: Any,
+    path: Path,
+    args: list[Any],
+    kwargs: dict[str, Any] | None,
+    is_get: bool,
+    context: ExecutionContext | None,
+) -> Hook:
+    """A call on an already-resolved promise: to the stub it resolved to, into the object it
+    resolved to, or a failure if it resolved to something that is not an object."""
+    if not ok:
+        return ErrorHook(value)
+    if isinstance(value, Capability):
+        hook = value._capability_hook()
+        return hook.get(path) if is_get else hook.call(path, args, kwargs)
+    if not _invoke.is_object(value):
+        return ErrorHook(TypeError(Text.NOT_OBJECT))
+    return _invoke.invoke(value, path, args, kwargs, is_get, context, RESERVED_EVERYWHERE, False)
+
+
+def hook_for(result: Any, context: ExecutionContext | None) -> Hook:
+    """The hook that stands for what user code returned."""
+    if isinstance(result, Capability):
+        if isinstance(result, _stubs().RpcStub):
+            return ValueHook(result, context)
+        return result._transfer_hook()  # a returned promise: pipeline straight through it
+    if inspect.isawaitable(result):
+        return PromiseHook.running(result, context)
+    return ValueHook(result, context)
+
+
+def dispose_value(value: Any) -> None:
+    """Dispose every stub and promise inside ``value`` (dicts, lists, tuples, sets)."""
+    if isinstance(value, Capability):
+        _stubs().dispose(value)
+    elif isinstance(value, dict):
+        for item in value.values():
+            dispose_value(item)
+    elif isinstance(value, (list, tuple, set, frozenset)):
+        for item in value:
+            dispose_value(item)
+
+
+def _stubs() -> Any:
+    from . import stubs
+
+    return stubs
+
+
+def broken(message: str = Text.STUB_DISPOSED) -> ErrorHook:
+    """An :class:`ErrorHook` with an :class:`RpcError`."""
+    return ErrorHook(RpcError(message))
+
+
+from . import invoke as _invoke  # noqa: E402  (invoke needs the hooks defined above)

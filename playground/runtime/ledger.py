@@ -1,0 +1,171 @@
+"""The ledger of live stubs: who owns each, what it points to, where it was made, since when.
+
+Every stub handle (and every promise still holding a remote result) gets a record when it is
+made and loses it when it is disposed, transferred or released; each change is also a
+:class:`~playground.trace.StubEvent`. ``play.stubs()`` and ``play.leaks()`` read this ledger.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..trace import StubEvent, Where
+
+if TYPE_CHECKING:
+    from .context import ExecutionContext
+    from .world import Playground
+
+__all__ = ["Ledger", "StubInfo"]
+
+
+@dataclass(frozen=True, slots=True)
+class StubInfo:
+    """One live stub (or pending promise) as ``play.stubs()`` / ``play.leaks()`` list it.
+
+    ``reachable`` is False when no Python object refers to the handle any more: it can never be
+    disposed now and is held until its owner's execution context ends.
+    """
+
+    id: int
+    kind: str
+    owner: str
+    context: str
+    target: str
+    where: Where | None
+    since: float
+    reachable: bool
+    managed: bool
+
+    def __str__(self) -> str:
+        where = f"{os.path.basename(self.where[0])}:{self.where[1]}" if self.where else "?"
+        state = "" if self.reachable else ", unreachable"
+        return (
+            f"{self.kind} #{self.id} to {self.target}, owned by {self.owner}, made at {where} "
+            f"at {self.since * 1000:g} ms{state}"
+        )
+
+
+class _Record:
+    __slots__ = ("id", "kind", "context", "target", "where", "since_ns", "origin_call", "ref", "managed")
+
+    def __init__(
+        self,
+        rid: int,
+        kind: str,
+        context: ExecutionContext | None,
+        target: str,
+        where: Where | None,
+        since_ns: int,
+        origin_call: int | None,
+        handle: Any,
+        managed: bool,
+    ) -> None:
+        self.id = rid
+        self.kind = kind
+        self.context = context
+        self.target = target
+        self.where = where
+        self.since_ns = since_ns
+        self.origin_call = origin_call
+        self.ref = weakref.ref(handle)
+        self.managed = managed
+
+
+class Ledger:
+    """Records of the live stubs of one playground."""
+
+    def __init__(self, world: Playground) -> None:
+        self._world = world
+        self._records: dict[int, _Record] = {}
+        self._next = 0
+
+    def add(
+        self,
+        handle: Any,
+        kind: str,
+        context: ExecutionContext | None,
+        target: str,
+        where: Where | None,
+        origin_call: int | None = None,
+        managed: bool = False,
+        action: str = "created",
+    ) -> int:
+        """Record a new handle; returns its id."""
+        self._next += 1
+        rid = self._next
+        world = self._world
+        record = _Record(rid, kind, context, target, where, world.loop._now_ns, origin_call, handle, managed)
+        self._records[rid] = record
+        if context is not None:
+            context.handles[rid] = record
+        self._event(action, record)
+        return rid
+
+    def remove(self, rid: int, action: str = "disposed") -> None:
+        """The handle was disposed (or transferred, or settled)."""
+        record = self._records.pop(rid, None)
+        if record is None:
+            return
+        if record.context is not None:
+            record.context.handles.pop(rid, None)
+        self._event(action, record)
+
+    def note(self, rid: int, action: str, detail: str = "") -> None:
+        """An event about a live handle (``dup``) without removing it."""
+        record = self._records.get(rid)
+        if record is not None:
+            self._event(action, record, detail)
+
+    def exported(self, action: str, owner: str, target: str, detail: str = "") -> None:
+        """An event about an exported target (``released``, ``disposer``)."""
+        world = self._world
+        rec = world.recorder
+        rec.add(StubEvent(rec.next_seq, world.now, action, 0, owner, target, None, None, detail))
+
+    def _event(self, action: str, record: _Record, detail: str = "") -> None:
+        world = self._world
+        rec = world.recorder
+        owner = record.context.worker if record.context is not None else "(local)"
+        rec.add(
+            StubEvent(
+                rec.next_seq,
+                world.now,
+                action,
+                record.id,
+                owner,
+                record.target,
+                record.where,
+                record.origin_call,
+                detail,
+            )
+        )
+
+    def infos(self, *, leaks_only: bool = False) -> list[StubInfo]:
+        out = []
+        for record in self._records.values():
+            if leaks_only and record.managed:
+                continue
+            context = record.context
+            out.append(
+                StubInfo(
+                    record.id,
+                    record.kind,
+                    context.worker if context is not None else "(local)",
+                    context.label if context is not None else "",
+                    record.target,
+                    record.where,
+                    record.since_ns / 1_000_000_000,
+                    record.ref() is not None,
+                    record.managed,
+                )
+            )
+        return out
+
+    def get(self, rid: int) -> _Record | None:
+        return self._records.get(rid)
+
+    def __len__(self) -> int:
+        return len(self._records)

@@ -1,0 +1,439 @@
+"""What the user holds: ``RpcStub``, ``RpcPromise`` (and ``RpcProperty``), and ``dispose``.
+
+* ``stub.name`` sends nothing: it is an :class:`RpcProperty`, which can be called (one push),
+  awaited (a property read; every await reads again) or extended (``stub.a.b.c()`` is one push).
+* Every call returns an :class:`RpcPromise` at once: awaitable, and a stub for pipelining —
+  ``await env.S.get_counter().increment()`` is one round trip.
+* Calls never raise: failures (a disposed stub, a value that cannot be serialized) come back
+  when the promise is awaited. Only a property path deeper than 65 links raises at once.
+* ``with``/``async with``, ``dispose(x)`` and ``stub.dup()`` manage lifetimes; a stub used after
+  disposal fails with ``RPC stub used after being disposed.``
+"""
+
+from __future__ import annotations
+
+import asyncio
+from asyncio import events
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+from ..errors import RpcError, Text
+from ..protocol import Path
+from .context import ExecutionContext, current
+from .hooks import (
+    Capability,
+    ErrorHook,
+    Hook,
+    QuestionHook,
+    TargetHook,
+    ValueHook,
+    dispose_value,
+    pipeline_on_value,
+)
+from .invoke import describe_target, is_class_target, is_function
+from .where import user_frame
+
+if TYPE_CHECKING:
+    from .world import Playground
+
+__all__ = ["RpcPromise", "RpcProperty", "RpcStub", "dispose"]
+
+#: A chain of pipelined property reads may be at most this many links long (64 + the first).
+MAX_PATH = 65
+
+
+def _context() -> ExecutionContext | None:
+    return current.get()
+
+
+def _world_of(context: ExecutionContext | None) -> Playground | None:
+    return context.world if context is not None else None
+
+
+class RpcStub(Capability):
+    """A reference to an object that lives in another worker (or, made with ``RpcStub(x)``,
+    a local one called the same way). Attributes are remote properties; calls are RPCs."""
+
+    __slots__ = ("_hook", "_ctx", "_rid", "_desc", "__weakref__")
+
+    _hook: Hook | None
+    _ctx: ExecutionContext | None
+    _rid: int
+    _desc: str
+
+    def __new__(cls, target: Any) -> RpcStub:
+        """A local ("loopback") stub to ``target``: an ``RpcTarget``, a function or a dict."""
+        context = _context()
+        if is_class_target(target) or is_function(target):
+            hook: Hook = TargetHook(target, context, on_release=_disposer_for(target, context))
+        elif isinstance(target, dict):
+            hook = ValueHook(target, context)
+        else:
+            raise TypeError("RpcStubs can only wrap plain objects, functions, and RpcTarget derivatives.")
+        return cls._wrap(hook, context, describe=describe_target(target), where=user_frame())
+
+    @classmethod
+    def _wrap(
+        cls,
+        hook: Hook,
+        context: ExecutionContext | None,
+        *,
+        describe: str | None = None,
+        where: tuple[str, int] | None = None,
+        origin_call: int | None = None,
+        managed: bool = False,
+    ) -> RpcStub:
+        stub = object.__new__(cls)
+        stub._hook = hook
+        stub._ctx = context
+        stub._desc = describe or hook.describe()
+        world = _world_of(context)
+        stub._rid = (
+            world.ledger.add(stub, "stub", context, stub._desc, where, origin_call, managed)
+            if world is not None
+            else 0
+        )
+        return stub
+
+    # -- the remote object's members -----------------------------------------------------------
+
+    def __getattr__(self, name: str) -> RpcProperty:
+        if name[:1] == "_":
+            raise AttributeError(name)
+        return RpcProperty(self, (name,))
+
+    def __getitem__(self, key: str | int) -> RpcProperty:
+        return RpcProperty(self, (_path_key(key),))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RpcPromise:
+        return self._call((), args, kwargs)
+
+    def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
+        hook = self._hook
+        context = _context() or self._ctx
+        if hook is None:
+            return RpcPromise._wrap(ErrorHook(RpcError(Text.STUB_DISPOSED)), context)
+        where = user_frame()
+        result = hook.call(path, list(args), kwargs or None, (self._rid, where))
+        return RpcPromise._wrap(result, context, where=where)
+
+    def _get(self, path: Path) -> RpcPromise:
+        hook = self._hook
+        context = _context() or self._ctx
+        if hook is None:
+            return RpcPromise._wrap(ErrorHook(RpcError(Text.STUB_DISPOSED)), context)
+        where = user_frame()
+        return RpcPromise._wrap(hook.get(path, (self._rid, where)), context, where=where)
+
+    # -- lifetime --------------------------------------------------------------------------
+
+    def dup(self) -> RpcStub:
+        """A new, independent stub to the same target; each must be disposed on its own."""
+        if self._hook is None:
+            raise RpcError(Text.STUB_DISPOSED)
+        world = _world_of(self._ctx)
+        if world is not None:
+            world.ledger.note(self._rid, "dup")
+        return type(self)._wrap(self._hook.dup(), _context() or self._ctx, describe=self._desc, where=user_frame())
+
+    def _dispose(self, action: str = "disposed") -> None:
+        hook = self._hook
+        if hook is None:
+            return
+        self._hook = None
+        world = _world_of(self._ctx)
+        if world is not None:
+            world.ledger.remove(self._rid, action)
+        hook.dispose()
+
+    def _capability_hook(self) -> Hook:
+        return self._hook if self._hook is not None else ErrorHook(RpcError(Text.STUB_DISPOSED))
+
+    def _transfer_hook(self) -> Hook:
+        """Take the hook away (ownership moves elsewhere); this stub is then disposed."""
+        hook = self._hook
+        if hook is None:
+            return ErrorHook(RpcError(Text.STUB_DISPOSED))
+        self._hook = None
+        world = _world_of(self._ctx)
+        if world is not None:
+            world.ledger.remove(self._rid, "transferred")
+        return hook
+
+    def __enter__(self) -> RpcStub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._dispose()
+
+    async def __aenter__(self) -> RpcStub:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._dispose()
+
+    def __await__(self) -> Generator[Any, None, RpcStub]:
+        """A stub is not a promise: awaiting it gives the stub itself."""
+        return self
+        yield  # pragma: no cover  (makes this a generator)
+
+    def __repr__(self) -> str:
+        state = " (disposed)" if self._hook is None else ""
+        return f"<RpcStub {self._desc}{state}>"
+
+
+class RpcPromise(Capability):
+    """The result of a call: awaitable, and a stub for pipelining calls on the result.
+
+    Await it for the value; call methods or read properties on it to pipeline (they are sent
+    at once, without waiting for this result). Disposing it releases the result on the other
+    side and disposes the stubs inside it.
+    """
+
+    __slots__ = ("_hook", "_ctx", "_rid", "_settled", "_future", "_disposed", "_pulling", "_where", "__weakref__")
+
+    _hook: Hook
+    _ctx: ExecutionContext | None
+    _rid: int
+    _settled: tuple[bool, Any] | None
+
+    @classmethod
+    def _wrap(
+        cls, hook: Hook, context: ExecutionContext | None, *, where: tuple[str, int] | None = None
+    ) -> RpcPromise:
+        promise = object.__new__(cls)
+        promise._hook = hook
+        promise._ctx = context
+        promise._settled = None
+        promise._future = None
+        promise._disposed = False
+        promise._pulling = False
+        promise._where = where
+        world = _world_of(context)
+        if world is not None and type(hook) is QuestionHook:
+            promise._rid = world.ledger.add(
+                promise, "promise", context, hook.describe(), where, hook.call_seq, action="created"
+            )
+        else:
+            promise._rid = 0
+        return promise
+
+    # -- pipelining ----------------------------------------------------------------------------
+
+    def __getattr__(self, name: str) -> RpcProperty:
+        if name[:1] == "_":
+            raise AttributeError(name)
+        return RpcProperty(self, (name,))
+
+    def __getitem__(self, key: str | int) -> RpcProperty:
+        return RpcProperty(self, (_path_key(key),))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RpcPromise:
+        return self._call((), args, kwargs)
+
+    def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
+        context = _context() or self._ctx
+        if self._disposed:
+            return RpcPromise._wrap(ErrorHook(RpcError(Text.PROMISE_DISPOSED)), context)
+        where = user_frame()
+        if self._settled is not None:
+            ok, value = self._settled
+            hook = pipeline_on_value(ok, value, path, list(args), kwargs or None, False, context)
+        else:
+            hook = self._hook.call(path, list(args), kwargs or None, (None, where))
+        return RpcPromise._wrap(hook, context, where=where)
+
+    def _get(self, path: Path) -> RpcPromise:
+        context = _context() or self._ctx
+        if self._disposed:
+            return RpcPromise._wrap(ErrorHook(RpcError(Text.PROMISE_DISPOSED)), context)
+        where = user_frame()
+        if self._settled is not None:
+            ok, value = self._settled
+            hook = pipeline_on_value(ok, value, path, [], None, True, context)
+        else:
+            hook = self._hook.get(path, (None, where))
+        return RpcPromise._wrap(hook, context, where=where)
+
+    # -- awaiting ------------------------------------------------------------------------------
+
+    def _on_settled(self, ok: bool, value: Any) -> None:
+        if self._settled is not None:
+            return
+        self._settled = (ok, value)
+        if self._rid:
+            world = _world_of(self._ctx)
+            if world is not None:
+                world.ledger.remove(self._rid, "settled")
+            self._rid = 0
+        future = self._future
+        if future is not None and not future.done():
+            future.set_result(None)
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        if self._disposed and self._settled is None:
+            raise RpcError(Text.PROMISE_DISPOSED)
+        if self._settled is None and not self._pulling:
+            self._pulling = True
+            world = _world_of(self._ctx)
+            if world is not None:
+                world.note_await(self._hook, self._ctx, user_frame())
+            self._hook.settle(self._on_settled)
+        if self._settled is None:
+            yield from _wait(self)
+        ok, value = self._settled  # type: ignore[misc]
+        if ok:
+            return value
+        raise value
+
+    # -- lifetime --------------------------------------------------------------------------
+
+    def _dispose(self, action: str = "disposed") -> None:
+        if self._disposed:
+            return
+        self._disposed = True
+        if self._rid:
+            world = _world_of(self._ctx)
+            if world is not None:
+                world.ledger.remove(self._rid, action)
+            self._rid = 0
+        self._hook.dispose()
+        if self._settled is not None and self._settled[0]:
+            dispose_value(self._settled[1])
+
+    def _capability_hook(self) -> Hook:
+        if self._disposed:
+            return ErrorHook(RpcError(Text.PROMISE_DISPOSED))
+        if self._settled is not None:
+            ok, value = self._settled
+            return ValueHook(value, self._ctx) if ok else ErrorHook(value)
+        return self._hook
+
+    def _transfer_hook(self) -> Hook:
+        """Hand the result over (a method returned this promise); this object is then spent."""
+        if self._disposed:
+            return ErrorHook(RpcError(Text.PROMISE_DISPOSED))
+        hook = self._capability_hook()
+        self._disposed = True
+        if self._rid:
+            world = _world_of(self._ctx)
+            if world is not None:
+                world.ledger.remove(self._rid, "transferred")
+            self._rid = 0
+        return hook
+
+    def __enter__(self) -> RpcPromise:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._dispose()
+
+    async def __aenter__(self) -> Any:
+        return await self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._dispose()
+
+    def __repr__(self) -> str:
+        if self._disposed:
+            state = "disposed"
+        elif self._settled is None:
+            state = "pending"
+        else:
+            state = "resolved" if self._settled[0] else "rejected"
+        return f"<RpcPromise {state}: {self._hook.describe()}>"
+
+
+class RpcProperty(RpcPromise):
+    """``stub.name``: nothing is sent until it is called, awaited, or pipelined further."""
+
+    __slots__ = ("_base", "_path")
+
+    def __init__(self, base: RpcStub | RpcPromise, path: Path) -> None:
+        if len(path) > MAX_PATH:
+            raise TypeError(Text.PATH_TOO_DEEP)
+        self._base = base
+        self._path = path
+        self._disposed = False
+        self._settled = None
+        self._rid = 0
+
+    def __getattr__(self, name: str) -> RpcProperty:
+        if name[:1] == "_":
+            raise AttributeError(name)
+        return RpcProperty(self._base, self._path + (name,))
+
+    def __getitem__(self, key: str | int) -> RpcProperty:
+        return RpcProperty(self._base, self._path + (_path_key(key),))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RpcPromise:
+        return self._base._call(self._path, args, kwargs)
+
+    def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
+        return self._base._call(self._path + path, args, kwargs)
+
+    def _get(self, path: Path) -> RpcPromise:
+        return self._base._get(self._path + path)
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._base._get(self._path).__await__()
+
+    def _dispose(self, action: str = "disposed") -> None:
+        pass
+
+    def _capability_hook(self) -> Hook:
+        return self._base._get(self._path)._transfer_hook()
+
+    def _transfer_hook(self) -> Hook:
+        return self._capability_hook()
+
+    def __enter__(self) -> RpcProperty:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<RpcProperty {'.'.join(map(str, self._path))} of {self._base!r}>"
+
+
+def _path_key(key: object) -> str | int:
+    if isinstance(key, bool) or not isinstance(key, (str, int)):
+        raise TypeError(f"stub[...] takes a property name (str) or an index (int), not {type(key).__name__}")
+    return key
+
+
+def _wait(promise: RpcPromise) -> Generator[Any, None, None]:
+    """Wait for ``promise`` to settle, on whichever loop is running."""
+    world = _world_of(promise._ctx)
+    running = events._get_running_loop()
+    if world is None or running is world.loop:
+        loop = world.loop if world is not None else (running or asyncio.get_event_loop())
+        if promise._future is None:
+            promise._future = loop.create_future()
+        yield from promise._future
+        return
+    if promise._future is None:
+        promise._future = world.loop.create_future()
+    yield from world.wait_from_host(promise._future).__await__()
+
+
+def _disposer_for(target: Any, context: ExecutionContext | None) -> Any:
+    world = _world_of(context)
+    if world is not None:
+        return world.disposer_for(target, context)
+    return None
+
+
+def dispose(value: Any) -> None:
+    """Dispose a stub, a promise (and the result it holds), or every stub inside a value.
+
+    Disposing is immediate on this side and sends a release to the other side; the target's
+    ``__dispose__`` then runs there, asynchronously. Disposing twice is harmless; plain values
+    without stubs are left alone.
+    """
+    if isinstance(value, Capability):
+        value._dispose()  # type: ignore[attr-defined]
+    else:
+        dispose_value(value)
+

@@ -1,0 +1,293 @@
+"""The virtual clock: an asyncio event loop on which simulated time only jumps.
+
+Theory of operation
+-------------------
+Every piece of simulated work (worker code, message deliveries, timers) runs on one
+:class:`VirtualLoop`. Its ``time()`` reads an integer count of nanoseconds that never moves on
+its own. When the loop has nothing ready to run, its selector, instead of blocking, moves the
+clock straight to the earliest scheduled timer (trio's ``MockClock(autojump_threshold=0)``).
+So ``asyncio.sleep``, ``wait_for``, ``asyncio.timeout`` and ``call_later`` inside workers all
+work in virtual time, and latency is never slept.
+
+Nobody calls ``run_forever`` on this loop. Whoever wants a result *drives* it with
+:meth:`VirtualLoop.run_until`: set the world as the running loop, call ``_run_once`` until the
+awaited future is done, put the previous running loop back. That works from a plain script, from
+inside another running loop (a Jupyter kernel, ``asyncio.run``), and needs no global patching.
+
+Details that each were a real failure in a prototype:
+
+* **Ties.** asyncio's timer heap does not keep FIFO order for equal times, and with a frozen clock
+  ties are everywhere; timers here compare by ``(time_ns, sequence)``, so traces repeat exactly.
+* **Integer clock.** Adding 0.05 s as a float 2,000 times is not 100 s; adding 50,000,000 ns is.
+* **Real work.** Jobs sent to an executor run in real time; while any is in flight the clock
+  does not jump, the selector waits for them for real.
+* **Deadlock.** Nothing ready, nothing scheduled, no real work, and someone is still waiting:
+  the driver asks its owner (``on_idle``) to break the deadlock — the runtime cancels hung
+  requests, as the real one does — and raises :class:`DeadlockError` if nothing can be done.
+* **Pace.** With ``pace > 0`` each jump waits until the matching wall-clock moment
+  (``pace`` seconds of wall time per virtual second), so demos can be watched; the sequence of
+  events is the same as at ``pace = 0``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import sys
+import threading
+import time
+from asyncio import events
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from ..errors import DeadlockError, SimulationError
+
+__all__ = ["VirtualLoop"]
+
+NS = 1_000_000_000
+
+
+class _Timer(asyncio.TimerHandle):
+    """A timer ordered by ``(time_ns, sequence)``: equal times keep the order they were set."""
+
+    __slots__ = ("_when_ns", "_seq")
+
+    def __init__(
+        self,
+        when_ns: int,
+        seq: int,
+        callback: Callable[..., object],
+        args: tuple[Any, ...],
+        loop: VirtualLoop,
+        context: Any,
+    ) -> None:
+        super().__init__(when_ns / NS, callback, args, loop, context)
+        self._when_ns = when_ns
+        self._seq = seq
+
+    def __lt__(self, other: object) -> bool:
+        if isinstance(other, _Timer):
+            if self._when_ns != other._when_ns:
+                return self._when_ns < other._when_ns
+            return self._seq < other._seq
+        return NotImplemented  # type: ignore[no-any-return]
+
+
+class _VirtualSelector:
+    """Stands where an I/O selector would: instead of blocking it jumps the virtual clock."""
+
+    def __init__(self, loop: VirtualLoop) -> None:
+        self._loop = loop
+
+    def select(self, timeout: float | None) -> list[Any]:
+        loop = self._loop
+        if loop._woken.is_set():
+            loop._woken.clear()
+            return []
+        if timeout == 0:
+            return []
+        if loop._real_work:
+            # Work running in real time (an executor job) must finish before time can jump.
+            if loop._woken.wait(0.1):  # wake now and then so Ctrl-C gets through
+                loop._woken.clear()
+            return []
+        if timeout is None:
+            raise DeadlockError(
+                "The virtual loop was asked to wait with nothing scheduled: everything in the "
+                "playground is waiting on something nothing will ever do."
+            )
+        head = loop._scheduled[0]
+        when_ns = head._when_ns if isinstance(head, _Timer) else round(head.when() * NS)
+        if loop.pace > 0 and not loop._host_paced:
+            delay = loop._wall_deadline(when_ns) - time.monotonic()
+            if delay > 0 and loop._woken.wait(delay):
+                loop._woken.clear()
+                return []  # woken early by another thread: look again before jumping
+        if when_ns > loop._now_ns:
+            loop._now_ns = when_ns
+        return []
+
+    def close(self) -> None:
+        pass
+
+
+class VirtualLoop(asyncio.BaseEventLoop):
+    """An asyncio loop whose ``time()`` is virtual and jumps when everything waits.
+
+    ``pace``: wall-clock seconds per virtual second (0 = jump at once).
+    """
+
+    def __init__(self, pace: float = 0.0) -> None:
+        super().__init__()
+        self._now_ns = 0
+        self._seq = 0
+        # Timers due at exactly "now" must fire; timers 1 ns later must not.
+        self._clock_resolution = 0.25 / NS
+        self._selector = _VirtualSelector(self)
+        self._woken = threading.Event()
+        self._real_work = 0
+        self.pace = float(pace)
+        self._host_paced = False
+        self._anchor_wall = 0.0
+        self._anchor_ns = 0
+        self._driving = False
+
+    # -- time ------------------------------------------------------------------------------
+
+    def time(self) -> float:
+        return self._now_ns / NS
+
+    @property
+    def now_ns(self) -> int:
+        """Virtual time in integer nanoseconds."""
+        return self._now_ns
+
+    def call_at_ns(
+        self, when_ns: int, callback: Callable[..., object], *args: Any, context: Any = None
+    ) -> asyncio.TimerHandle:
+        """Schedule ``callback(*args)`` at virtual time ``when_ns``; equal times keep FIFO order."""
+        self._check_closed()
+        self._seq += 1
+        timer = _Timer(when_ns, self._seq, callback, args, self, context)
+        heapq.heappush(self._scheduled, timer)
+        timer._scheduled = True
+        return timer
+
+    def call_at(  # type: ignore[override]
+        self, when: float, callback: Callable[..., object], *args: Any, context: Any = None
+    ) -> asyncio.TimerHandle:
+        if when is None:
+            raise TypeError("when cannot be None")
+        return self.call_at_ns(max(round(when * NS), 0), callback, *args, context=context)
+
+    def call_later(  # type: ignore[override]
+        self, delay: float, callback: Callable[..., object], *args: Any, context: Any = None
+    ) -> asyncio.TimerHandle:
+        if delay is None:
+            raise TypeError("delay cannot be None")
+        when_ns = self._now_ns + max(round(delay * NS), 0)
+        return self.call_at_ns(when_ns, callback, *args, context=context)
+
+    # -- real work -------------------------------------------------------------------------
+
+    def _write_to_self(self) -> None:
+        self._woken.set()
+
+    def _process_events(self, event_list: list[Any]) -> None:
+        pass
+
+    def run_in_executor(  # type: ignore[override]
+        self, executor: Executor | None, func: Callable[..., Any], *args: Any
+    ) -> asyncio.Future[Any]:
+        """Like asyncio's; the clock waits (for real) while the job runs."""
+        future = super().run_in_executor(executor, func, *args)
+        self._real_work += 1
+
+        def done(_: asyncio.Future[Any]) -> None:
+            self._real_work -= 1
+
+        future.add_done_callback(done)
+        return future
+
+    # -- pace ------------------------------------------------------------------------------
+
+    def _wall_deadline(self, when_ns: int) -> float:
+        return self._anchor_wall + (when_ns - self._anchor_ns) / NS * self.pace
+
+    def _reanchor(self) -> None:
+        self._anchor_wall = time.monotonic()
+        self._anchor_ns = self._now_ns
+
+    def pace_delay(self) -> float:
+        """Wall seconds to wait before the next jump (0 when nothing needs waiting)."""
+        if self.pace <= 0 or self._ready or not self._scheduled or self._real_work:
+            return 0.0
+        self._drop_cancelled_timers()
+        if not self._scheduled:
+            return 0.0
+        head = self._scheduled[0]
+        when_ns = head._when_ns if isinstance(head, _Timer) else round(head.when() * NS)
+        if when_ns <= self._now_ns:
+            return 0.0
+        return max(0.0, self._wall_deadline(when_ns) - time.monotonic())
+
+    # -- driving ---------------------------------------------------------------------------
+
+    def _drop_cancelled_timers(self) -> None:
+        scheduled = self._scheduled
+        while scheduled and scheduled[0]._cancelled:
+            self._timer_cancelled_count -= 1
+            handle = heapq.heappop(scheduled)
+            handle._scheduled = False
+
+    def is_idle(self) -> bool:
+        """Nothing ready, nothing scheduled, no real work in flight."""
+        if self._ready or self._real_work or self._woken.is_set():
+            return False
+        self._drop_cancelled_timers()
+        return not self._scheduled
+
+    def run_until(
+        self,
+        is_done: Callable[[], bool],
+        on_idle: Callable[[], bool] | None = None,
+        *,
+        host_paced: bool = False,
+    ) -> str:
+        """Run the loop until ``is_done()``; callable whether or not another loop is running.
+
+        ``on_idle`` is called when the world is idle and ``is_done()`` is still false; it
+        returns True if it scheduled something (the loop goes on) and False otherwise, and then
+        :class:`DeadlockError` is raised. Without ``on_idle`` the run stops and returns
+        ``"idle"``. With ``host_paced`` (a caller on another loop that will do the waiting),
+        the run stops and returns ``"pace"`` instead of blocking for a paced jump.
+        Returns ``"done"`` when ``is_done()`` became true.
+        """
+        if self.is_closed():
+            raise SimulationError("This playground has been closed; create a new Playground.")
+        previous = events._get_running_loop()
+        if previous is self or self._driving:
+            raise SimulationError(
+                "play.run() was called from code that is already running inside the playground "
+                "(a worker, or a coroutine given to play.run). Use `await` there instead."
+            )
+        if self.pace > 0 and self.is_idle():
+            self._reanchor()
+        old_hooks = sys.get_asyncgen_hooks()
+        events._set_running_loop(self)
+        sys.set_asyncgen_hooks(
+            firstiter=self._asyncgen_firstiter_hook, finalizer=self._asyncgen_finalizer_hook
+        )
+        self._thread_id = threading.get_ident()
+        self._driving = True
+        self._host_paced = host_paced
+        try:
+            while not is_done():
+                if self.is_idle():
+                    if on_idle is None:
+                        return "idle"
+                    if not on_idle():
+                        raise DeadlockError(
+                            "Everything in the playground is waiting and nothing is scheduled "
+                            "to happen, so this would wait forever. Something is waiting for an "
+                            "event, future or reply that nothing will ever provide."
+                        )
+                    continue
+                if host_paced and self.pace > 0 and self.pace_delay() > 0:
+                    return "pace"
+                self._run_once()
+            return "done"
+        finally:
+            self._driving = False
+            self._host_paced = False
+            self._thread_id = None
+            events._set_running_loop(previous)
+            sys.set_asyncgen_hooks(*old_hooks)
+
+    def close(self) -> None:
+        if self._driving:
+            raise SimulationError("Cannot close the playground from inside itself.")
+        self._ready.clear()
+        self._scheduled.clear()
+        super().close()

@@ -1,0 +1,188 @@
+"""Links between workers: latency, seeded jitter, bandwidth, loss, and cuts.
+
+A link joins two workers and is symmetric in its properties, but each direction keeps its own
+queue: a message of ``n`` bytes occupies its direction for ``n / bandwidth`` seconds (so a big
+message delays what queues behind it), then travels for ``latency + jitter``. Messages in one
+direction always arrive in the order they were sent: jitter moves arrival times, never order.
+
+Every random choice (jitter, loss) comes from a generator seeded by the playground's seed and
+the two worker names, so the same seed and code give the same arrivals.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .clock import NS, VirtualLoop
+
+__all__ = ["Link", "LinkProperties", "Network"]
+
+
+@dataclass
+class LinkProperties:
+    """What can be set per link (``None`` in an override means: keep the default)."""
+
+    latency_ns: int = 0
+    jitter_ns: int = 0
+    bandwidth: float | None = None  # bytes per second; None = unlimited
+    loss: float = 0.0
+
+
+@dataclass
+class _Direction:
+    busy_until_ns: int = 0
+    last_arrival_ns: int = 0
+    in_flight: dict[int, Any] = field(default_factory=dict)  # ticket -> timer
+
+
+class Link:
+    """The connection between workers ``a`` and ``b`` (``a <= b``)."""
+
+    def __init__(self, a: str, b: str, props: LinkProperties, seed: object) -> None:
+        self.a, self.b = a, b
+        self.props = props
+        self.up = True
+        self._rng = random.Random(f"{seed}|{a}|{b}")
+        self._directions: dict[str, _Direction] = {a: _Direction(), b: _Direction()}
+
+    def __repr__(self) -> str:
+        p = self.props
+        return (
+            f"<Link {self.a} <-> {self.b}: latency {p.latency_ns / 1e6:g} ms, jitter "
+            f"{p.jitter_ns / 1e6:g} ms, bandwidth {p.bandwidth or 'unlimited'}, loss {p.loss:g}"
+            f"{'' if self.up else ', DOWN'}>"
+        )
+
+    @property
+    def latency(self) -> float:
+        return self.props.latency_ns / NS
+
+    @property
+    def jitter(self) -> float:
+        return self.props.jitter_ns / NS
+
+    @property
+    def bandwidth(self) -> float | None:
+        return self.props.bandwidth
+
+    @property
+    def loss(self) -> float:
+        return self.props.loss
+
+    def schedule(self, sender: str, now_ns: int, size: int) -> tuple[int, int, bool]:
+        """Plan a message of ``size`` bytes leaving ``sender`` now.
+
+        Returns ``(departure_ns, arrival_ns, lost)``; the direction's queue is updated.
+        """
+        direction = self._directions[sender]
+        props = self.props
+        departure = now_ns if now_ns > direction.busy_until_ns else direction.busy_until_ns
+        if props.bandwidth:
+            done = departure + round(size * NS / props.bandwidth)
+            direction.busy_until_ns = done
+        else:
+            done = departure
+        arrival = done + props.latency_ns
+        if props.jitter_ns:
+            arrival += round(self._rng.random() * props.jitter_ns)
+        if arrival < direction.last_arrival_ns:
+            arrival = direction.last_arrival_ns
+        direction.last_arrival_ns = arrival
+        lost = bool(props.loss) and self._rng.random() < props.loss
+        return departure, arrival, lost
+
+    def direction(self, sender: str) -> _Direction:
+        return self._directions[sender]
+
+
+class Network:
+    """All links of one playground, created on first use with the playground's defaults."""
+
+    def __init__(self, loop: VirtualLoop, defaults: LinkProperties, seed: object) -> None:
+        self.loop = loop
+        self.defaults = defaults
+        self.seed = seed
+        self._links: dict[tuple[str, str], Link] = {}
+        self._overrides: dict[tuple[str, str], dict[str, Any]] = {}
+        self._ticket = 0
+
+    @staticmethod
+    def _key(a: str, b: str) -> tuple[str, str]:
+        return (a, b) if a <= b else (b, a)
+
+    def link(self, a: str, b: str) -> Link:
+        """The link between ``a`` and ``b``, created with the defaults if new."""
+        key = self._key(a, b)
+        link = self._links.get(key)
+        if link is None:
+            props = LinkProperties(**vars(self.defaults))
+            for name, value in self._overrides.get(key, {}).items():
+                setattr(props, name, value)
+            link = self._links[key] = Link(key[0], key[1], props, self.seed)
+        return link
+
+    def configure(self, a: str, b: str, **changes: Any) -> Link:
+        """Override some properties of one link (symmetric); returns the link."""
+        key = self._key(a, b)
+        self._overrides.setdefault(key, {}).update(changes)
+        link = self.link(a, b)
+        for name, value in changes.items():
+            setattr(link.props, name, value)
+        return link
+
+    def links(self) -> list[Link]:
+        return list(self._links.values())
+
+    def send(
+        self,
+        sender: str,
+        receiver: str,
+        size: int,
+        deliver: Callable[..., object],
+        *args: Any,
+    ) -> tuple[int, int | None, int]:
+        """Carry a message of ``size`` bytes; ``deliver(*args)`` runs when it arrives.
+
+        Returns ``(sent_ns, arrival_ns, ticket)``; ``arrival_ns`` is ``None`` when the message is
+        lost (the link is down, or ``loss`` dropped it). The ticket identifies the message while
+        it is in flight.
+        """
+        link = self.link(sender, receiver)
+        now = self.loop._now_ns
+        self._ticket += 1
+        ticket = self._ticket
+        if not link.up:
+            return now, None, ticket
+        _, arrival, lost = link.schedule(sender, now, size)
+        if lost:
+            return now, None, ticket
+        direction = link.direction(sender)
+        timer = self.loop.call_at_ns(arrival, self._arrive, direction, ticket, deliver, args)
+        direction.in_flight[ticket] = timer
+        return now, arrival, ticket
+
+    @staticmethod
+    def _arrive(
+        direction: _Direction, ticket: int, deliver: Callable[..., object], args: tuple[Any, ...]
+    ) -> None:
+        del direction.in_flight[ticket]
+        deliver(*args)
+
+    def cut(self, a: str, b: str) -> list[int]:
+        """Take the link down; messages in flight are lost. Returns their tickets."""
+        link = self.link(a, b)
+        link.up = False
+        dropped: list[int] = []
+        for name in {link.a, link.b}:
+            direction = link.direction(name)
+            for ticket, timer in direction.in_flight.items():
+                timer.cancel()
+                dropped.append(ticket)
+            direction.in_flight.clear()
+        return sorted(dropped)
+
+    def restore(self, a: str, b: str) -> None:
+        self.link(a, b).up = True

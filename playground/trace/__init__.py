@@ -1,0 +1,35 @@
+"""Immutable events, the recorder, and statistics (round trips, bytes, savings)."""
+
+from .events import (
+    AwaitEvent,
+    CallEvent,
+    ContextEvent,
+    Event,
+    FaultEvent,
+    MessageEvent,
+    NoteEvent,
+    StreamEvent,
+    StubEvent,
+    Where,
+)
+from .recorder import Recorder, Recording, Trace
+from .stats import longest_chain, pipelined_calls, round_trips
+
+__all__ = [
+    "AwaitEvent",
+    "CallEvent",
+    "ContextEvent",
+    "Event",
+    "FaultEvent",
+    "MessageEvent",
+    "NoteEvent",
+    "Recorder",
+    "Recording",
+    "StreamEvent",
+    "StubEvent",
+    "Trace",
+    "Where",
+    "longest_chain",
+    "pipelined_calls",
+    "round_trips",
+]

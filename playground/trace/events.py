@@ -1,0 +1,209 @@
+"""Immutable trace events: everything the visualiser and the statistics are built from.
+
+Every event has ``seq`` (its position in the playground's trace, from 0) and ``at`` (virtual
+seconds). Times are computed from integer nanoseconds, so they repeat exactly from run to run.
+
+* :class:`MessageEvent` — one message on the simulated network, sent at ``sent_at`` and
+  received at ``received_at`` (``None`` if it was lost on the way).
+* :class:`CallEvent` — a call or property read leaving a worker, with the user's line of code.
+* :class:`AwaitEvent` — user code awaited the result of a call.
+* :class:`StubEvent` — a stub was created, duplicated, disposed or released, or a target's
+  ``__dispose__`` ran.
+* :class:`ContextEvent` — an execution context opened or closed.
+* :class:`FaultEvent` — a link went down or up, a message was lost, a worker crashed.
+* :class:`StreamEvent` — a stream chunk, acknowledgement, window change or stall.
+* :class:`NoteEvent` — a warning the runtime printed (a leaked stub, a hung request).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "AwaitEvent",
+    "CallEvent",
+    "ContextEvent",
+    "Event",
+    "FaultEvent",
+    "MessageEvent",
+    "NoteEvent",
+    "StreamEvent",
+    "StubEvent",
+    "Where",
+]
+
+#: Where in the user's code something happened: (file name, line number).
+Where = tuple[str, int]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    """A message between two workers.
+
+    ``id`` is the import/export id the message is about (the question id of a push), in the
+    numbering of ``session``; ``target`` is the export a push is addressed to; ``path`` the
+    property path of a push; ``cause`` the ``seq`` of the counted message whose arrival this one
+    follows (for round trips); ``payload`` the encoded value, kept when small (use
+    :func:`playground.codec.describe` to read it).
+    """
+
+    seq: int
+    at: float
+    kind: str
+    sender: str
+    receiver: str
+    sent_at: float
+    received_at: float | None
+    size: int
+    session: int
+    id: int | None
+    target: int | None
+    path: tuple[str | int, ...]
+    cause: int | None
+    payload: bytes | None
+    counted: bool
+
+    @property
+    def lost(self) -> bool:
+        """True when the message never arrived."""
+        return self.received_at is None
+
+    @property
+    def latency(self) -> float | None:
+        """Seconds in flight (``None`` if lost)."""
+        return None if self.received_at is None else self.received_at - self.sent_at
+
+    @property
+    def value(self) -> Any:
+        """The payload decoded for display (capabilities shown as placeholders)."""
+        from ..codec import describe
+
+        return describe(self.payload)
+
+
+@dataclass(frozen=True, slots=True)
+class CallEvent:
+    """A call (or a property read, ``is_get``) leaving ``caller`` for ``callee``.
+
+    ``pipelined`` is True when the call was addressed to a result that had not come back yet;
+    ``target_call`` is then the ``seq`` of the call that produces that result. ``target_stub`` is
+    the stub the call was made on, if any. ``where`` is the user's line of code.
+    """
+
+    seq: int
+    at: float
+    caller: str
+    callee: str
+    session: int
+    id: int
+    path: tuple[str | int, ...]
+    is_get: bool
+    pipelined: bool
+    target_call: int | None
+    target_stub: int | None
+    where: Where | None
+
+    @property
+    def method(self) -> str:
+        """The dotted path, e.g. ``"counter.increment"``."""
+        return ".".join(str(p) for p in self.path) or "(this)"
+
+
+@dataclass(frozen=True, slots=True)
+class AwaitEvent:
+    """User code awaited the result of call ``call`` (a :class:`CallEvent` seq)."""
+
+    seq: int
+    at: float
+    worker: str
+    call: int | None
+    where: Where | None
+
+
+@dataclass(frozen=True, slots=True)
+class StubEvent:
+    """Something happened to a stub (or, for ``disposer``/``released``, to an exported target).
+
+    ``action`` is one of ``created``, ``dup``, ``disposed``, ``released``, ``disposer``,
+    ``leaked``. ``stub`` identifies the handle; ``origin_call`` is the call whose result
+    delivered it.
+    """
+
+    seq: int
+    at: float
+    action: str
+    stub: int
+    owner: str
+    target: str
+    where: Where | None
+    origin_call: int | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ContextEvent:
+    """An execution context ``opened`` or ``closed`` in ``worker``."""
+
+    seq: int
+    at: float
+    action: str
+    worker: str
+    context: int
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class FaultEvent:
+    """``action``: ``disconnect``, ``reconnect``, ``crash``, ``lost`` (a message dropped)."""
+
+    seq: int
+    at: float
+    action: str
+    a: str
+    b: str | None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """Flow control of stream ``stream`` from ``sender`` to ``receiver``.
+
+    ``action``: ``chunk`` (``size`` bytes sent), ``ack`` (``size`` bytes acknowledged),
+    ``window`` (new window ``size``), ``stall`` (the writer waited from ``since`` to ``at``),
+    ``close``, ``error``. ``in_flight`` is unacknowledged bytes after the event.
+    """
+
+    seq: int
+    at: float
+    action: str
+    stream: int
+    sender: str
+    receiver: str
+    size: int
+    in_flight: int
+    window: int
+    since: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteEvent:
+    """A warning or remark from the runtime, e.g. a leaked stub; ``worker`` it concerns."""
+
+    seq: int
+    at: float
+    level: str
+    worker: str
+    text: str
+
+
+Event = (
+    MessageEvent
+    | CallEvent
+    | AwaitEvent
+    | StubEvent
+    | ContextEvent
+    | FaultEvent
+    | StreamEvent
+    | NoteEvent
+)
