@@ -6,8 +6,9 @@ import asyncio
 import inspect
 import itertools
 import math
+import weakref
 from asyncio import events
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 import msgpack
@@ -38,7 +39,7 @@ from .stubs import RpcPromise
 from .targets import RESERVED_ON_ENTRYPOINTS
 from .worker import Worker, define_worker
 
-__all__ = ["CLIENT", "EntrypointContext", "Playground", "latest"]
+__all__ = ["CLIENT", "EntrypointContext", "Playground", "latest", "playgrounds", "watch_playgrounds"]
 
 T = TypeVar("T")
 
@@ -703,13 +704,34 @@ async def _as_coroutine(awaitable: Awaitable[T]) -> T:
 
 
 _latest: list[Playground] = []
+_live: weakref.WeakSet[Playground] = weakref.WeakSet()
+_watchers: list[Callable[[Playground], None]] = []
 
 
 def _set_latest(play: Playground) -> None:
     _latest[:] = [play]
+    _live.add(play)
+    for watcher in tuple(_watchers):
+        watcher(play)
 
 
 def latest() -> Playground | None:
     """The most recently created playground (for module-level helpers)."""
     return _latest[0] if _latest else None
+
+
+def playgrounds() -> list[Playground]:
+    """Every playground that is still open (for the notebook extension)."""
+    return [p for p in _live if not p.closed]
+
+
+def watch_playgrounds(callback: Callable[[Playground], None]) -> Callable[[], None]:
+    """Call ``callback(play)`` for every playground created from now on; returns an unwatch."""
+    _watchers.append(callback)
+
+    def unwatch() -> None:
+        if callback in _watchers:
+            _watchers.remove(callback)
+
+    return unwatch
 
