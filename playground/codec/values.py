@@ -171,7 +171,7 @@ def encode_error(exc: BaseException) -> list[Any]:
     args = [a for a in exc.args if _packs(a)]
     return [
         marker(Ext.ERROR),
-        cls.__qualname__,
+        cls.__name__,
         cls.__module__,
         _builtin_base(cls),
         str(exc),

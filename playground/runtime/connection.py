@@ -261,6 +261,9 @@ class Connection:
                 session.reject(answer, self.world.encode_error(exc, self))
             else:
                 exporter.commit()
+                hook = session.export_hook(answer)
+                if isinstance(hook, Hook):
+                    hook.mark_sent()
                 session.resolve(answer, payload)
         else:
             session.reject(answer, self.world.encode_error(value, self))
@@ -353,11 +356,7 @@ class _Exporter:
             target = obj
             if self.params and not world.transfer_params:
                 target = _dup_target(obj)
-            hook = TargetHook(
-                target,
-                connection.context,
-                on_release=world.disposer_for(target, connection.context),
-            )
+            hook = TargetHook(target, connection.context)
             return self._export(hook, Ext.EXPORT)
         special = world.encode_special(obj)
         if special is not NotImplemented:

@@ -85,6 +85,9 @@ class Hook:
         """Call ``callback()`` once this hook's result is known, without asking for it."""
         callback()
 
+    def mark_sent(self) -> None:
+        """The value this hook settled to was serialized to the peer (it owns it now)."""
+
     def dup(self) -> Hook:
         raise NotImplementedError
 
@@ -137,9 +140,10 @@ class _Refs:
 
 
 class TargetHook(Hook):
-    """A local object. When the last dup is disposed the target's ``__dispose__`` runs, later."""
+    """A local object. When the last dup of an exported target is disposed, the target's
+    ``__dispose__`` runs, later (``disposer=False`` for main objects, which have none)."""
 
-    __slots__ = ("target", "context", "reserved", "handler", "_refs", "_disposed", "_on_release")
+    __slots__ = ("target", "context", "reserved", "handler", "disposer", "_refs", "_disposed")
 
     def __init__(
         self,
@@ -148,16 +152,16 @@ class TargetHook(Hook):
         *,
         reserved: frozenset[str] = RESERVED_EVERYWHERE,
         handler: bool = False,
-        on_release: Callable[[], None] | None = None,
+        disposer: bool = True,
         _refs: _Refs | None = None,
     ) -> None:
         self.target = target
         self.context = context
         self.reserved = reserved
         self.handler = handler
+        self.disposer = disposer
         self._refs = _refs or _Refs()
         self._disposed = False
-        self._on_release = on_release
 
     def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
         return _invoke.invoke(
@@ -179,7 +183,7 @@ class TargetHook(Hook):
             self.context,
             reserved=self.reserved,
             handler=self.handler,
-            on_release=self._on_release,
+            disposer=self.disposer,
             _refs=self._refs,
         )
 
@@ -188,8 +192,8 @@ class TargetHook(Hook):
             return
         self._disposed = True
         self._refs.count -= 1
-        if self._refs.count == 0 and self._on_release is not None:
-            self._on_release()
+        if self._refs.count == 0 and self.disposer:
+            release_target(self.target, self.context)
 
     def describe(self) -> str:
         return _invoke.describe_target(self.target)
@@ -199,15 +203,40 @@ class TargetHook(Hook):
         return self.context.worker if self.context is not None else None
 
 
+def release_target(target: Any, context: ExecutionContext | None) -> None:
+    """One sending of ``target`` is over: run its ``__dispose__`` later, if it has one."""
+    disposer = getattr(target, "__dispose__", None)
+    if disposer is None or not callable(disposer):
+        return
+    if context is not None:
+        context.world.schedule_disposer(target, disposer, context)
+        return
+    loop = asyncio.events._get_running_loop()
+    if loop is None:
+        _run_disposer(disposer)
+    else:
+        loop.call_soon(_run_disposer, disposer)
+
+
+def _run_disposer(disposer: Callable[[], Any]) -> None:
+    result = disposer()
+    if inspect.isawaitable(result):
+        asyncio.ensure_future(result)
+
+
 class ValueHook(Hook):
-    """A resolved local value. Pipelined paths traverse it; disposing the last dup disposes
-    the stubs inside it that were not handed on."""
+    """A resolved local value. Pipelined paths traverse it. Disposing the last dup of a value
+    that was never sent disposes the stubs inside it and, for a returned value (``owns``),
+    releases the targets inside it, as if they had been sent and released."""
 
-    __slots__ = ("value", "context", "_refs", "_disposed")
+    __slots__ = ("value", "context", "owns", "_refs", "_disposed")
 
-    def __init__(self, value: Any, context: ExecutionContext | None, _refs: _Refs | None = None) -> None:
+    def __init__(
+        self, value: Any, context: ExecutionContext | None, owns: bool = False, _refs: _Refs | None = None
+    ) -> None:
         self.value = value
         self.context = context
+        self.owns = owns
         self._refs = _refs or _Refs()
         self._disposed = False
 
@@ -222,9 +251,12 @@ class ValueHook(Hook):
     def settle(self, callback: Settled) -> None:
         callback(True, self.value)
 
+    def mark_sent(self) -> None:
+        self.owns = False
+
     def dup(self) -> Hook:
         self._refs.count += 1
-        return ValueHook(self.value, self.context, self._refs)
+        return ValueHook(self.value, self.context, self.owns, self._refs)
 
     def dispose(self) -> None:
         if self._disposed:
@@ -232,7 +264,7 @@ class ValueHook(Hook):
         self._disposed = True
         self._refs.count -= 1
         if self._refs.count == 0:
-            dispose_value(self.value)
+            dispose_value(self.value, self.context if self.owns else _NO_TARGETS)
 
     def describe(self) -> str:
         return f"value {type(self.value).__name__}"
@@ -354,6 +386,10 @@ class PromiseHook(Hook):
             resolution.when_done(callback)
         else:
             self._state.done_waiters.append(callback)
+
+    def mark_sent(self) -> None:
+        if self._state.resolution is not None:
+            self._state.resolution.mark_sent()
 
     def dup(self) -> Hook:
         self._state.refs += 1
@@ -570,23 +606,32 @@ def hook_for(result: Any, context: ExecutionContext | None) -> Hook:
     """The hook that stands for what user code returned."""
     if isinstance(result, Capability):
         if isinstance(result, _stubs().RpcStub):
-            return ValueHook(result, context)
+            return ValueHook(result, context, owns=True)
         return result._transfer_hook()  # a returned promise: pipeline straight through it
     if inspect.isawaitable(result):
         return PromiseHook.running(result, context)
-    return ValueHook(result, context)
+    return ValueHook(result, context, owns=True)
 
 
-def dispose_value(value: Any) -> None:
-    """Dispose every stub and promise inside ``value`` (dicts, lists, tuples, sets)."""
+_NO_TARGETS: Any = object()
+
+
+def dispose_value(value: Any, targets: Any = _NO_TARGETS) -> None:
+    """Dispose every stub and promise inside ``value`` (dicts, lists, tuples, sets).
+
+    With ``targets`` (the owning context, possibly None), RPC targets and functions inside it are
+    released too: their ``__dispose__`` runs later.
+    """
     if isinstance(value, Capability):
         _stubs().dispose(value)
     elif isinstance(value, dict):
         for item in value.values():
-            dispose_value(item)
+            dispose_value(item, targets)
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
-            dispose_value(item)
+            dispose_value(item, targets)
+    elif targets is not _NO_TARGETS and (_invoke.is_class_target(value) or _invoke.is_function(value)):
+        release_target(value, targets)
 
 
 def _stubs() -> Any:

@@ -65,7 +65,7 @@ class RpcStub(Capability):
         """A local ("loopback") stub to ``target``: an ``RpcTarget``, a function or a dict."""
         context = _context()
         if is_class_target(target) or is_function(target):
-            hook: Hook = TargetHook(target, context, on_release=_disposer_for(target, context))
+            hook: Hook = TargetHook(target, context)
         elif isinstance(target, dict):
             hook = ValueHook(target, context)
         else:
@@ -416,13 +416,6 @@ def _wait(promise: RpcPromise) -> Generator[Any, None, None]:
     if promise._future is None:
         promise._future = world.loop.create_future()
     yield from world.wait_from_host(promise._future).__await__()
-
-
-def _disposer_for(target: Any, context: ExecutionContext | None) -> Any:
-    world = _world_of(context)
-    if world is not None:
-        return world.disposer_for(target, context)
-    return None
 
 
 def dispose(value: Any) -> None:

@@ -43,8 +43,8 @@ __all__ = ["CLIENT", "EntrypointContext", "Playground", "latest", "playgrounds",
 
 T = TypeVar("T")
 
-#: The pseudo-worker that ``play.fetch`` sends HTTP requests from.
-CLIENT = "client"
+#: The pseudo-worker that ``play.fetch`` sends HTTP requests from (a visitor on the Internet).
+CLIENT = "internet"
 
 
 class _Ids:
@@ -190,7 +190,7 @@ class Playground:
 
     def fetch(self, name: str, request: str | Request, **init: Any) -> RpcPromise:
         """Send an HTTP request (a URL or a ``Request``) to worker ``name``'s ``fetch`` handler,
-        from the pseudo-worker ``client``. Await it for the ``Response``."""
+        from the pseudo-worker ``internet``. Await it for the ``Response``."""
         self._check_open()
         self._known(name)
         host = self._host(CLIENT)
@@ -212,6 +212,8 @@ class Playground:
         if events._get_running_loop() is self.loop:
             if inspect.iscoroutine(awaitable):
                 awaitable.close()
+            elif isinstance(awaitable, RpcPromise):
+                awaitable._dispose()
             raise SimulationError(
                 "play.run() was called from code already running inside the playground; use "
                 "`await` there instead."
@@ -368,7 +370,9 @@ class Playground:
         main: Hook
         if ep.is_handler:
             context.instance = ep.handler
-            main = TargetHook(ep.handler, context, reserved=RESERVED_ON_ENTRYPOINTS, handler=True)
+            main = TargetHook(
+                ep.handler, context, reserved=RESERVED_ON_ENTRYPOINTS, handler=True, disposer=False
+            )
         else:
             try:
                 instance = context.run_sync(ep.cls, context.api, context.env)
@@ -380,7 +384,7 @@ class Playground:
                 main = ErrorHook(exc)
             else:
                 context.instance = instance
-                main = TargetHook(instance, context, reserved=RESERVED_ON_ENTRYPOINTS)
+                main = TargetHook(instance, context, reserved=RESERVED_ON_ENTRYPOINTS, disposer=False)
         connection.session.serve(main)
 
     def _context_event(self, action: str, context: ExecutionContext) -> None:
@@ -548,17 +552,13 @@ class Playground:
 
     # -- internals: targets ----------------------------------------------------------------------
 
-    def disposer_for(self, target: Any, context: ExecutionContext | None) -> Any:
-        """A callback that runs ``target.__dispose__()`` later, or None if it has none."""
-        disposer = getattr(target, "__dispose__", None)
-        if disposer is None or not callable(disposer):
-            return None
-        owner = context.worker if context is not None else "(local)"
+    def schedule_disposer(self, target: Any, disposer: Any, context: ExecutionContext) -> None:
+        """Run ``disposer`` (a target's ``__dispose__``) soon, in ``context``; errors are reported,
+        never raised into the code that released the target."""
+        from .invoke import describe_target
 
         def run() -> None:
-            from .invoke import describe_target
-
-            self.ledger.exported("disposer", owner, describe_target(target))
+            self.ledger.exported("disposer", context.worker, describe_target(target))
             token = current.set(context)
             try:
                 result = disposer()
@@ -568,10 +568,14 @@ class Playground:
             finally:
                 current.reset(token)
             if inspect.isawaitable(result):
-                task = asyncio.ensure_future(result, loop=self.loop)
-                task.add_done_callback(lambda t: t.cancelled() or t.exception() is None or self._report(t.exception(), "__dispose__ raised"))
+                task = context.task(_as_coroutine(result))
+                task.add_done_callback(self._report_task_error)
 
-        return lambda: self.loop.call_soon(run)
+        self.loop.call_soon(run)
+
+    def _report_task_error(self, task: asyncio.Task[Any]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self._report(task.exception(), "__dispose__ raised")
 
     def _report(self, exc: BaseException | None, text: str) -> None:
         self.note("error", "", f"{text}: {exc!r}")
@@ -626,10 +630,14 @@ class Playground:
         future.add_done_callback(self._wake_host)
         await asyncio.sleep(0)  # let other host tasks send their calls first (gather)
         idle_once = False
+        anchored = False
         while not future.done():
             self._check_open()
             self._host_woken = False
-            state = loop.run_until(lambda: future.done() or self._host_woken, None, host_paced=True)
+            state = loop.run_until(
+                lambda: future.done() or self._host_woken, None, host_paced=True, keep_anchor=anchored
+            )
+            anchored = True
             if state == "pace":
                 await asyncio.sleep(loop.pace_delay())
             elif state == "idle":

@@ -100,8 +100,8 @@ class _VirtualSelector:
         head = loop._scheduled[0]
         when_ns = head._when_ns if isinstance(head, _Timer) else round(head.when() * NS)
         if loop.pace > 0 and not loop._host_paced:
-            delay = loop._wall_deadline(when_ns) - time.monotonic()
-            if delay > 0 and loop._woken.wait(delay):
+            delay = loop._wall_deadline(when_ns) - loop.wall_clock()
+            if delay > 0 and loop.wall_wait(delay):
                 loop._woken.clear()
                 return []  # woken early by another thread: look again before jumping
         if when_ns > loop._now_ns:
@@ -132,6 +132,9 @@ class VirtualLoop(asyncio.BaseEventLoop):
         self._anchor_wall = 0.0
         self._anchor_ns = 0
         self._driving = False
+        #: The wall clock and the way to wait on it (replaced in tests of ``pace``).
+        self.wall_clock: Callable[[], float] = time.monotonic
+        self.wall_wait: Callable[[float], bool] = self._woken.wait
 
     # -- time ------------------------------------------------------------------------------
 
@@ -196,7 +199,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
         return self._anchor_wall + (when_ns - self._anchor_ns) / NS * self.pace
 
     def _reanchor(self) -> None:
-        self._anchor_wall = time.monotonic()
+        self._anchor_wall = self.wall_clock()
         self._anchor_ns = self._now_ns
 
     def pace_delay(self) -> float:
@@ -210,7 +213,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
         when_ns = head._when_ns if isinstance(head, _Timer) else round(head.when() * NS)
         if when_ns <= self._now_ns:
             return 0.0
-        return max(0.0, self._wall_deadline(when_ns) - time.monotonic())
+        return max(0.0, self._wall_deadline(when_ns) - self.wall_clock())
 
     # -- driving ---------------------------------------------------------------------------
 
@@ -234,6 +237,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
         on_idle: Callable[[], bool] | None = None,
         *,
         host_paced: bool = False,
+        keep_anchor: bool = False,
     ) -> str:
         """Run the loop until ``is_done()``; callable whether or not another loop is running.
 
@@ -242,7 +246,8 @@ class VirtualLoop(asyncio.BaseEventLoop):
         :class:`DeadlockError` is raised. Without ``on_idle`` the run stops and returns
         ``"idle"``. With ``host_paced`` (a caller on another loop that will do the waiting),
         the run stops and returns ``"pace"`` instead of blocking for a paced jump.
-        Returns ``"done"`` when ``is_done()`` became true.
+        Returns ``"done"`` when ``is_done()`` became true. With ``pace``, virtual time is tied
+        to the wall clock from the start of this run (or of an earlier one, ``keep_anchor``).
         """
         if self.is_closed():
             raise SimulationError("This playground has been closed; create a new Playground.")
@@ -252,7 +257,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
                 "play.run() was called from code that is already running inside the playground "
                 "(a worker, or a coroutine given to play.run). Use `await` there instead."
             )
-        if self.pace > 0 and self.is_idle():
+        if self.pace > 0 and not keep_anchor:
             self._reanchor()
         old_hooks = sys.get_asyncgen_hooks()
         events._set_running_loop(self)

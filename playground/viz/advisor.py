@@ -1,0 +1,114 @@
+"""The pipelining advisor: awaits that cost a round trip for nothing.
+
+An ``await`` is flagged when the stub it produced was used for exactly one thing: as the target
+of the next call the same worker made. Calling that method on the promise instead (pipelining)
+sends both calls in one flight. The saving is measured, not guessed: the causal depths are
+recomputed as if the second call had left together with the first (see ``chains.py``).
+"""
+
+from __future__ import annotations
+
+import linecache
+from dataclasses import dataclass
+
+from ..trace.events import CallEvent, Where
+from .chains import depths, round_trips_of
+from .labels import call_label, where_text
+from .view import View
+
+__all__ = ["Advice", "advise"]
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    """One line of user code whose await could be pipelined away.
+
+    ``awaited`` is the call whose result was awaited, ``then`` the only call made on it; ``times``
+    how often that line did so in the trace; ``saved`` the round trips pipelining would save.
+    """
+
+    where: Where | None
+    code: str
+    awaited: str
+    then: str
+    times: int
+    saved: int
+
+    def __str__(self) -> str:
+        times = f" ({self.times} times)" if self.times > 1 else ""
+        code = f" `{self.code}`" if self.code else ""
+        trips = "round trip" if self.saved == 1 else "round trips"
+        return (
+            f"{where_text(self.where)}{code}{times}: awaits {self.awaited} only to call {self.then} "
+            f"on the result. Call it on the promise instead (pipelining) to save "
+            f"{self.saved} {trips}."
+        )
+
+
+def _candidates(view: View) -> list[tuple[CallEvent, CallEvent, Where | None]]:
+    """(awaited call, the one call made on its result, where the await was) for each match."""
+    result_stubs: dict[int, list[int]] = {}
+    spoiled: set[int] = set()
+    for s in view.stub_events:
+        if s.action in ("dup", "transferred"):
+            spoiled.add(s.stub)
+        if s.action != "created" or s.origin_call is None:
+            continue
+        answer = view.answers.get(s.origin_call)
+        if answer is not None and answer.received_at is not None and s.at >= answer.received_at:
+            result_stubs.setdefault(s.origin_call, []).append(s.stub)
+    stub_users: dict[int, list[CallEvent]] = {}
+    pipelined_on: set[int] = set()
+    for c in view.calls:
+        if c.target_stub is not None:
+            stub_users.setdefault(c.target_stub, []).append(c)
+        if c.pipelined and c.target_call is not None:
+            pipelined_on.add(c.target_call)
+    out = []
+    for a in view.awaits:
+        call = view.calls_by_seq.get(a.call) if a.call is not None else None
+        stubs = result_stubs.get(a.call, []) if a.call is not None else []
+        if call is None or not stubs or call.seq in pipelined_on or spoiled.intersection(stubs):
+            continue
+        users = [u for s in stubs for u in stub_users.get(s, [])]
+        if len(users) != 1 or users[0].caller != call.caller or users[0].seq < a.seq:
+            continue
+        nxt = users[0]
+        between = [c for c in view.calls if c.caller == call.caller and a.seq < c.seq < nxt.seq]
+        if not between:
+            out.append((call, nxt, a.where))
+    return out
+
+
+def _saving(view: View, pairs: list[tuple[CallEvent, CallEvent, Where | None]], base: int) -> int:
+    """Round trips saved if each second call had left together with the first."""
+    cause: dict[int, int | None] = {}
+    for first, second, _ in pairs:
+        push = view.pushes.get(first.seq)
+        if push is None:
+            continue
+        for m in view.messages:
+            if m.kind in ("push", "pull") and view.call_of(m) is second:
+                cause[m.seq] = push.cause
+    if not cause:
+        return 0
+    return base - round_trips_of(depths(view.messages, cause=cause))
+
+
+def advise(view: View) -> list[Advice]:
+    """Every line whose await could have been pipelined, with the round trips it would save."""
+    found = _candidates(view)
+    if not found:
+        return []
+    base = round_trips_of(depths(view.messages))
+    by_line: dict[tuple[Where | None, str, str], list[tuple[CallEvent, CallEvent, Where | None]]] = {}
+    for first, second, where in found:
+        key = (where or first.where, call_label(first), call_label(second))
+        by_line.setdefault(key, []).append((first, second, where))
+    advice = []
+    for (where, awaited, then), pairs in by_line.items():
+        code = linecache.getline(where[0], where[1]).strip() if where else ""
+        saved = _saving(view, pairs, base)
+        if saved > 0:
+            advice.append(Advice(where, code, awaited, then, len(pairs), saved))
+    return advice

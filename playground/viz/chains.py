@@ -1,0 +1,164 @@
+"""Causal chains of messages: the critical path, round-trip brackets, and what pipelining saved.
+
+Theory of operation. Every counted message (a call or a result) has a depth: one more than the
+depth of its ``cause``, the message whose arrival it followed, or 1 when it has none in view.
+``round_trips`` is the deepest depth divided by two, rounded up (see ``trace.stats``). The
+*critical path* follows ``cause`` back from the deepest message; pairing its steps two by two
+gives the round trips to bracket on the diagram.
+
+To ask "what would this have cost without pipelining?", depths are recomputed with extra
+constraints: a pipelined call (or a call carrying a promise as a parameter) may not leave before
+the result it was made on came back, i.e. two steps after that call's push. The advisor asks the
+opposite question with :func:`depths` and a ``sooner`` map (see ``advisor.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from ..trace.events import MessageEvent
+from .view import View
+
+__all__ = ["Bracket", "brackets", "critical_path", "depths", "round_trips_of", "without_pipelining"]
+
+
+def depths(
+    messages: list[MessageEvent],
+    *,
+    floor: Mapping[int, tuple[int, int]] | None = None,
+    cause: Mapping[int, int | None] | None = None,
+) -> dict[int, int]:
+    """Depth of each counted message, by seq.
+
+    ``floor[seq] = (other_seq, steps)`` forces ``depth[seq] >= depth[other_seq] + steps`` when
+    ``other_seq`` comes first; ``cause`` overrides a message's cause (``None``: no cause).
+    """
+    depth: dict[int, int] = {}
+    for m in messages:
+        if not m.counted:
+            continue
+        c = cause[m.seq] if cause is not None and m.seq in cause else m.cause
+        d = depth.get(c, 0) + 1 if c is not None else 1
+        if floor is not None and m.seq in floor:
+            other, steps = floor[m.seq]
+            if other in depth:
+                d = max(d, depth[other] + steps)
+        depth[m.seq] = d
+    return depth
+
+
+def round_trips_of(depth: Mapping[int, int]) -> int:
+    """Round trips for a depth table: the deepest chain divided by two, rounded up."""
+    return (max(depth.values(), default=0) + 1) // 2
+
+
+def critical_path(view: View) -> list[MessageEvent]:
+    """The longest causal chain of counted messages, first message first."""
+    depth = depths(view.messages)
+    if not depth:
+        return []
+    by_seq = {m.seq: m for m in view.messages}
+    deepest = max(depth, key=lambda s: (depth[s], -s))
+    path = [by_seq[deepest]]
+    while path[-1].cause is not None and path[-1].cause in depth:
+        path.append(by_seq[path[-1].cause])
+    return path[::-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Bracket:
+    """Round trip ``number`` on ``lane``: from ``start`` (a request left) to ``end`` (its answer
+    arrived), along the critical path; ``first`` and ``last`` are the message seqs it spans."""
+
+    number: int
+    lane: str
+    start: float
+    end: float
+    first: int
+    last: int
+
+
+def brackets(view: View) -> list[Bracket]:
+    """One bracket per round trip of the critical path, drawn on the lane of its first caller."""
+    path = critical_path(view)
+    if not path:
+        return []
+    lane = path[0].sender
+    out = []
+    for k in range(0, len(path), 2):
+        first = path[k]
+        last = path[min(k + 1, len(path) - 1)]
+        end = last.received_at if last.received_at is not None else last.sent_at
+        out.append(Bracket(k // 2 + 1, lane, first.sent_at, end, first.seq, last.seq))
+    return out
+
+
+def _carries_promise(value: object) -> bool:
+    if type(value).__name__ == "DisplayRef":
+        return repr(value).startswith("<promise")
+    if isinstance(value, (list, tuple)):
+        return any(_carries_promise(v) for v in value)
+    if isinstance(value, dict):
+        return any(_carries_promise(v) for v in value.values())
+    return False
+
+
+def pipelining_floor(view: View) -> dict[int, tuple[int, int]]:
+    """For each message that pipelining let leave early: the push it would have to wait for."""
+    floor: dict[int, tuple[int, int]] = {}
+    pending: dict[str, list[int]] = {}  # sender -> calls not answered yet, most recent last
+    answered_at = {seq: a.received_at for seq, a in view.answers.items()}
+    for m in view.messages:
+        if m.kind not in ("push", "pull"):
+            continue
+        call = view.call_of(m)
+        if call is None:
+            continue
+        target = call.target_call if call.pipelined else None
+        if target is None and m.kind == "push" and m.payload is not None and _carries_promise(m.value):
+            waiting = [
+                c for c in pending.get(m.sender, ())
+                if c != call.seq and (answered_at.get(c) is None or answered_at[c] > m.sent_at)  # type: ignore[operator]
+            ]
+            target = waiting[-1] if waiting else None
+        push = view.pushes.get(target) if target is not None else None
+        if push is not None:
+            floor[m.seq] = (push.seq, 2)
+        if m.kind == "push":
+            pending.setdefault(m.sender, []).append(call.seq)
+    return floor
+
+
+def without_pipelining(view: View) -> int:
+    """Round trips the same calls would have cost had every pipelined call awaited its target."""
+    floor = pipelining_floor(view)
+    depth = depths(view.messages, floor=floor)
+    # a second pass lets a call wait for answers that came later in the log than its own push
+    by_seq = {m.seq: m for m in view.messages}
+    for seq, (push, steps) in list(floor.items()):
+        call = view.call_of(by_seq[push])
+        answer = view.answers.get(call.seq) if call is not None else None
+        if answer is not None and answer.seq in depth and depth[answer.seq] + 1 > depth[push] + steps:
+            floor[seq] = (answer.seq, 1)
+    if floor:
+        depth = _settle(view.messages, floor)
+    return round_trips_of(depth)
+
+
+def _settle(messages: list[MessageEvent], floor: dict[int, tuple[int, int]]) -> dict[int, int]:
+    """Depths when floors may point forward in the log: relax until nothing changes."""
+    depth = depths(messages, floor=floor)
+    for _ in range(8):
+        counted = [m for m in messages if m.counted]
+        changed = False
+        for m in counted:
+            d = depth.get(m.cause, 0) + 1 if m.cause is not None else 1
+            if m.seq in floor and floor[m.seq][0] in depth:
+                d = max(d, depth[floor[m.seq][0]] + floor[m.seq][1])
+            if d != depth[m.seq]:
+                depth[m.seq] = d
+                changed = True
+        if not changed:
+            break
+    return depth

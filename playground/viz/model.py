@@ -1,0 +1,158 @@
+"""What the diagram shows, as plain data: arrows, flights, stub lifetimes, round trips, summary.
+
+:func:`build` reads a :class:`~playground.viz.view.View` once and returns a :class:`Diagram`;
+every renderer (SVG, rich, Mermaid, Perfetto) draws from it, so they all agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..trace.events import MessageEvent, StubEvent, Where
+from ..trace.stats import round_trips
+from .advisor import Advice, advise
+from .chains import Bracket, brackets, without_pipelining
+from .view import View
+
+__all__ = ["Diagram", "Flight", "Lifetime", "Summary", "build"]
+
+#: Stub actions that end a stub's life on its owner's lane.
+ENDINGS = frozenset({"disposed", "released", "settled", "transferred", "leaked"})
+
+
+@dataclass(frozen=True, slots=True)
+class Flight:
+    """Messages that left ``lane`` together at ``at``, at least one of them pipelined."""
+
+    number: int
+    lane: str
+    at: float
+    seqs: tuple[int, ...]
+    calls: int
+
+
+@dataclass(slots=True)
+class Lifetime:
+    """One stub on its owner's lane: from ``start`` to ``end`` (``None``: still alive)."""
+
+    stub: int
+    owner: str
+    target: str
+    where: Where | None
+    start: float
+    end: float | None = None
+    ended_by: str = ""
+    made_before: bool = False
+    marks: list[tuple[float, str]] = field(default_factory=list)
+    events: list[StubEvent] = field(default_factory=list)
+
+    @property
+    def alive(self) -> bool:
+        """Still alive at the end of the view (a leak, once the cell is over)."""
+        return self.end is None
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The headline numbers of a view."""
+
+    round_trips: int
+    elapsed: float
+    calls: int
+    pipelined: int
+    messages: int
+    bytes: int
+    leaks: int
+    without_pipelining: int
+
+    def line(self) -> str:
+        """One line: round trips, time, calls, messages, bytes, leaks, and the saving."""
+        def n(k: int, word: str) -> str:
+            return f"{k:,} {word}" + ("" if k == 1 else "s")
+
+        parts = [
+            n(self.round_trips, "round trip"),
+            f"{self.elapsed * 1000:,.4g} ms",
+            n(self.calls, "call") + f" ({self.pipelined:,} pipelined)",
+            n(self.messages, "message"),
+            n(self.bytes, "byte"),
+            n(self.leaks, "leak"),
+        ]
+        if self.pipelined or self.without_pipelining != self.round_trips:
+            parts.append(f"without pipelining: {n(self.without_pipelining, 'round trip')}")
+        return " · ".join(parts)
+
+
+@dataclass(slots=True)
+class Diagram:
+    """Everything a renderer draws, computed once from a view."""
+
+    view: View
+    lanes: tuple[str, ...]
+    messages: list[MessageEvent]
+    flights: list[Flight]
+    flight_of: dict[int, int]
+    lifetimes: list[Lifetime]
+    brackets: list[Bracket]
+    summary: Summary
+    advice: list[Advice]
+
+
+def _flights(view: View) -> tuple[list[Flight], dict[int, int]]:
+    groups: dict[tuple[str, float], list[MessageEvent]] = {}
+    for m in view.messages:
+        if m.counted and m.kind in ("push", "pull"):
+            groups.setdefault((m.sender, m.sent_at), []).append(m)
+    flights: list[Flight] = []
+    flight_of: dict[int, int] = {}
+    for (lane, at), group in groups.items():
+        calls = [view.call_of(m) for m in group if m.kind == "push"]
+        if len(calls) < 2 or not any(c is not None and c.pipelined for c in calls):
+            continue
+        number = len(flights) + 1
+        flights.append(Flight(number, lane, at, tuple(m.seq for m in group), len(calls)))
+        for m in group:
+            flight_of[m.seq] = number
+    return flights, flight_of
+
+
+def _lifetimes(view: View) -> list[Lifetime]:
+    alive: dict[int, Lifetime] = {}
+    out: list[Lifetime] = []
+    for s in view.stub_events:
+        if s.stub == 0:  # an exported target's disposer or release: not a handle
+            continue
+        life = alive.get(s.stub)
+        if life is None:
+            made_before = s.action not in ("created", "dup")
+            life = Lifetime(s.stub, s.owner, s.target, s.where, view.start if made_before else s.at)
+            life.made_before = made_before
+            alive[s.stub] = life
+            out.append(life)
+        life.events.append(s)
+        if s.action in ENDINGS:
+            life.end, life.ended_by = s.at, s.action
+            del alive[s.stub]
+        elif s.action != "created":
+            life.marks.append((s.at, s.action))
+    return out
+
+
+def build(view: View) -> Diagram:
+    """Read ``view`` once: everything the renderers need."""
+    messages = view.messages
+    calls = view.calls
+    lifetimes = _lifetimes(view)
+    flights, flight_of = _flights(view)
+    pipelined = sum(1 for c in calls if c.pipelined)
+    summary = Summary(
+        round_trips=round_trips(messages),
+        elapsed=view.end - view.start,
+        calls=len(calls),
+        pipelined=pipelined,
+        messages=len(messages),
+        bytes=sum(m.size for m in messages),
+        leaks=sum(1 for life in lifetimes if life.alive),
+        without_pipelining=without_pipelining(view),
+    )
+    return Diagram(view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advise(view))
