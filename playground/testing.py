@@ -9,12 +9,7 @@ __all__ = ["leak_report", "release_all"]
 
 def release_all(play: Playground) -> None:
     """Dispose every stub still held anywhere and let the releases happen."""
-    for record in list(play.ledger._records.values()):
-        handle = record.ref()
-        if handle is not None:
-            handle._dispose("released")
-        else:
-            play.ledger.remove(record.id, "released")
+    play.ledger.release_all()
     play.run(play.idle())
 
 

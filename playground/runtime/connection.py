@@ -61,7 +61,8 @@ class Connection:
         "closed",
         "broken",
         "opener",
-        "label",
+        "params",
+        "used",
     )
 
     def __init__(
@@ -85,7 +86,9 @@ class Connection:
         self.broken: BaseException | None = None
         #: For the callee end: makes the context and main object when the first call arrives.
         self.opener: Callable[[Connection, Path], None] | None = None
-        self.label = ""
+        #: Stubs received as the parameters of each answer, disposed once it is sent or released.
+        self.params: dict[int, list[Capability]] = {}
+        self.used = False
         if context is not None:
             context.connections.add(self)
 
@@ -121,9 +124,12 @@ class Connection:
                 payload = encode_value(args, exporter)
             except Exception as exc:
                 exporter.rollback()
+                self._abandon_if_unused()
                 return ErrorHook(exc)
-            exporter.commit()
+        self.used = True
         question = self.session.push(target, path, payload, stream=stream)
+        if args is not None:
+            exporter.commit()  # after the push is queued: a release must follow what it releases
         world = self.world
         where = origin[1] if origin is not None else None
         call_seq = world.record_call(
@@ -218,6 +224,7 @@ class Connection:
         elif type(event) is ExportReleased:
             released: Hook = event.hook  # type: ignore[assignment]
             released.dispose()
+            self._dispose_params(event.id)
         elif type(event) is SessionAborted:
             self._aborted(event, ConnectionLost())
         self.flush()
@@ -242,7 +249,7 @@ class Connection:
                     hook = target.call(event.path, values, kwargs)
         self.session.set_answer(event.id, hook)
         if group:
-            hook.when_done(lambda: _dispose_group(group))
+            self.params[event.id] = group
         if event.stream:
             answer = event.id
             hook.settle(lambda ok, value: self._answer(answer, ok, value))
@@ -252,6 +259,15 @@ class Connection:
         session = self.session
         if self.broken is not None or not session.has_export(answer):
             return
+        try:
+            self._send_settlement(answer, ok, value)
+        finally:
+            self._dispose_params(answer)
+        self.flush()
+        self.maybe_close()
+
+    def _send_settlement(self, answer: int, ok: bool, value: Any) -> None:
+        session = self.session
         if ok:
             exporter = _Exporter(self, params=False)
             try:
@@ -260,15 +276,21 @@ class Connection:
                 exporter.rollback()
                 session.reject(answer, self.world.encode_error(exc, self))
             else:
-                exporter.commit()
                 hook = session.export_hook(answer)
                 if isinstance(hook, Hook):
                     hook.mark_sent()
                 session.resolve(answer, payload)
+                exporter.commit()
         else:
             session.reject(answer, self.world.encode_error(value, self))
-        self.flush()
-        self.maybe_close()
+
+    def _dispose_params(self, answer: int) -> None:
+        """Stubs received as a call's parameters are disposed once its result has been sent (or
+        released unsent), unless the callee dup()ed them."""
+        group = self.params.pop(answer, None)
+        if group:
+            for capability in group:
+                capability._dispose("released")  # type: ignore[attr-defined]
 
     def _result_arrived(self, event: ResultArrived) -> None:
         hook = self.questions.pop(event.id)
@@ -283,6 +305,14 @@ class Connection:
         hook.arrived(ok, value)
 
     # -- ending --------------------------------------------------------------------------------
+
+    def _abandon_if_unused(self) -> None:
+        """A session whose first call failed to encode never started: forget both ends."""
+        if not self.used and self.session.is_idle() and self.peer is not None:
+            self.close()
+            if self.peer.opener is not None:
+                self.peer.opener = None
+                self.peer.close()
 
     def maybe_close(self) -> None:
         if not self.closed and self.broken is None and self.session.is_idle() and self.opener is None:
@@ -309,6 +339,8 @@ class Connection:
 
     def _aborted(self, event: SessionAborted, error: BaseException) -> None:
         self.broken = error
+        for answer in list(self.params):
+            self._dispose_params(answer)
         for hook in event.hooks:
             if isinstance(hook, Hook):
                 hook.dispose()
@@ -323,12 +355,6 @@ class Connection:
 
 
 FETCH_PATH: Path = ("#fetch",)
-
-
-def _dispose_group(group: list[Capability]) -> None:
-    """Stubs received as parameters are disposed when the call settles (unless dup()ed)."""
-    for capability in group:
-        capability._dispose("released")  # type: ignore[attr-defined]
 
 
 class _Exporter:

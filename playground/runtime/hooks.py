@@ -81,10 +81,6 @@ class Hook:
     def settle(self, callback: Settled) -> None:
         raise NotImplementedError
 
-    def when_done(self, callback: Callable[[], None]) -> None:
-        """Call ``callback()`` once this hook's result is known, without asking for it."""
-        callback()
-
     def mark_sent(self) -> None:
         """The value this hook settled to was serialized to the peer (it owns it now)."""
 
@@ -273,12 +269,11 @@ class ValueHook(Hook):
 class _Pending:
     """State shared by the dups of one :class:`PromiseHook`."""
 
-    __slots__ = ("resolution", "waiters", "refs", "abandoned", "done_waiters")
+    __slots__ = ("resolution", "waiters", "refs", "abandoned")
 
     def __init__(self) -> None:
         self.resolution: Hook | None = None
         self.waiters: list[Callable[[Hook], None]] = []
-        self.done_waiters: list[Callable[[], None]] = []
         self.refs = 1
         self.abandoned = False
 
@@ -351,9 +346,6 @@ class PromiseHook(Hook):
         waiters, state.waiters = state.waiters, []
         for waiter in waiters:
             waiter(hook)
-        done, state.done_waiters = state.done_waiters, []
-        for callback in done:
-            hook.when_done(callback)
         if state.abandoned:
             hook.dispose()
 
@@ -379,13 +371,6 @@ class PromiseHook(Hook):
             resolution.settle(callback)
         else:
             self._state.waiters.append(lambda hook: hook.settle(callback))
-
-    def when_done(self, callback: Callable[[], None]) -> None:
-        resolution = self._state.resolution
-        if resolution is not None:
-            resolution.when_done(callback)
-        else:
-            self._state.done_waiters.append(callback)
 
     def mark_sent(self) -> None:
         if self._state.resolution is not None:
@@ -465,7 +450,6 @@ class _Question:
         "ok",
         "value",
         "waiters",
-        "done_waiters",
         "released",
         "abandoned",
     )
@@ -480,7 +464,6 @@ class _Question:
         self.ok = False
         self.value: Any = None
         self.waiters: list[Settled] = []
-        self.done_waiters: list[Callable[[], None]] = []
         self.released = False
         self.abandoned = False
 
@@ -526,12 +509,6 @@ class QuestionHook(Hook):
             q.pulled = True
             q.connection.pull(q.id)
 
-    def when_done(self, callback: Callable[[], None]) -> None:
-        if self._q.done or self._q.released:
-            callback()
-        else:
-            self._q.done_waiters.append(callback)
-
     def arrived(self, ok: bool, value: Any) -> None:
         """The result came back (called by the connection)."""
         q = self._q
@@ -542,14 +519,8 @@ class QuestionHook(Hook):
         waiters, q.waiters = q.waiters, []
         for waiter in waiters:
             waiter(ok, value)
-        self._run_done_waiters()
         if q.abandoned and ok:
             dispose_value(value)
-
-    def _run_done_waiters(self) -> None:
-        done, self._q.done_waiters = self._q.done_waiters, []
-        for callback in done:
-            callback()
 
     def dup(self) -> Hook:
         self._q.refs += 1
@@ -571,7 +542,6 @@ class QuestionHook(Hook):
         if not q.released:
             q.released = True
             q.connection.drop(q.id)
-            self._run_done_waiters()
 
     def describe(self) -> str:
         return f"result {self._q.id} from {self._q.connection.peer_worker}"

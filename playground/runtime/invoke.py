@@ -119,11 +119,14 @@ def invoke(
 ) -> Hook:
     """Evaluate ``path`` on ``target`` and call it (or read it, ``is_get``); never raises."""
     value = target
+    last = len(path) - 1
     try:
         for i, name in enumerate(path):
             if isinstance(value, Capability):  # a stub inside a value: the rest goes there
                 return _forward(value, path[i:], args, kwargs, is_get)
             value = _step(value, name, reserved, handler and i == 0)
+            if i < last and not is_object(value):  # nothing further can be reached in it
+                raise TypeError(Text.not_implemented(name))
         if is_get:
             return hook_for(value, context)
         if isinstance(value, Capability):

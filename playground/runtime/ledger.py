@@ -49,7 +49,7 @@ class StubInfo:
 
 
 class _Record:
-    __slots__ = ("id", "kind", "context", "target", "where", "since_ns", "origin_call", "ref", "managed")
+    __slots__ = ("id", "kind", "context", "target", "where", "since_ns", "origin_call", "ref", "managed", "hook")
 
     def __init__(
         self,
@@ -63,6 +63,7 @@ class _Record:
         handle: Any,
         managed: bool,
     ) -> None:
+        self.hook = handle._hook  # kept so that an unreachable handle can still be released
         self.id = rid
         self.kind = kind
         self.context = context
@@ -112,6 +113,22 @@ class Ledger:
         if record.context is not None:
             record.context.handles.pop(rid, None)
         self._event(action, record)
+
+    def release(self, rid: int) -> None:
+        """Release a handle the user did not dispose (its context ended, or the world closed)."""
+        record = self._records.get(rid)
+        if record is None:
+            return
+        handle = record.ref()
+        if handle is not None:
+            handle._dispose("released")
+        else:
+            self.remove(rid, "released")
+            record.hook.dispose()
+
+    def release_all(self) -> None:
+        for rid in list(self._records):
+            self.release(rid)
 
     def note(self, rid: int, action: str, detail: str = "") -> None:
         """An event about a live handle (``dup``) without removing it."""

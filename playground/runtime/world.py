@@ -304,12 +304,7 @@ class Playground:
             return
         if events._get_running_loop() is self.loop:
             raise SimulationError("play.close() cannot be called from inside the playground.")
-        for record in list(self.ledger._records.values()):
-            handle = record.ref()
-            if handle is not None:
-                handle._dispose("released")
-            else:
-                self.ledger.remove(record.id, "released")
+        self.ledger.release_all()
         self.loop.run_until(lambda: False)
         self._on_idle()
         self.loop.run_until(lambda: False)

@@ -95,6 +95,18 @@ def _saving(view: View, pairs: list[tuple[CallEvent, CallEvent, Where | None]], 
     return base - round_trips_of(depths(view.messages, cause=cause))
 
 
+def _source(where: Where | None) -> str:
+    """The user's line, without a trailing comment (best effort: a ``#`` inside a string stays)."""
+    if where is None:
+        return ""
+    line = linecache.getline(where[0], where[1]).strip()
+    if " #" in line and line.count("'") + line.count('"') == 0:
+        line = line.split(" #", 1)[0].rstrip()
+    elif " # " in line:
+        line = line.rsplit(" # ", 1)[0].rstrip()
+    return line
+
+
 def advise(view: View) -> list[Advice]:
     """Every line whose await could have been pipelined, with the round trips it would save."""
     found = _candidates(view)
@@ -107,7 +119,7 @@ def advise(view: View) -> list[Advice]:
         by_line.setdefault(key, []).append((first, second, where))
     advice = []
     for (where, awaited, then), pairs in by_line.items():
-        code = linecache.getline(where[0], where[1]).strip() if where else ""
+        code = _source(where)
         saved = _saving(view, pairs, base)
         if saved > 0:
             advice.append(Advice(where, code, awaited, then, len(pairs), saved))

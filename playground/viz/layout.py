@@ -14,6 +14,7 @@ renderer draws one arrow per (sender, receiver, time bucket).
 from __future__ import annotations
 
 import bisect
+import math
 from dataclasses import dataclass
 
 from .model import Diagram
@@ -98,7 +99,7 @@ def layout(d: Diagram, *, max_arrows: int = 300) -> Layout:
     for (t, _), items in slots.items():
         rows_at[t] = max(rows_at.get(t, 1), len(items))
     times = sorted(rows_at)
-    scale = min(max(520 / span, 1e-6), 3.2 / 0.001)  # at most 3.2 px per ms
+    scale = min(max(440 / span, 1e-6), 2.6 / 0.001)  # at most 2.6 px per ms
     tops: list[float] = []
     y = float(TOP)
     for i, t in enumerate(times):
@@ -119,12 +120,12 @@ def nice_ticks(t0: float, t1: float, count: int = 8) -> list[float]:
     """Round times (in seconds) from ``t0`` to ``t1``, about ``count`` of them."""
     span_ms = max((t1 - t0) * 1000, 1e-6)
     raw = span_ms / count
-    step = 10 ** __import__("math").floor(__import__("math").log10(raw))
+    step = 10 ** math.floor(math.log10(raw))
     for k in (1, 2, 2.5, 5, 10):
         if step * k >= raw:
             step *= k
             break
-    first = __import__("math").ceil(t0 * 1000 / step) * step
+    first = math.ceil(t0 * 1000 / step) * step
     out = []
     v = first
     while v <= t1 * 1000 + 1e-9:

@@ -1,0 +1,88 @@
+"""Bundled arrows for big traces: one arrow per (sender, receiver, time bucket).
+
+Drawing 10,000 arrows gives neither a readable picture nor a fast one. Past the renderer's
+``max_arrows``, messages are grouped into ``BUCKETS`` slices of time per direction; each group
+is drawn as one arrow from its mean send time to its mean arrival, its width growing with the
+log of its count, labelled ``×N`` and with a tooltip that breaks the group down by kind.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from .labels import colour
+from .layout import Layout
+from .model import Diagram
+from .svgkit import MUTED, attr, esc, text
+
+__all__ = ["BUCKETS", "bundles"]
+
+BUCKETS = 48
+
+
+class _Group:
+    __slots__ = ("count", "bytes", "kinds", "sent", "received", "arrived", "first", "last")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.bytes = 0
+        self.kinds: Counter[str] = Counter()
+        self.sent = 0.0
+        self.received = 0.0
+        self.arrived = 0
+        self.first = math.inf
+        self.last = -math.inf
+
+
+def bundles(d: Diagram, lay: Layout, until: float | None) -> list[str]:
+    """The bundled arrows, and a note saying how many messages they stand for."""
+    span = max(lay.t1 - lay.t0, 1e-12)
+    groups: dict[tuple[str, str, int], _Group] = {}
+    for m in d.messages:
+        if until is not None and m.sent_at > until:
+            continue
+        bucket = min(int((m.sent_at - lay.t0) / span * BUCKETS), BUCKETS - 1)
+        g = groups.get((m.sender, m.receiver, bucket))
+        if g is None:
+            g = groups[(m.sender, m.receiver, bucket)] = _Group()
+        g.count += 1
+        g.bytes += m.size
+        g.kinds[m.kind] += 1
+        g.sent += m.sent_at
+        if m.received_at is not None:
+            g.received += m.received_at
+            g.arrived += 1
+        g.first = min(g.first, m.sent_at)
+        g.last = max(g.last, m.sent_at)
+    out = []
+    for (sender, receiver, _), g in groups.items():
+        sent = g.sent / g.count
+        received = g.received / g.arrived if g.arrived else sent
+        if until is not None:
+            received = min(received, until)
+        x1, x2 = lay.x[sender], lay.x[receiver]
+        y1, y2 = lay.y(sent), lay.y(received)
+        kind = g.kinds.most_common(1)[0][0]
+        stroke = colour(kind)
+        width = 1.2 + min(math.log2(g.count), 7.0) * 0.8
+        kinds = ", ".join(f"{k} {n:,}" for k, n in g.kinds.most_common())
+        tip = (
+            f"{g.count:,} messages {sender} → {receiver}\n"
+            f"sent {(g.first - lay.t0) * 1000:,.4g}–{(g.last - lay.t0) * 1000:,.4g} ms\n"
+            f"{kinds}\n{g.bytes:,} bytes"
+        )
+        angle = math.degrees(math.atan2(y2 - y1, x2 - x1))
+        if abs(angle) > 90:
+            angle -= math.copysign(180, angle)
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        out.append(
+            f"<g><title>{esc(tip)}</title>"
+            f"<line {attr(x1=x1, y1=y1, x2=x2, y2=y2, stroke=stroke, stroke_width=width, stroke_opacity=0.55, stroke_linecap='round')}/>"
+            + text(mx, my - 4, f"×{g.count:,}", size=10, fill=MUTED, anchor="middle", halo=True,
+                   extra=f'transform="rotate({angle:.1f} {mx:.1f} {my:.1f})"')
+            + "</g>"
+        )
+    note = f"{len(d.messages):,} messages bundled into {len(groups):,} arrows (hover one for its breakdown)"
+    out.append(text(20, 48, note, size=11, fill=MUTED))
+    return out

@@ -1,0 +1,154 @@
+"""The pieces drawn around the arrows: lanes and axis, round-trip brackets, stub lifetimes,
+flights. Each function returns SVG text; ``until`` (seconds) hides what had not happened yet."""
+
+from __future__ import annotations
+
+from .labels import COLOURS, stub_tooltip, where_text
+from .layout import TOP, Layout, nice_ticks
+from .model import Diagram, Lifetime
+from .svgkit import BRACKET, FLIGHT, GRID, LEAK, MONO, MUTED, attr, esc, text
+
+__all__ = ["axis", "brackets", "flights", "lanes", "legend", "lifetimes"]
+
+STUB_FILL, STUB_EDGE = "#ddd6fe", "#7c3aed"
+PROMISE_FILL, PROMISE_EDGE = "#f5f3ff", "#a78bfa"
+MAX_COLUMNS = 6
+
+
+def lanes(d: Diagram, lay: Layout) -> list[str]:
+    """A header box and a dashed line down for every worker."""
+    out = []
+    for lane, x in lay.x.items():
+        w = max(90, 8 * len(lane) + 24)
+        out.append(
+            f"<line {attr(x1=x, y1=TOP - 22, x2=x, y2=lay.bottom, stroke='#cbd5e1', stroke_width=1.2, stroke_dasharray='5 4')}/>"
+            f"<rect {attr(x=x - w / 2, y=TOP - 52, width=w, height=28, rx=6, fill='#f1f5f9', stroke='#94a3b8')}/>"
+            + text(x, TOP - 33.5, lane, size=13, anchor="middle", weight="600")
+        )
+    return out
+
+
+def axis(d: Diagram, lay: Layout) -> list[str]:
+    """Light grid lines with ms labels on the left."""
+    out = []
+    for t in nice_ticks(lay.t0, lay.t1):
+        y = lay.y(t)
+        ms = (t - lay.t0) * 1000
+        out.append(f"<line {attr(x1=56.0, y1=y, x2=lay.width - 20, y2=y, stroke=GRID, stroke_width=1)}/>")
+        out.append(text(50, y + 4, f"{ms:,.4g} ms", size=10, fill=MUTED, anchor="end", family=MONO))
+    return out
+
+
+def brackets(d: Diagram, lay: Layout, until: float | None) -> list[str]:
+    """A numbered bracket per round trip of the critical path, on its caller's lane."""
+    out = []
+    many = len(d.brackets) > 60
+    shown = d.brackets if not many else [d.brackets[0], d.brackets[-1]]
+    for b in shown:
+        if until is not None and b.start > until:
+            continue
+        x = lay.x[b.lane] - 22
+        y1 = lay.at(b.first, "send", b.start)
+        end = b.end if until is None else min(b.end, until)
+        y2 = lay.at(b.last, "receive", end) if end == b.end else lay.y(end)
+        tip = f"round trip {b.number}: {(b.start - lay.t0) * 1000:g}–{(b.end - lay.t0) * 1000:g} ms"
+        out.append(
+            f"<g><title>{esc(tip)}</title>"
+            f"<path {attr(d=f'M {x + 6:.1f} {y1 + 1:.1f} H {x:.1f} V {y2 - 1:.1f} H {x + 6:.1f}', fill='none', stroke=BRACKET, stroke_width=2)}/>"
+            f"<circle {attr(cx=x - 10, cy=(y1 + y2) / 2, r=9 if b.number < 100 else 12, fill=BRACKET)}/>"
+            + text(x - 10, (y1 + y2) / 2 + 3.8, str(b.number), size=10.5, fill="#fff", anchor="middle", weight="700")
+            + "</g>"
+        )
+    if many:
+        out.append(text(lay.x[shown[0].lane] - 32, lay.bottom - 6, f"{len(d.brackets):,} round trips", size=10, fill=BRACKET, anchor="end"))
+    return out
+
+
+def _columns(lives: list[Lifetime], end: float) -> dict[int, int]:
+    """Greedy columns so that overlapping lifetimes on one lane sit side by side."""
+    free_at: list[float] = []
+    col: dict[int, int] = {}
+    for life in sorted(lives, key=lambda l: l.start):
+        stop = life.end if life.end is not None else end + 1
+        for i, t in enumerate(free_at):
+            if t <= life.start:
+                free_at[i] = stop
+                col[life.stub] = i
+                break
+        else:
+            free_at.append(stop)
+            col[life.stub] = min(len(free_at) - 1, MAX_COLUMNS - 1)
+    return col
+
+
+def lifetimes(d: Diagram, lay: Layout, until: float | None, limit: int = 400) -> list[str]:
+    """A bar per stub from creation to its end; still-alive stubs open and red, with their line."""
+    out: list[str] = []
+    by_lane: dict[str, list[Lifetime]] = {}
+    lives = d.lifetimes if len(d.lifetimes) <= limit else [l for l in d.lifetimes if l.alive][:limit]
+    for life in lives:
+        if life.owner in lay.x and (until is None or life.start <= until):
+            by_lane.setdefault(life.owner, []).append(life)
+    labels = 0
+    for lane, lives_here in by_lane.items():
+        cols = _columns(lives_here, lay.t1)
+        for life in lives_here:
+            x = lay.x[lane] + 5 + cols[life.stub] * 9
+            y1 = lay.y(life.start)
+            ended = life.end is not None and (until is None or life.end <= until)
+            y2 = lay.y_end(life.end) if ended and life.end is not None else (lay.y(until) if until is not None else lay.bottom - 8)
+            promise = life.target.startswith("result ")
+            leak = life.alive and until is None
+            fill, edge = (("#fecaca", LEAK) if leak else (PROMISE_FILL, PROMISE_EDGE) if promise else (STUB_FILL, STUB_EDGE))
+            tip = stub_tooltip(life.events[0], life.events[1:], life.alive)
+            parts = [f"<g><title>{esc(tip)}</title>"]
+            parts.append(f"<rect {attr(x=x, y=y1, width=6, height=max(y2 - y1, 2), fill=fill, stroke='none')}/>")
+            side = f"M {x:.1f} {y2:.1f} V {y1:.1f} H {x + 6:.1f} V {y2:.1f}"
+            parts.append(f"<path {attr(d=side if not ended else side + ' Z', fill='none', stroke=edge, stroke_width=1, stroke_dasharray='3 2' if promise and not leak else None)}/>")
+            for t, action in life.marks:
+                if until is None or t <= until:
+                    ym = lay.y(t)
+                    parts.append(f"<line {attr(x1=x - 2, y1=ym, x2=x + 8, y2=ym, stroke=edge, stroke_width=2)}/>")
+            if leak and labels < 12:
+                labels += 1
+                note = f"stub #{life.stub} alive · made at {where_text(life.where)}"
+                parts.append(text(x + 10, y2 - 4 - 13 * (labels - 1), note, size=10.5, fill=LEAK, weight="600", halo=True))
+            parts.append("</g>")
+            out.append("".join(parts))
+    return out
+
+
+def flights(d: Diagram, lay: Layout, until: float | None) -> list[str]:
+    """A soft box around messages that left together, pipelined, with how many calls it held."""
+    out = []
+    for f in d.flights:
+        if until is not None and f.at > until:
+            continue
+        ys = [lay.at(s, "send", f.at) for s in f.seqs]
+        x = lay.x[f.lane]
+        top, bottom = min(ys) - 7, max(ys) + 7
+        out.append(
+            f"<g><title>{esc(f'flight {f.number}: {f.calls} calls sent together, before any answer came back')}</title>"
+            f"<rect {attr(x=x - 9, y=top, width=18, height=bottom - top, rx=7, fill=FLIGHT, fill_opacity=0.10, stroke=FLIGHT, stroke_width=1.2, stroke_dasharray='3 2')}/>"
+            + text(x - 14, top - 3, f"⇉ {f.calls} calls, one flight", size=10, fill=FLIGHT, anchor="end", weight="600", halo=True)
+            + "</g>"
+        )
+    return out
+
+
+def legend(y: float) -> str:
+    """Colour key for message kinds and bars."""
+    items = [(k, COLOURS[k]) for k in ("push", "pull", "resolve", "reject", "release")]
+    out, x = [], 20.0
+    for name, colour in items:
+        out.append(f"<line {attr(x1=x, y1=y - 4, x2=x + 22, y2=y - 4, stroke=colour, stroke_width=2.5)}/>")
+        out.append(text(x + 27, y, name, size=10.5, fill=MUTED))
+        x += 34 + 6.5 * len(name) + 12
+    for label, fill, edge in (("stub", STUB_FILL, STUB_EDGE), ("promise", PROMISE_FILL, PROMISE_EDGE), ("alive at end", "#fecaca", LEAK)):
+        out.append(f"<rect {attr(x=x, y=y - 10, width=6, height=12, fill=fill, stroke=edge)}/>")
+        out.append(text(x + 11, y, label, size=10.5, fill=MUTED))
+        x += 22 + 6.5 * len(label) + 10
+    out.append(f"<path {attr(d=f'M {x + 6:.1f} {y - 10:.1f} H {x:.1f} V {y + 2:.1f} H {x + 6:.1f}', fill='none', stroke=BRACKET, stroke_width=2)}/>")
+    out.append(text(x + 11, y, "round trip", size=10.5, fill=MUTED))
+    return "".join(out)
+

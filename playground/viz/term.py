@@ -1,0 +1,113 @@
+"""The terminal view: a rich renderable with lanes as columns and events in time order.
+
+``rich`` is imported only when a trace is actually printed, so the core never needs it.
+Rows are messages in the order they were sent: the sender's column says what left (with an
+arrow pointing at the receiver), the receiver's column when it arrived. A summary table and the
+advisor's tips follow.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .labels import message_label, where_text
+from .model import Diagram, build
+from .view import view_of
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+
+__all__ = ["TraceRenderable", "require_rich"]
+
+STYLES = {
+    "push": "bold blue",
+    "pull": "dim",
+    "resolve": "green",
+    "reject": "bold red",
+    "release": "dim",
+}
+
+
+def require_rich() -> Any:
+    """Import rich, or say plainly how to get it."""
+    try:
+        import rich
+    except ImportError as exc:  # pragma: no cover - rich is a dependency, but may be removed
+        raise ImportError("Printing a trace in a terminal needs rich: pip install rich") from exc
+    return rich
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:,.4g}"
+
+
+class TraceRenderable:
+    """A trace for ``rich``: ``Console().print(TraceRenderable(trace))``.
+
+    At most ``max_rows`` messages are listed (the rest are counted); ``max_rows=None`` lists all.
+    """
+
+    def __init__(self, source: Any, *, max_rows: int | None = 40) -> None:
+        self.diagram: Diagram = build(view_of(source))
+        self.max_rows = max_rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        require_rich()
+        from rich.table import Table
+        from rich.text import Text
+
+        d = self.diagram
+        t0 = d.view.start
+        lanes = list(d.lanes)
+        events = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        events.add_column("ms", justify="right", style="dim", no_wrap=True)
+        for lane in lanes:
+            events.add_column(lane, overflow="fold")
+        shown = d.messages if self.max_rows is None else d.messages[: self.max_rows]
+        for m in shown:
+            cells = [""] * len(lanes)
+            i, j = lanes.index(m.sender), lanes.index(m.receiver)
+            label = message_label(d.view, m)
+            flight = d.flight_of.get(m.seq)
+            mark = f" [flight {flight}]" if flight else ""
+            cells[i] = f"{label} ─▶{mark}" if j >= i else f"◀─ {label}{mark}"
+            if m.received_at is None:
+                cells[j] = "✕ lost" if j != i else cells[i] + " ✕ lost"
+            elif j != i:
+                cells[j] = f"● {_ms(m.received_at - t0)} ms"
+            row = [Text(_ms(m.sent_at - t0))]
+            for k, cell in enumerate(cells):
+                style = STYLES.get(m.kind, "") if k == i else "dim"
+                row.append(Text(cell, style=style))
+            events.add_row(*row)
+        rest = len(d.messages) - len(shown)
+        if rest:
+            events.add_row(Text("…"), Text(f"{rest:,} more messages", style="dim"), *[""] * (len(lanes) - 1))
+        yield events
+        yield from self._footer()
+
+    def _footer(self) -> RenderResult:
+        from rich.table import Table
+        from rich.text import Text
+
+        d, s = self.diagram, self.diagram.summary
+        table = Table(title=None, box=None, header_style="bold", pad_edge=False)
+        heads = ["round trips", "virtual time", "calls", "pipelined", "messages", "bytes", "leaks"]
+        values = [s.round_trips, f"{s.elapsed * 1000:,.4g} ms", s.calls, s.pipelined, s.messages, s.bytes, s.leaks]
+        if s.pipelined or s.without_pipelining != s.round_trips:
+            heads.append("without pipelining")
+            values.append(f"{s.without_pipelining} round trips")
+        for h in heads:
+            table.add_column(h, justify="right")
+        table.add_row(*[f"{v:,}" if isinstance(v, int) else str(v) for v in values])
+        yield Text("")
+        yield table
+        for life in d.lifetimes:
+            if life.alive:
+                yield Text(
+                    f"alive at the end: stub #{life.stub} in {life.owner} → {life.target}, "
+                    f"made at {where_text(life.where)}",
+                    style="bold red",
+                )
+        for tip in d.advice:
+            yield Text(f"Tip: {tip}", style="yellow")
