@@ -1,0 +1,55 @@
+"""Read-only renderers of traces: SVG/HTML, rich, ipywidgets replay, exports, the advisor.
+
+Everything here is built from trace events alone (``playground.trace``); nothing imports the
+runtime. ``rich`` and ``ipywidgets`` are imported only when a renderer that needs them is used.
+
+* :func:`render_svg` — the timed sequence diagram, one self-contained SVG.
+* :func:`render_html`, :func:`mimebundle` — what Jupyter shows (data-URI image by default).
+* :class:`TraceRenderable` — the terminal view for ``rich``.
+* :func:`to_mermaid`, :func:`to_perfetto`, :func:`to_json` — exports.
+* :func:`advise` — awaits that pipelining would remove, with the round trips saved.
+* :func:`replay` — ipywidgets controls over a recorded trace.
+* :class:`LiveView` — a throttled, growing view for a running cell (used by the extension).
+"""
+
+from __future__ import annotations
+
+from .advisor import Advice, advise
+from .exports import to_json, to_mermaid
+from .html import html_page, mimebundle, render_html, summary_text
+from .live import LiveView
+from .model import Diagram, Summary, build
+from .perfetto import perfetto_events, to_perfetto
+from .replay import Replay, replay
+from .svg import render_svg
+from .term import TraceRenderable
+from .view import View, view_of
+
+__all__ = [
+    "Advice",
+    "Diagram",
+    "LiveView",
+    "Replay",
+    "Summary",
+    "TraceRenderable",
+    "View",
+    "advise",
+    "build",
+    "html_page",
+    "mimebundle",
+    "perfetto_events",
+    "render_html",
+    "render_svg",
+    "replay",
+    "summary",
+    "summary_text",
+    "to_json",
+    "to_mermaid",
+    "to_perfetto",
+    "view_of",
+]
+
+
+def summary(source: object) -> Summary:
+    """The headline numbers of a trace, including the round trips without pipelining."""
+    return build(view_of(source)).summary

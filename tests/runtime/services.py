@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground import Playground, RpcTarget, WorkerEntrypoint
+from playground import Playground, Response, RpcTarget, WorkerEntrypoint
 
 
 class NonRpcClass:
@@ -106,7 +106,7 @@ class MyService(WorkerEntrypoint):
         return {"foo": 123 + i, "counter": MyCounter(i)}
 
     def fetch(self, request):
-        return None
+        return Response(f"method = {request.method}, url = {request.url}")
 
 
 class Client(WorkerEntrypoint):

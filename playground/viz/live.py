@@ -1,0 +1,93 @@
+"""A view that grows while a cell runs, redrawn at most a few times a second.
+
+:class:`LiveView` is fed events one by one (from a recorder listener); it stays silent until
+the first RPC event (a call or a message), then publishes a display bundle at once and again
+whenever enough wall time has passed. The pause between frames adapts: at least ``interval``
+seconds, and at least ``COST_RATIO`` times what the last frame took to draw, so drawing never
+takes more than a small share of the cell's time. :meth:`finish` publishes the final frame.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ..trace.events import CallEvent, Event, MessageEvent
+from .html import mimebundle
+from .view import View
+
+__all__ = ["LiveView"]
+
+COST_RATIO = 9.0
+
+
+class LiveView:
+    """Collects one cell's events and publishes frames through ``publish(bundle)``.
+
+    ``now()`` gives the current virtual time (arrows still in flight are drawn up to it);
+    ``start`` is the virtual time at which the cell began. A frame that fails to draw is not
+    dropped silently: the error is published as text and live drawing stops.
+    """
+
+    def __init__(
+        self,
+        publish: Callable[[dict[str, str]], None],
+        *,
+        now: Callable[[], float],
+        start: float,
+        workers: Callable[[], list[str]] | None = None,
+        interval: float = 0.08,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.publish = publish
+        self.now = now
+        self.start = start
+        self.workers = workers
+        self.interval = interval
+        self.clock = clock
+        self.events: list[Event] = []
+        self.started = False
+        self.frames = 0
+        self.error: BaseException | None = None
+        self._next_frame = 0.0
+
+    def add(self, event: Event) -> None:
+        """Take one event; draw a frame if it is the first RPC event or one is due."""
+        self.events.append(event)
+        if self.error is not None:
+            return
+        if not self.started:
+            if type(event) is not MessageEvent and type(event) is not CallEvent:
+                return
+            self.started = True
+            self._frame(final=False)
+        elif self.clock() >= self._next_frame:
+            self._frame(final=False)
+
+    def finish(self) -> None:
+        """Publish the final frame (nothing if the cell made no RPC)."""
+        if self.started:
+            self._frame(final=True)
+
+    def view(self, *, final: bool = False) -> View:
+        """The events so far as a view."""
+        workers = self.workers() if final and self.workers is not None else ()
+        end = self.now()
+        return View(self.events, workers, self.start, end)
+
+    def _frame(self, *, final: bool) -> None:
+        began = self.clock()
+        try:
+            view = self.view(final=final)
+            bundle = mimebundle(view, until=None if final else view.end)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, never dropped
+            self.error = exc
+            bundle = {"text/plain": f"playground: the live trace view failed: {exc!r}"}
+        self.publish(bundle)
+        self.frames += 1
+        spent = self.clock() - began
+        self._next_frame = self.clock() + max(self.interval, COST_RATIO * spent)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        return mimebundle(self.view(final=True))
