@@ -79,3 +79,17 @@ async def sleep(seconds: Duration) -> None:
     if play is None:
         raise RuntimeError("playground.sleep() needs a Playground: create one first.")
     await play.sleep(delay_ns / 1e9)
+
+
+def load_ipython_extension(ip: object) -> None:
+    """``%load_ext playground``: draw each cell's RPC activity under the cell."""
+    from .notebook import load_ipython_extension as load
+
+    load(ip)
+
+
+def unload_ipython_extension(ip: object) -> None:
+    """``%unload_ext playground``."""
+    from .notebook import unload_ipython_extension as unload
+
+    unload(ip)

@@ -162,6 +162,70 @@ class Trace:
             "bytes": self.bytes,
         }
 
+    # -- seeing it: thin doors into playground.viz, imported only when used --------------------
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        from ..viz import mimebundle
+
+        return mimebundle(self)
+
+    def __rich_console__(self, console: Any, options: Any) -> Iterator[Any]:
+        from ..viz import TraceRenderable
+
+        yield TraceRenderable(self)
+
+    def to_svg(self, path: str | None = None) -> str:
+        """The timed sequence diagram as SVG text (also written to ``path`` if given)."""
+        from ..viz import render_svg
+
+        svg = render_svg(self)
+        if path is not None:
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(svg)
+        return svg
+
+    def to_html(self, *, inline: bool = False) -> str:
+        """HTML: a data-URI image (safe in saved notebooks) or, ``inline``, the SVG itself."""
+        from ..viz import render_html
+
+        return render_html(self, inline=inline)
+
+    def to_mermaid(self) -> str:
+        """A Mermaid ``sequenceDiagram``."""
+        from ..viz import to_mermaid
+
+        return to_mermaid(self)
+
+    def to_perfetto(self, path: str | None = None) -> str:
+        """Chrome trace JSON for ui.perfetto.dev (also written to ``path`` if given)."""
+        from ..viz import to_perfetto
+
+        return to_perfetto(self, path)
+
+    def to_json(self) -> str:
+        """Summary, lanes, advice and every event, as JSON text."""
+        from ..viz import to_json
+
+        return to_json(self)
+
+    def advice(self) -> list[Any]:
+        """Awaits that pipelining would remove, each with the round trips it would save."""
+        from ..viz import advise, view_of
+
+        return advise(view_of(self))
+
+    def replay(self) -> Any:
+        """ipywidgets controls (play, step, time slider, highlight a call) over this trace."""
+        from ..viz import replay
+
+        return replay(self)
+
+    def show(self) -> None:
+        """Draw it now: inline SVG with tooltips in Jupyter, a rich table in a terminal."""
+        from ..viz.term import show
+
+        show(self)
+
     def __repr__(self) -> str:
         s = self.summary()
         return (

@@ -111,3 +111,24 @@ class TraceRenderable:
                 )
         for tip in d.advice:
             yield Text(f"Tip: {tip}", style="yellow")
+
+
+def show(source: Any) -> None:
+    """Draw a trace now: inline SVG in a Jupyter kernel, the rich view elsewhere."""
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:
+        shell = None
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        from IPython.display import HTML, display
+
+        from .html import render_html
+
+        display(HTML(render_html(source, inline=True)))
+        return
+    require_rich()
+    from rich.console import Console
+
+    Console().print(TraceRenderable(source))
