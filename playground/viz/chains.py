@@ -104,29 +104,46 @@ def _carries_promise(value: object) -> bool:
     return False
 
 
+def promise_targets(view: View) -> dict[int, int]:
+    """Call seq → the call whose promise it carried as a parameter (best effort, see below).
+
+    The trace does not say which call a promise parameter stands for; we take the most recent
+    earlier call from the same worker whose answer had not arrived when this one left.
+    """
+    out: dict[int, int] = {}
+    pending: dict[str, list[int]] = {}
+    answered_at = {seq: a.received_at for seq, a in view.answers.items()}
+    for m in view.messages:
+        if m.kind != "push":
+            continue
+        call = view.call_of(m)
+        if call is None:
+            continue
+        if m.payload is not None and _carries_promise(m.value):
+            waiting = [
+                c for c in pending.get(m.sender, ())
+                if answered_at.get(c) is None or answered_at[c] > m.sent_at  # type: ignore[operator]
+            ]
+            if waiting:
+                out[call.seq] = waiting[-1]
+        pending.setdefault(m.sender, []).append(call.seq)
+    return out
+
+
 def pipelining_floor(view: View) -> dict[int, tuple[int, int]]:
     """For each message that pipelining let leave early: the push it would have to wait for."""
     floor: dict[int, tuple[int, int]] = {}
-    pending: dict[str, list[int]] = {}  # sender -> calls not answered yet, most recent last
-    answered_at = {seq: a.received_at for seq, a in view.answers.items()}
+    carried = promise_targets(view)
     for m in view.messages:
         if m.kind not in ("push", "pull"):
             continue
         call = view.call_of(m)
         if call is None:
             continue
-        target = call.target_call if call.pipelined else None
-        if target is None and m.kind == "push" and m.payload is not None and _carries_promise(m.value):
-            waiting = [
-                c for c in pending.get(m.sender, ())
-                if c != call.seq and (answered_at.get(c) is None or answered_at[c] > m.sent_at)  # type: ignore[operator]
-            ]
-            target = waiting[-1] if waiting else None
+        target = call.target_call if call.pipelined and call.target_call is not None else carried.get(call.seq)
         push = view.pushes.get(target) if target is not None else None
-        if push is not None:
+        if push is not None and push.seq < m.seq:
             floor[m.seq] = (push.seq, 2)
-        if m.kind == "push":
-            pending.setdefault(m.sender, []).append(call.seq)
     return floor
 
 

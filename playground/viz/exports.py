@@ -84,7 +84,8 @@ def _plain(value: Any) -> Any:
 
 def _event(e: Any) -> dict[str, Any]:
     out = {"type": type(e).__name__.removesuffix("Event").lower()}
-    for key, value in asdict(e).items():
+    fields = e._asdict() if hasattr(e, "_asdict") else asdict(e)
+    for key, value in fields.items():
         if key == "payload":
             out["value"] = None if value is None else short(e.value, 400)
         else:

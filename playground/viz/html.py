@@ -53,8 +53,9 @@ def mimebundle(source: Any, *, inline: bool = False, **options: Any) -> dict[str
 
 
 def html_page(source: Any, title: str = "playground trace") -> str:
-    """A standalone HTML document with the inline SVG (for files and screenshots)."""
-    svg = render_svg(source)
+    """A standalone HTML document with the inline SVG (for files and screenshots); ``source``
+    may also be SVG text already rendered."""
+    svg = source if isinstance(source, str) and source.startswith("<svg") else render_svg(source)
     return (
         "<!doctype html><html><head><meta charset=\"utf-8\">"
         f"<title>{esc(title)}</title></head>"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..trace.events import MessageEvent, StubEvent, Where
 from ..trace.stats import round_trips
 from .advisor import Advice, advise
-from .chains import Bracket, brackets, without_pipelining
+from .chains import Bracket, promise_targets, brackets, without_pipelining
 from .view import View
 
 __all__ = ["Diagram", "Flight", "Lifetime", "Summary", "build"]
@@ -103,11 +103,13 @@ def _flights(view: View) -> tuple[list[Flight], dict[int, int]]:
     for m in view.messages:
         if m.counted and m.kind in ("push", "pull"):
             groups.setdefault((m.sender, m.sent_at), []).append(m)
+    carried = promise_targets(view)
     flights: list[Flight] = []
     flight_of: dict[int, int] = {}
     for (lane, at), group in groups.items():
         calls = [view.call_of(m) for m in group if m.kind == "push"]
-        if len(calls) < 2 or not any(c is not None and c.pipelined for c in calls):
+        dependent = any(c is not None and (c.pipelined or c.seq in carried) for c in calls)
+        if len(calls) < 2 or not dependent:
             continue
         number = len(flights) + 1
         flights.append(Flight(number, lane, at, tuple(m.seq for m in group), len(calls)))
@@ -125,6 +127,8 @@ def _lifetimes(view: View) -> list[Lifetime]:
         life = alive.get(s.stub)
         if life is None:
             made_before = s.action not in ("created", "dup")
+            if made_before and s.target.startswith("result "):
+                continue  # a promise whose making was not traced: nothing to draw a bar from
             life = Lifetime(s.stub, s.owner, s.target, s.where, view.start if made_before else s.at)
             life.made_before = made_before
             alive[s.stub] = life

@@ -15,7 +15,7 @@ from collections.abc import Collection
 
 from ..trace.events import MessageEvent
 from .labels import colour, message_label, tooltip
-from .layout import Layout, layout
+from .layout import LANE_GAP, Layout, layout
 from .model import Diagram, build
 from .svg_bundle import bundles
 from .svg_parts import axis, brackets, flights, lanes, legend, lifetimes
@@ -48,7 +48,13 @@ def _arrow(d: Diagram, lay: Layout, m: MessageEvent, until: float | None, faded:
         x2, mid_x, mid_y, angle = x1 + 36, x1 + 40, (y1 + y2) / 2, 0.0
     else:
         path = f"M {x1:.1f} {y1:.1f} L {x2:.1f} {y2:.1f}"
-        mid_x, mid_y = (x1 + x2) / 2, (y1 + y2) / 2
+        # the label sits in the last gap before the receiver, so that long arrows crossing
+        # other lanes do not put their words on top of a shorter arrow's
+        span = abs(x2 - x1)
+        f = 0.5 if span <= LANE_GAP * 1.2 else 1 - (LANE_GAP / 2) / span
+        # bookkeeping words step aside: pulls near the sender, releases near the receiver
+        f += {"pull": -0.2, "release": 0.2}.get(m.kind, 0.0) * min(LANE_GAP / max(span, 1.0), 1.0)
+        mid_x, mid_y = x1 + (x2 - x1) * f, y1 + (y2 - y1) * f
         angle = math.degrees(math.atan2(y2 - y1, x2 - x1))
         if abs(angle) > 90:
             angle -= math.copysign(180, angle)
@@ -70,7 +76,7 @@ def _arrow(d: Diagram, lay: Layout, m: MessageEvent, until: float | None, faded:
 
 def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:
     out = []
-    chars = max(int((width - 40) / 6.3), 40)
+    chars = max(int((width - 40) / 6.9), 40)
     for tip in d.advice:
         for i, line in enumerate(textwrap.wrap(str(tip), chars)):
             prefix = "Tip: " if i == 0 else "     "
@@ -107,6 +113,7 @@ def render_svg(
     view: View = view_of(source)
     d = diagram or build(view)
     lay = layout(d, max_arrows=max_arrows)
+    width = lay.width = max(lay.width, 40 + 6.7 * len(d.summary.line()), 790)
     body: list[str] = []
     body += axis(d, lay)
     body += lanes(d, lay)
@@ -123,7 +130,6 @@ def render_svg(
     if until is not None:
         y = lay.y(until)
         body.append(f"<line {attr(x1=56.0, y1=y, x2=lay.width - 20, y2=y, stroke='#f59e0b', stroke_width=1.5, stroke_dasharray='6 3')}/>")
-    width = max(lay.width, 40 + 7.4 * len(d.summary.line()), 720)
     foot, height = _footer(d, width, lay.bottom + 24)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '

@@ -31,8 +31,14 @@ def lanes(d: Diagram, lay: Layout) -> list[str]:
 def axis(d: Diagram, lay: Layout) -> list[str]:
     """Light grid lines with ms labels on the left."""
     out = []
-    for t in nice_ticks(lay.t0, lay.t1):
+    instants = sorted({m.sent_at for m in d.messages} | {m.received_at for m in d.messages if m.received_at is not None})
+    ticks = instants if 0 < len(instants) <= 14 else nice_ticks(lay.t0, lay.t1)
+    last_y = -100.0
+    for t in ticks:
         y = lay.y(t)
+        if y - last_y < 13:
+            continue
+        last_y = y
         ms = (t - lay.t0) * 1000
         out.append(f"<line {attr(x1=56.0, y1=y, x2=lay.width - 20, y2=y, stroke=GRID, stroke_width=1)}/>")
         out.append(text(50, y + 4, f"{ms:,.4g} ms", size=10, fill=MUTED, anchor="end", family=MONO))
@@ -130,7 +136,7 @@ def flights(d: Diagram, lay: Layout, until: float | None) -> list[str]:
         out.append(
             f"<g><title>{esc(f'flight {f.number}: {f.calls} calls sent together, before any answer came back')}</title>"
             f"<rect {attr(x=x - 9, y=top, width=18, height=bottom - top, rx=7, fill=FLIGHT, fill_opacity=0.10, stroke=FLIGHT, stroke_width=1.2, stroke_dasharray='3 2')}/>"
-            + text(x - 14, top - 3, f"⇉ {f.calls} calls, one flight", size=10, fill=FLIGHT, anchor="end", weight="600", halo=True)
+            + text(x + 12, top - 1, f"⇉ {f.calls} calls in one flight", size=10, fill=FLIGHT, weight="600", halo=True)
             + "</g>"
         )
     return out
