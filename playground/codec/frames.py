@@ -23,18 +23,18 @@ def encode_message(message: Message) -> bytes:
     kind = message.kind
     if kind is Kind.PUSH or kind is Kind.STREAM:
         m: Any = message
-        return _packer.pack([kind.value, m.id, m.target, list(m.path), m.args])
+        return _packer.pack([kind, m.id, m.target, list(m.path), m.args])
     if kind is Kind.PULL:
-        return _packer.pack([kind.value, message.id])  # type: ignore[union-attr]
+        return _packer.pack([kind, message.id])  # type: ignore[union-attr]
     if kind is Kind.RESOLVE:
-        return _packer.pack([kind.value, message.id, message.value])  # type: ignore[union-attr]
+        return _packer.pack([kind, message.id, message.value])  # type: ignore[union-attr]
     if kind is Kind.REJECT:
-        return _packer.pack([kind.value, message.id, message.error])  # type: ignore[union-attr]
+        return _packer.pack([kind, message.id, message.error])  # type: ignore[union-attr]
     if kind is Kind.RELEASE:
         r: Any = message
-        return _packer.pack([kind.value, r.id, r.refcount])
+        return _packer.pack([kind, r.id, r.refcount])
     if kind is Kind.ABORT:
-        return _packer.pack([kind.value, message.reason])  # type: ignore[union-attr]
+        return _packer.pack([kind, message.reason])  # type: ignore[union-attr]
     raise ProtocolError(f"cannot encode {message!r}")
 
 
@@ -42,23 +42,20 @@ def decode_message(frame: bytes) -> Message:
     """The message in ``frame``; :class:`~playground.errors.ProtocolError` if malformed."""
     try:
         parts = msgpack.unpackb(frame, raw=False, max_bin_len=1 << 31)
-        kind = parts[0]
-        if kind == "push":
-            return Push(parts[1], parts[2], tuple(parts[3]), parts[4])
-        if kind == "pull":
-            return Pull(parts[1])
-        if kind == "resolve":
-            return Resolve(parts[1], parts[2])
-        if kind == "reject":
-            return Reject(parts[1], parts[2])
-        if kind == "release":
-            return Release(parts[1], parts[2])
-        if kind == "stream":
-            return Stream(parts[1], parts[2], tuple(parts[3]), parts[4])
-        if kind == "abort":
-            return Abort(parts[1])
-    except ProtocolError:
-        raise
+        build = _BUILDERS.get(parts[0])
+        if build is not None:
+            return build(parts)
     except Exception as exc:
         raise ProtocolError(f"malformed frame ({exc}): {frame[:40]!r}") from None
-    raise ProtocolError(f"unknown message kind {kind!r}")
+    raise ProtocolError(f"unknown message kind {parts[0]!r}")
+
+
+_BUILDERS: dict[str, Any] = {
+    "push": lambda p: Push(p[1], p[2], tuple(p[3]), p[4]),
+    "pull": lambda p: Pull(p[1]),
+    "resolve": lambda p: Resolve(p[1], p[2]),
+    "reject": lambda p: Reject(p[1], p[2]),
+    "release": lambda p: Release(p[1], p[2]),
+    "stream": lambda p: Stream(p[1], p[2], tuple(p[3]), p[4]),
+    "abort": lambda p: Abort(p[1]),
+}

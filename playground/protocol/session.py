@@ -30,10 +30,12 @@ nobody asked for) raises :class:`~playground.errors.ProtocolError`; nothing is d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 from ..errors import ProtocolError
-from .messages import Abort, Message, Path, Pull, Push, Reject, Release, Resolve, Stream
+from .messages import Abort, Kind, Message, Path, Pull, Push, Reject, Release, Resolve, Stream
 
 __all__ = [
     "CallArrived",
@@ -130,22 +132,29 @@ class _Import:
     stream: bool = False
 
 
-@dataclass
 class Session:
     """One end of a session. ``main`` is the hook of our main object (id 0), if we serve one."""
 
-    main: object | None = None
-    _exports: dict[int, _Export] = field(default_factory=dict)
-    _imports: dict[int, _Import] = field(default_factory=dict)
-    _next_question: int = 1
-    _next_export: int = -1
-    _their_next_question: int = 1
-    _outbox: list[Message] = field(default_factory=list)
-    aborted: bool = False
+    __slots__ = (
+        "main",
+        "_exports",
+        "_imports",
+        "_next_question",
+        "_next_export",
+        "_their_next_question",
+        "_outbox",
+        "aborted",
+    )
 
-    def __post_init__(self) -> None:
-        if self.main is not None:
-            self._exports[MAIN] = _Export(self.main)
+    def __init__(self, main: object | None = None) -> None:
+        self.main = main
+        self._exports: dict[int, _Export] = {} if main is None else {MAIN: _Export(main)}
+        self._imports: dict[int, _Import] = {}
+        self._next_question = 1
+        self._next_export = -1
+        self._their_next_question = 1
+        self._outbox: list[Message] = []
+        self.aborted = False
 
     # -- introspection ----------------------------------------------------------------------
 
@@ -161,7 +170,10 @@ class Session:
 
     def is_idle(self) -> bool:
         """True when nothing but the main object is left in either table."""
-        return not self._imports and all(i == MAIN for i in self._exports)
+        if self._imports:
+            return False
+        exports = self._exports
+        return not exports or (len(exports) == 1 and MAIN in exports)
 
     def export_hook(self, export_id: int) -> object:
         """The hook stored for our export ``export_id``."""
@@ -294,59 +306,62 @@ class Session:
         """Check ``message`` against the tables and say what the runtime must do."""
         if self.aborted:
             raise ProtocolError(f"{message.kind} received on an aborted session")
-        if isinstance(message, (Push, Stream)):
-            if message.id != self._their_next_question:
-                raise ProtocolError(
-                    f"push with id {message.id}; the next question id must be "
-                    f"{self._their_next_question}"
-                )
-            target = self._export(message.target)
-            self._their_next_question += 1
-            stream = isinstance(message, Stream)
-            self._exports[message.id] = _Export(
-                None, answer=True, promise=True, pulled=stream, stream=stream
+        handler = _RECEIVERS.get(message.kind)
+        if handler is None:
+            raise ProtocolError(f"unknown message {message!r}")
+        return handler(self, message)
+
+    def _receive_push(self, message: Push | Stream) -> Event:
+        if message.id != self._their_next_question:
+            raise ProtocolError(
+                f"push with id {message.id}; the next question id must be "
+                f"{self._their_next_question}"
             )
-            return CallArrived(
-                message.id, message.target, target.hook, message.path, message.args, stream
+        target = self._export(message.target)
+        self._their_next_question += 1
+        stream = message.kind is Kind.STREAM
+        self._exports[message.id] = _Export(None, answer=True, promise=True, pulled=stream, stream=stream)
+        return CallArrived(message.id, message.target, target.hook, message.path, message.args, stream)
+
+    def _receive_pull(self, message: Pull) -> Event:
+        entry = self._export(message.id)
+        if not entry.promise:
+            raise ProtocolError(f"pull of export {message.id}, which is not a promise")
+        if entry.pulled:
+            raise ProtocolError(f"export {message.id} was pulled twice")
+        entry.pulled = True
+        return PullArrived(message.id, entry.hook)
+
+    def _receive_result(self, message: Resolve | Reject) -> Event:
+        entry = self._import(message.id)
+        if not entry.promise or not entry.pulled or entry.settled:
+            raise ProtocolError(
+                f"{message.kind} of import {message.id}, which was not a pulled, unsettled promise"
             )
-        if isinstance(message, Pull):
-            entry = self._export(message.id)
-            if not entry.promise:
-                raise ProtocolError(f"pull of export {message.id}, which is not a promise")
-            if entry.pulled:
-                raise ProtocolError(f"export {message.id} was pulled twice")
-            entry.pulled = True
-            return PullArrived(message.id, entry.hook)
-        if isinstance(message, (Resolve, Reject)):
-            entry = self._import(message.id)
-            if not entry.promise or not entry.pulled or entry.settled:
-                raise ProtocolError(
-                    f"{message.kind} of import {message.id}, which was not a pulled, "
-                    "unsettled promise"
-                )
-            entry.settled = True
-            if entry.stream:
-                del self._imports[message.id]
-            if isinstance(message, Resolve):
-                return ResultArrived(message.id, True, message.value)
-            return ResultArrived(message.id, False, message.error)
-        if isinstance(message, Release):
-            if message.id == MAIN:
-                raise ProtocolError("release of the main export; it lives as long as the session")
-            export = self._export(message.id)
-            if message.refcount < 1 or message.refcount > export.refcount:
-                raise ProtocolError(
-                    f"release of export {message.id} with refcount {message.refcount}; "
-                    f"it was introduced {export.refcount} time(s)"
-                )
-            export.refcount -= message.refcount
-            if export.refcount:
-                return None
-            del self._exports[message.id]
-            return ExportReleased(message.id, export.hook)
-        if isinstance(message, Abort):
-            return self._die(message.reason)
-        raise ProtocolError(f"unknown message {message!r}")
+        entry.settled = True
+        if entry.stream:
+            del self._imports[message.id]
+        if message.kind is Kind.RESOLVE:
+            return ResultArrived(message.id, True, message.value)  # type: ignore[union-attr]
+        return ResultArrived(message.id, False, message.error)  # type: ignore[union-attr]
+
+    def _receive_release(self, message: Release) -> Event:
+        if message.id == MAIN:
+            raise ProtocolError("release of the main export; it lives as long as the session")
+        export = self._export(message.id)
+        if message.refcount < 1 or message.refcount > export.refcount:
+            raise ProtocolError(
+                f"release of export {message.id} with refcount {message.refcount}; "
+                f"it was introduced {export.refcount} time(s)"
+            )
+        export.refcount -= message.refcount
+        if export.refcount:
+            return None
+        del self._exports[message.id]
+        return ExportReleased(message.id, export.hook)
+
+    def _receive_abort(self, message: Abort) -> Event:
+        return self._die(message.reason)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -382,3 +397,14 @@ class Session:
             return self._imports[import_id]
         except KeyError:
             raise ProtocolError(f"unknown import id {import_id}") from None
+
+
+_RECEIVERS: dict[Kind, Callable[[Session, Any], Event]] = {
+    Kind.PUSH: Session._receive_push,
+    Kind.STREAM: Session._receive_push,
+    Kind.PULL: Session._receive_pull,
+    Kind.RESOLVE: Session._receive_result,
+    Kind.REJECT: Session._receive_result,
+    Kind.RELEASE: Session._receive_release,
+    Kind.ABORT: Session._receive_abort,
+}

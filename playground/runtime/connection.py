@@ -24,6 +24,7 @@ from ..protocol import (
     MAIN,
     CallArrived,
     ExportReleased,
+    Kind,
     Message,
     Path,
     PullArrived,
@@ -63,6 +64,7 @@ class Connection:
         "opener",
         "params",
         "used",
+        "link",
     )
 
     def __init__(
@@ -89,6 +91,7 @@ class Connection:
         #: Stubs received as the parameters of each answer, disposed once it is sent or released.
         self.params: dict[int, list[Capability]] = {}
         self.used = False
+        self.link = world.network.link(worker, peer_worker)
         if context is not None:
             context.connections.add(self)
 
@@ -158,8 +161,9 @@ class Connection:
 
     def flush(self) -> None:
         """Send everything the session has queued."""
-        for message in self.session.take_outgoing():
-            self._transmit(message)
+        if self.session._outbox:
+            for message in self.session.take_outgoing():
+                self._transmit(message)
 
     def _transmit(self, message: Message) -> None:
         world = self.world
@@ -169,29 +173,35 @@ class Connection:
         context = self.context
         cause = context.cause if counted and context is not None else None
         recorder = world.recorder
-        seq = recorder.next_seq
+        seq = len(recorder.events)
         peer = self.peer
         assert peer is not None
-        sent_ns, arrival_ns, _ = world.network.send(
-            self.worker, self.peer_worker, len(frame), peer._on_frame, frame, seq, counted
+        sent_ns, arrival_ns, _ = world.network.send_on(
+            self.link, self.worker, len(frame), peer._on_frame, (frame, seq, counted)
         )
-        payload = getattr(message, "args", None) or getattr(message, "value", None) or getattr(message, "error", None)
+        if kind is Kind.PUSH or kind is Kind.STREAM:
+            m: Any = message
+            payload, ident, target, path = m.args, m.id, m.target, m.path
+        else:
+            payload = getattr(message, "value", None) or getattr(message, "error", None)
+            ident, target, path = getattr(message, "id", None), None, ()
         if payload is not None and len(payload) > TRACE_PAYLOAD_LIMIT:
             payload = None
+        sent = sent_ns / 1e9
         recorder.add(
             MessageEvent(
                 seq,
-                sent_ns / 1e9,
-                kind.value,
+                sent,
+                kind,
                 self.worker,
                 self.peer_worker,
-                sent_ns / 1e9,
+                sent,
                 None if arrival_ns is None else arrival_ns / 1e9,
                 len(frame),
                 self.session_id,
-                getattr(message, "id", None),
-                getattr(message, "target", None),
-                getattr(message, "path", ()),
+                ident,
+                target,
+                path,
                 cause,
                 payload,
                 counted,

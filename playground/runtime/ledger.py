@@ -102,7 +102,8 @@ class Ledger:
         self._records[rid] = record
         if context is not None:
             context.handles[rid] = record
-        self._event(action, record)
+        if kind == "stub":
+            self._event(action, record)
         return rid
 
     def remove(self, rid: int, action: str = "disposed") -> None:
@@ -112,7 +113,8 @@ class Ledger:
             return
         if record.context is not None:
             record.context.handles.pop(rid, None)
-        self._event(action, record)
+        if record.kind == "stub" or action == "released":
+            self._event(action, record)
 
     def release(self, rid: int) -> None:
         """Release a handle the user did not dispose (its context ended, or the world closed)."""

@@ -275,9 +275,9 @@ class RpcPromise(Capability):
             raise RpcError(Text.PROMISE_DISPOSED)
         if self._settled is None and not self._pulling:
             self._pulling = True
-            world = _world_of(self._ctx)
-            if world is not None:
-                world.note_await(self._hook, self._ctx, user_frame())
+            context = self._ctx
+            if context is not None:  # the line that made the promise is (nearly always) the await's
+                context.world.note_await(self._hook, context, self._where or user_frame())
             self._hook.settle(self._on_settled)
         if self._settled is None:
             yield from _wait(self)

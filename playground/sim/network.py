@@ -31,11 +31,24 @@ class LinkProperties:
     loss: float = 0.0
 
 
+class _Batch:
+    """Messages arriving together: one loop callback delivers them all, in order."""
+
+    __slots__ = ("arrival_ns", "items", "handle", "delivered")
+
+    def __init__(self, arrival_ns: int) -> None:
+        self.arrival_ns = arrival_ns
+        self.items: list[tuple[int, Callable[..., object], tuple[Any, ...]]] = []
+        self.handle: Any = None
+        self.delivered = False
+
+
 @dataclass
 class _Direction:
     busy_until_ns: int = 0
     last_arrival_ns: int = 0
-    in_flight: dict[int, Any] = field(default_factory=dict)  # ticket -> timer
+    tail: _Batch | None = None  # the latest batch not yet delivered, for messages to join
+    in_flight: dict[int, _Batch] = field(default_factory=dict)  # id(batch) -> batch
 
 
 class Link:
@@ -150,8 +163,14 @@ class Network:
         lost (the link is down, or ``loss`` dropped it). The ticket identifies the message while
         it is in flight.
         """
-        link = self.link(sender, receiver)
-        now = self.loop._now_ns
+        return self.send_on(self.link(sender, receiver), sender, size, deliver, args)
+
+    def send_on(
+        self, link: Link, sender: str, size: int, deliver: Callable[..., object], args: tuple[Any, ...]
+    ) -> tuple[int, int | None, int]:
+        """:meth:`send` on a link already looked up (the hot path)."""
+        loop = self.loop
+        now = loop._now_ns
         self._ticket += 1
         ticket = self._ticket
         if not link.up:
@@ -159,17 +178,29 @@ class Network:
         _, arrival, lost = link.schedule(sender, now, size)
         if lost:
             return now, None, ticket
-        direction = link.direction(sender)
-        timer = self.loop.call_at_ns(arrival, self._arrive, direction, ticket, deliver, args)
-        direction.in_flight[ticket] = timer
+        direction = link._directions[sender]
+        tail = direction.tail
+        if tail is not None and tail.arrival_ns == arrival and not tail.delivered:
+            tail.items.append((ticket, deliver, args))  # same moment: ride along, in order
+            return now, arrival, ticket
+        batch = _Batch(arrival)
+        batch.items.append((ticket, deliver, args))
+        if arrival == now:  # zero latency: next turn of the loop
+            batch.handle = loop.call_soon(self._arrive, direction, batch)
+        else:
+            batch.handle = loop.call_at_ns(arrival, self._arrive, direction, batch)
+        direction.tail = batch
+        direction.in_flight[id(batch)] = batch
         return now, arrival, ticket
 
     @staticmethod
-    def _arrive(
-        direction: _Direction, ticket: int, deliver: Callable[..., object], args: tuple[Any, ...]
-    ) -> None:
-        del direction.in_flight[ticket]
-        deliver(*args)
+    def _arrive(direction: _Direction, batch: _Batch) -> None:
+        batch.delivered = True
+        del direction.in_flight[id(batch)]
+        if direction.tail is batch:
+            direction.tail = None
+        for _, deliver, args in batch.items:
+            deliver(*args)
 
     def cut(self, a: str, b: str) -> list[int]:
         """Take the link down; messages in flight are lost. Returns their tickets."""
@@ -178,10 +209,11 @@ class Network:
         dropped: list[int] = []
         for name in {link.a, link.b}:
             direction = link.direction(name)
-            for ticket, timer in direction.in_flight.items():
-                timer.cancel()
-                dropped.append(ticket)
+            for batch in direction.in_flight.values():
+                batch.handle.cancel()
+                dropped.extend(ticket for ticket, _, _ in batch.items)
             direction.in_flight.clear()
+            direction.tail = None
         return sorted(dropped)
 
     def restore(self, a: str, b: str) -> None:

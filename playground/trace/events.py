@@ -13,12 +13,14 @@ seconds). Times are computed from integer nanoseconds, so they repeat exactly fr
 * :class:`FaultEvent` — a link went down or up, a message was lost, a worker crashed.
 * :class:`StreamEvent` — a stream chunk, acknowledgement, window change or stall.
 * :class:`NoteEvent` — a warning the runtime printed (a leaked stub, a hung request).
+
+Events are named tuples: immutable, cheap to make (a trace can hold millions), with fields
+by name (``event.kind``) and ``event._asdict()``; ``event._fields`` lists the fields.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 __all__ = [
     "AwaitEvent",
@@ -37,8 +39,7 @@ __all__ = [
 Where = tuple[str, int]
 
 
-@dataclass(frozen=True, slots=True)
-class MessageEvent:
+class MessageEvent(NamedTuple):
     """A message between two workers.
 
     ``id`` is the import/export id the message is about (the question id of a push), in the
@@ -82,8 +83,7 @@ class MessageEvent:
         return describe(self.payload)
 
 
-@dataclass(frozen=True, slots=True)
-class CallEvent:
+class CallEvent(NamedTuple):
     """A call (or a property read, ``is_get``) leaving ``caller`` for ``callee``.
 
     ``pipelined`` is True when the call was addressed to a result that had not come back yet;
@@ -110,8 +110,7 @@ class CallEvent:
         return ".".join(str(p) for p in self.path) or "(this)"
 
 
-@dataclass(frozen=True, slots=True)
-class AwaitEvent:
+class AwaitEvent(NamedTuple):
     """User code awaited the result of call ``call`` (a :class:`CallEvent` seq)."""
 
     seq: int
@@ -121,8 +120,7 @@ class AwaitEvent:
     where: Where | None
 
 
-@dataclass(frozen=True, slots=True)
-class StubEvent:
+class StubEvent(NamedTuple):
     """Something happened to a stub (or, for ``disposer``/``released``, to an exported target).
 
     ``action`` is one of ``created``, ``dup``, ``disposed``, ``released``, ``disposer``,
@@ -141,8 +139,7 @@ class StubEvent:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class ContextEvent:
+class ContextEvent(NamedTuple):
     """An execution context ``opened`` or ``closed`` in ``worker``."""
 
     seq: int
@@ -153,8 +150,7 @@ class ContextEvent:
     label: str
 
 
-@dataclass(frozen=True, slots=True)
-class FaultEvent:
+class FaultEvent(NamedTuple):
     """``action``: ``disconnect``, ``reconnect``, ``crash``, ``lost`` (a message dropped)."""
 
     seq: int
@@ -165,8 +161,7 @@ class FaultEvent:
     detail: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class StreamEvent:
+class StreamEvent(NamedTuple):
     """Flow control of stream ``stream`` from ``sender`` to ``receiver``.
 
     ``action``: ``chunk`` (``size`` bytes sent), ``ack`` (``size`` bytes acknowledged),
@@ -186,8 +181,7 @@ class StreamEvent:
     since: float | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class NoteEvent:
+class NoteEvent(NamedTuple):
     """A warning or remark from the runtime, e.g. a leaked stub; ``worker`` it concerns."""
 
     seq: int

@@ -180,13 +180,9 @@ def run_scenario(seed):
         await env.S.tools()
 
     play.run(scenario())
-    events = [(type(e).__name__, *[v for k, v in vars_of(e).items() if k != "where"]) for e in play.trace]
+    events = [(type(e).__name__, *[v for k, v in e._asdict().items() if k != "where"]) for e in play.trace]
     play.run(play.idle())
     return events
-
-
-def vars_of(event):
-    return {name: getattr(event, name) for name in event.__dataclass_fields__}
 
 
 def test_same_seed_same_trace_event_for_event():

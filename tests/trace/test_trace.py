@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
 from playground import Playground, RpcTarget, WorkerEntrypoint, dispose
@@ -126,7 +124,7 @@ def test_events_are_immutable(play):
     env = play.env("client")
     play.run(env.S.add(1, 2))
     event = play.trace.messages[0]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         event.size = 0  # type: ignore[misc]
 
 
@@ -165,7 +163,7 @@ def test_summary_and_repr(play):
 def test_a_message_event_has_the_fields_the_api_promises(play):
     env = play.env("client")
     play.run(env.S.add(1, 2))
-    fields = {f.name for f in dataclasses.fields(MessageEvent)}
+    fields = set(MessageEvent._fields)
     assert {"kind", "sender", "receiver", "sent_at", "received_at", "size"} <= fields
     assert isinstance(play.trace.messages[0], MessageEvent)
     assert all(isinstance(e, StubEvent) for e in play.trace.stub_events)

@@ -67,11 +67,11 @@ def test_summary_line_with_the_saving():
 
 def test_a_stub_alive_at_the_end_is_drawn_open_in_red_with_its_line():
     play, rec = scenes.leaked_counter()
+    play.leaked.__exit__(None, None, None)  # disposed after the recording ended
     svg = render_svg(rec)
     notes = [t for t in texts(svg) if "alive" in t and t.startswith("stub #")]
     assert len(notes) == 1 and "made at scenes.py:" in notes[0]
     assert "1 leak" in texts(svg)[0]
-    play.leaked.__exit__(None, None, None)
 
 
 def test_until_draws_only_what_had_happened_and_cuts_arrows_in_flight():
