@@ -1,0 +1,137 @@
+"""Live views and the IPython extension: lazy output, throttled frames, a final frame."""
+
+from __future__ import annotations
+
+import IPython.display
+import pytest
+import scenes
+
+import playground
+from playground.trace import NoteEvent
+from playground.viz import LiveView
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_live_view_waits_for_the_first_rpc_event_then_throttles():
+    play, rec = scenes.awaited_counter()
+    frames: list[dict[str, str]] = []
+    clock = FakeClock()
+    live = LiveView(frames.append, now=lambda: rec.end, start=rec.start, interval=0.1, clock=clock)
+    live.add(NoteEvent(0, 0.0, "info", "client", "not RPC"))
+    assert frames == []
+    events = rec.events
+    for i, event in enumerate(events):
+        clock.now = i * 0.01  # 10 ms of wall time per event
+        live.add(event)
+    assert 1 <= len(frames) <= 1 + len(events) * 0.01 / 0.1 + 1
+    live.finish()
+    assert frames[-1]["text/plain"].startswith("2 round trips · 100 ms")
+    assert frames[-1]["text/html"].startswith('<img src="data:image/svg+xml;base64,')
+
+
+def test_a_frame_that_fails_is_shown_not_dropped():
+    play, rec = scenes.pipelined_counter()
+    frames: list[dict[str, str]] = []
+
+    def broken_now() -> float:
+        raise RuntimeError("no clock")
+
+    live = LiveView(frames.append, now=broken_now, start=0.0)
+    for event in rec.events:
+        live.add(event)
+    assert len(frames) == 1 and "live trace view failed" in frames[0]["text/plain"]
+    assert "no clock" in frames[0]["text/plain"]
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.callbacks: dict[str, list] = {}
+
+    def register(self, name, callback):
+        self.callbacks.setdefault(name, []).append(callback)
+
+    def unregister(self, name, callback):
+        self.callbacks[name].remove(callback)
+
+    def trigger(self, name):
+        for callback in list(self.callbacks.get(name, [])):
+            callback(None)
+
+
+class FakeShell:
+    def __init__(self) -> None:
+        self.events = FakeEvents()
+
+
+class FakeHandle:
+    def __init__(self, log, bundle):
+        self.log = log
+        log.append(("display", bundle))
+
+    def update(self, bundle, raw=False):
+        self.log.append(("update", bundle))
+
+
+@pytest.fixture
+def shell(monkeypatch):
+    log: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw=False, display_id=False: FakeHandle(log, bundle))
+    ip = FakeShell()
+    playground.load_ipython_extension(ip)
+    ip.log = log
+    yield ip
+    playground.unload_ipython_extension(ip)
+    assert not any(ip.events.callbacks.values())
+
+
+def _cell(ip, body):
+    ip.events.trigger("pre_run_cell")
+    try:
+        return body()
+    finally:
+        ip.events.trigger("post_run_cell")
+
+
+def test_the_extension_draws_a_cell_with_rpc_and_nothing_for_a_cell_without(shell):
+    play = scenes.counter_world()
+    env = play.env("client")
+    _cell(shell, lambda: 1 + 1)
+    assert shell.log == []
+
+    async def main():
+        with env.COUNTER_SERVICE.get_counter() as counter:
+            return await counter.increment()
+
+    assert _cell(shell, lambda: play.run(main())) == 1
+    kinds = [k for k, _ in shell.log]
+    assert kinds[0] == "display" and kinds.count("display") == 1
+    assert kinds[-1] == "update"
+    assert shell.log[-1][1]["text/plain"].startswith("1 round trip · 50 ms")
+
+
+def test_each_cell_gets_its_own_view_and_unload_stops_it(shell):
+    play = scenes.counter_world()
+    env = play.env("client")
+
+    async def main():
+        with await env.COUNTER_SERVICE.get_counter() as counter:
+            return await counter.increment()
+
+    _cell(shell, lambda: play.run(main()))
+    _cell(shell, lambda: play.run(main()))
+    displays = [b for k, b in shell.log if k == "display"]
+    assert len(displays) == 2
+    finals = [b["text/plain"].splitlines()[0] for k, b in shell.log if k == "update"][-1:]
+    assert finals[0].startswith("2 round trips · 100 ms")  # the second cell alone
+    playground.unload_ipython_extension(shell)
+    before = len(shell.log)
+    _cell(shell, lambda: play.run(main()))
+    assert len(shell.log) == before
+    playground.load_ipython_extension(shell)  # for the fixture's unload
