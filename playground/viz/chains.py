@@ -110,7 +110,11 @@ def promise_targets(view: View) -> dict[int, int]:
     The trace does not say which call a promise parameter stands for; we take the most recent
     earlier call from the same worker whose answer had not arrived when this one left.
     """
+    cached = view.memo.get("promise_targets")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
     out: dict[int, int] = {}
+    view.memo["promise_targets"] = out
     pending: dict[str, list[int]] = {}
     answered_at = {seq: a.received_at for seq, a in view.answers.items()}
     for m in view.messages:

@@ -38,9 +38,11 @@ def render_html(source: Any, *, inline: bool = False, diagram: Diagram | None = 
     return _img(svg, d.summary.line())
 
 
-def mimebundle(source: Any, *, inline: bool = False, **options: Any) -> dict[str, str]:
-    """``text/html`` (see :func:`render_html`), ``image/svg+xml`` and a ``text/plain`` summary."""
-    d = build(view_of(source))
+def mimebundle(source: Any, *, inline: bool = False, complete: bool = True, **options: Any) -> dict[str, str]:
+    """``text/html`` (see :func:`render_html`), ``image/svg+xml`` and a ``text/plain`` summary.
+
+    ``complete=False`` leaves out the advisor and the saving (for live frames)."""
+    d = build(view_of(source), complete=complete)
     svg = render_svg(d.view, diagram=d, **options)
     text = d.summary.line()
     if d.advice:

@@ -3,8 +3,10 @@
 :class:`LiveView` is fed events one by one (from a recorder listener); it stays silent until
 the first RPC event (a call or a message), then publishes a display bundle at once and again
 whenever enough wall time has passed. The pause between frames adapts: at least ``interval``
-seconds, and at least ``COST_RATIO`` times what the last frame took to draw, so drawing never
-takes more than a small share of the cell's time. :meth:`finish` publishes the final frame.
+seconds, and at least ``COST_RATIO`` times what the next frame is expected to take (the last
+frame's cost, scaled by how many more events there are now), so drawing takes about a tenth of
+the cell's time at most. Live frames skip the advisor and the saving; :meth:`finish` publishes
+the complete final frame.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from .view import View
 __all__ = ["LiveView"]
 
 COST_RATIO = 9.0
+MIN_EVENTS = 400  # below this many events a frame's cost is mostly fixed, not per event
 
 
 class LiveView:
@@ -50,7 +53,9 @@ class LiveView:
         self.started = False
         self.frames = 0
         self.error: BaseException | None = None
-        self._next_frame = 0.0
+        self._last_end = 0.0
+        self._last_cost = 0.0
+        self._last_count = 1
 
     def add(self, event: Event) -> None:
         """Take one event; draw a frame if it is the first RPC event or one is due."""
@@ -62,8 +67,14 @@ class LiveView:
                 return
             self.started = True
             self._frame(final=False)
-        elif self.clock() >= self._next_frame:
+        elif self.clock() - self._last_end >= self._pause():
             self._frame(final=False)
+
+    def _pause(self) -> float:
+        """Wall seconds to wait before the next frame: ``interval``, or ``COST_RATIO`` times what
+        the next frame should cost (the last one's, grown with the number of events since)."""
+        growth = len(self.events) / max(self._last_count, MIN_EVENTS)
+        return max(self.interval, COST_RATIO * self._last_cost * max(growth, 1.0))
 
     def finish(self) -> None:
         """Publish the final frame (nothing if the cell made no RPC)."""
@@ -80,14 +91,15 @@ class LiveView:
         began = self.clock()
         try:
             view = self.view(final=final)
-            bundle = mimebundle(view, until=None if final else view.end)
+            bundle = mimebundle(view, until=None if final else view.end, complete=final)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never dropped
             self.error = exc
             bundle = {"text/plain": f"playground: the live trace view failed: {exc!r}"}
         self.publish(bundle)
         self.frames += 1
-        spent = self.clock() - began
-        self._next_frame = self.clock() + max(self.interval, COST_RATIO * spent)
+        self._last_end = self.clock()
+        self._last_cost = self._last_end - began
+        self._last_count = len(self.events)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
         return mimebundle(self.view(final=True))

@@ -63,7 +63,7 @@ class Summary:
     messages: int
     bytes: int
     leaks: int
-    without_pipelining: int
+    without_pipelining: int  # -1: not computed (live frames)
 
     def line(self) -> str:
         """One line: round trips, time, calls, messages, bytes, leaks, and the saving."""
@@ -78,7 +78,7 @@ class Summary:
             n(self.bytes, "byte"),
             n(self.leaks, "leak"),
         ]
-        if self.pipelined or self.without_pipelining != self.round_trips:
+        if self.without_pipelining >= 0 and (self.pipelined or self.without_pipelining != self.round_trips):
             parts.append(f"without pipelining: {n(self.without_pipelining, 'round trip')}")
         return " · ".join(parts)
 
@@ -142,8 +142,12 @@ def _lifetimes(view: View) -> list[Lifetime]:
     return out
 
 
-def build(view: View) -> Diagram:
-    """Read ``view`` once: everything the renderers need."""
+def build(view: View, *, complete: bool = True) -> Diagram:
+    """Read ``view`` once: everything the renderers need.
+
+    ``complete=False`` (live frames while a cell runs) skips the advisor and the round trips
+    without pipelining, which only the final frame needs.
+    """
     messages = view.messages
     calls = view.calls
     lifetimes = _lifetimes(view)
@@ -157,6 +161,7 @@ def build(view: View) -> Diagram:
         messages=len(messages),
         bytes=sum(m.size for m in messages),
         leaks=sum(1 for life in lifetimes if life.alive),
-        without_pipelining=without_pipelining(view),
+        without_pipelining=without_pipelining(view) if complete else -1,
     )
-    return Diagram(view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advise(view))
+    advice = advise(view) if complete else []
+    return Diagram(view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advice)

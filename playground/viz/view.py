@@ -47,6 +47,7 @@ class View:
         self.start = start if start is not None else (self.events[0].at if self.events else 0.0)
         self.end = end if end is not None else max(times, default=self.start)
         self.workers = self._lanes(list(workers))
+        self.memo: dict[str, object] = {}  # results computed once per view by the renderers
 
     def _lanes(self, known: list[str]) -> tuple[str, ...]:
         """Lanes in order of first appearance (the first caller on the left), then the rest."""

@@ -1,0 +1,99 @@
+"""How fast the visualiser draws: ``python benchmarks/render.py`` prints, asserts nothing.
+
+1. The time to render a real trace of 10,000 messages to SVG (goal: under 1 s; arrows are
+   bundled past a readable number).
+2. How much live updating slows a cell of 1,000 calls: the same cell run with and without a
+   :class:`~playground.viz.LiveView` listening to the recorder, as ``%load_ext playground``
+   does (goal: under 20 %).
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+from playground import Playground, RpcTarget, WorkerEntrypoint
+from playground.viz import LiveView, render_svg
+
+
+class Counter(RpcTarget):
+    def __init__(self) -> None:
+        self._value = 0
+
+    def increment(self) -> int:
+        self._value += 1
+        return self._value
+
+
+class Service(WorkerEntrypoint):
+    def get_counter(self) -> Counter:
+        return Counter()
+
+
+def world() -> Playground:
+    play = Playground(latency="1ms")
+    play.worker("service", Service)
+    play.worker("client", Service, services={"S": "service"})
+    return play
+
+
+async def cell(play: Playground, calls: int) -> None:
+    with play.env("client").S.get_counter() as counter:
+        for _ in range(calls):
+            await counter.increment()
+
+
+def render_10k() -> None:
+    play = world()
+    with play.record() as rec:
+        play.run(cell(play, 2_500))  # four messages a call
+    times = []
+    for _ in range(5):
+        start = time.perf_counter()
+        svg = render_svg(rec)
+        times.append(time.perf_counter() - start)
+    print(
+        f"render: {len(rec.messages):,} messages -> SVG of {len(svg) / 1024:,.0f} KiB in "
+        f"{statistics.median(times) * 1000:,.0f} ms (median of 5; goal < 1000 ms)"
+    )
+    play.close()
+
+
+def run_cell(live: bool, calls: int = 1_000) -> tuple[float, int]:
+    play = world()
+    frames = []
+    unsubscribe = None
+    view = None
+    if live:
+        view = LiveView(frames.append, now=lambda: play.now, start=play.now)
+        unsubscribe = play.recorder.subscribe(view.add)
+    start = time.perf_counter()
+    play.run(cell(play, calls))
+    if view is not None:
+        view.finish()
+    took = time.perf_counter() - start
+    if unsubscribe is not None:
+        unsubscribe()
+    play.close()
+    return took, len(frames)
+
+
+def live_overhead(rounds: int = 7) -> None:
+    run_cell(False), run_cell(True)  # warm up
+    plain, live, frames = [], [], []
+    for _ in range(rounds):
+        plain.append(run_cell(False)[0])
+        took, n = run_cell(True)
+        live.append(took)
+        frames.append(n)
+    base, with_live = statistics.median(plain), statistics.median(live)
+    print(
+        f"live: a 1,000-call cell takes {base * 1000:,.0f} ms plain, {with_live * 1000:,.0f} ms with live "
+        f"updates ({statistics.median(frames):.0f} frames incl. the final one): "
+        f"{(with_live / base - 1) * 100:+.1f} % (median of {rounds}; goal < 20 %)"
+    )
+
+
+if __name__ == "__main__":
+    render_10k()
+    live_overhead()
