@@ -15,6 +15,7 @@ from collections.abc import Collection
 
 from ..trace.events import MessageEvent
 from .labels import colour, message_label, tooltip
+from .flow import flow_panels
 from .layout import LANE_GAP, Layout, layout
 from .model import Diagram, build
 from .svg_bundle import bundles
@@ -130,7 +131,11 @@ def render_svg(
     if until is not None:
         y = lay.y(until)
         body.append(f"<line {attr(x1=56.0, y1=y, x2=lay.width - 20, y2=y, stroke='#f59e0b', stroke_width=1.5, stroke_dasharray='6 3')}/>")
-    foot, height = _footer(d, width, lay.bottom + 24)
+    below = lay.bottom + 24
+    if view.stream_events:
+        panels, below = flow_panels(view.stream_events, lay.t0, lay.t1, width, below)
+        body += panels
+    foot, height = _footer(d, width, below)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="{esc(FONT)}">'

@@ -1,0 +1,105 @@
+"""Flow control, per stream: bytes in flight against the window over time, stalls shaded.
+
+Drawn from :class:`~playground.trace.StreamEvent` alone, as a strip under the sequence diagram
+(one per stream): time runs left to right over the same span as the diagram; the purple area
+is unacknowledged bytes in flight, the dashed line the window, red bands the times the writer
+waited (``stall`` events, from ``since`` to ``at``). A stream with no stalls is one whose
+window covered the bandwidth-delay product.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..trace.events import StreamEvent
+from .svgkit import LEAK, MUTED, attr, esc, text
+
+__all__ = ["StreamStory", "flow_panels", "streams"]
+
+HEIGHT = 96
+CHUNK = "#9333ea"
+
+
+@dataclass(slots=True)
+class StreamStory:
+    """One stream's flow-control history."""
+
+    stream: int
+    sender: str
+    receiver: str
+    points: list[tuple[float, int, int]] = field(default_factory=list)  # (at, in_flight, window)
+    stalls: list[tuple[float, float]] = field(default_factory=list)
+    sent: int = 0
+    chunks: int = 0
+    ended: str = ""
+
+    @property
+    def stalled(self) -> float:
+        """Seconds the writer spent waiting for the window."""
+        return sum(b - a for a, b in self.stalls)
+
+
+def streams(events: list[StreamEvent]) -> list[StreamStory]:
+    """Group stream events by stream, in order of first appearance."""
+    stories: dict[int, StreamStory] = {}
+    for e in events:
+        s = stories.get(e.stream)
+        if s is None:
+            s = stories[e.stream] = StreamStory(e.stream, e.sender, e.receiver)
+        s.points.append((e.at, e.in_flight, e.window))
+        if e.action == "chunk":
+            s.sent += e.size
+            s.chunks += 1
+        elif e.action == "stall":
+            s.stalls.append((e.since if e.since is not None else e.at, e.at))
+        elif e.action in ("close", "error"):
+            s.ended = e.action
+    return list(stories.values())
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+    return f"{n:,.1f} GiB"
+
+
+def flow_panels(events: list[StreamEvent], t0: float, t1: float, width: float, y: float) -> tuple[list[str], float]:
+    """SVG for every stream's strip starting at ``y``; returns the parts and the y after them."""
+    out: list[str] = []
+    span = max(t1 - t0, 1e-12)
+    left, right = 76.0, width - 30
+    for s in streams(events):
+        top, bottom = y + 22, y + HEIGHT - 8
+        peak = max([max(p[1], p[2]) for p in s.points] + [1])
+
+        def px(t: float) -> float:
+            return left + (t - t0) / span * (right - left)
+
+        def py(v: float) -> float:
+            return bottom - v / peak * (bottom - top)
+
+        stalled = f" · stalled {s.stalled * 1000:,.4g} ms" if s.stalls else " · never stalled"
+        title = f"stream {s.stream}: {s.sender} → {s.receiver} · {_bytes(s.sent)} in {s.chunks:,} chunks{stalled}"
+        out.append(text(20, y + 12, title, size=11.5, weight="600"))
+        out.append(f"<rect {attr(x=left, y=top, width=right - left, height=bottom - top, fill='#fafafa', stroke='#e5e7eb')}/>")
+        for a, b in s.stalls:
+            tip = f"writer waited {(b - a) * 1000:,.4g} ms ({(a - t0) * 1000:,.4g}–{(b - t0) * 1000:,.4g} ms)"
+            out.append(
+                f"<g><title>{esc(tip)}</title><rect {attr(x=px(a), y=top, width=max(px(b) - px(a), 1.0), height=bottom - top, fill=LEAK, fill_opacity=0.16)}/></g>"
+            )
+        area = [f"M {px(s.points[0][0]):.1f} {bottom:.1f}"]
+        line = []
+        last_f, last_w = 0, s.points[0][2]
+        for at, in_flight, window in s.points:
+            area.append(f"L {px(at):.1f} {py(last_f):.1f} L {px(at):.1f} {py(in_flight):.1f}")
+            line.append(f"{'M' if not line else 'L'} {px(at):.1f} {py(last_w):.1f} L {px(at):.1f} {py(window):.1f}")
+            last_f, last_w = in_flight, window
+        area.append(f"L {px(s.points[-1][0]):.1f} {bottom:.1f} Z")
+        out.append(f"<path {attr(d=' '.join(area), fill=CHUNK, fill_opacity=0.22, stroke=CHUNK, stroke_width=1.2)}/>")
+        out.append(f"<path {attr(d=' '.join(line), fill='none', stroke='#374151', stroke_width=1.2, stroke_dasharray='5 3')}/>")
+        out.append(text(left - 6, top + 8, _bytes(peak), size=9.5, fill=MUTED, anchor="end"))
+        out.append(text(right, bottom + 11, "in flight (area) · window (dashed) · stalls (red)", size=9.5, fill=MUTED, anchor="end"))
+        y += HEIGHT + 8
+    return out, y
