@@ -84,17 +84,27 @@ def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:
             out.append(text(20, y, prefix + line, size=11.5, fill="#92400e", weight="600" if i == 0 else None))
             y += 16
         y += 4
-    out.append(legend(y + 8))
-    return out, y + 22
+    key, rows = legend(y + 8, width)
+    out.append(key)
+    return out, y + 8 + 18 * rows
+
+
+def _header_lines(d: Diagram) -> tuple[str, str, str]:
+    """(headline, saving, details): "1 round trip · 50 ms", "without pipelining: …", the rest."""
+    parts = d.summary.line().split(" · ")
+    saving = parts.pop() if parts[-1].startswith("without pipelining") else ""
+    return " · ".join(parts[:2]), saving, " · ".join(parts[2:])
 
 
 def _header(d: Diagram) -> str:
-    first, _, rest = d.summary.line().partition(" · ")
-    return (
-        f"<text {attr(x=20, y=28, font_size=14, fill=INK, font_family=FONT)}>"
-        f'<tspan font-weight="700">{esc(first)}</tspan>'
-        f'<tspan fill="{MUTED}"> · {esc(rest)}</tspan></text>'
+    headline, saving, details = _header_lines(d)
+    out = (
+        f"<text {attr(x=20, y=26, font_size=16, fill=INK, font_family=FONT)}>"
+        f'<tspan font-weight="700">{esc(headline)}</tspan>'
+        + (f'<tspan fill="#15803d" font-size="13" font-weight="600">   ({esc(saving)})</tspan>' if saving else "")
+        + "</text>"
     )
+    return out + text(20, 44, details, size=12, fill=MUTED)
 
 
 def render_svg(
@@ -114,7 +124,8 @@ def render_svg(
     view: View = view_of(source)
     d = diagram or build(view)
     lay = layout(d, max_arrows=max_arrows)
-    width = lay.width = max(lay.width, 40 + 6.7 * len(d.summary.line()), 790)
+    headline, saving, details = _header_lines(d)
+    width = lay.width = max(lay.width, 40 + 8.6 * len(headline) + 7 * len(saving), 40 + 6.4 * len(details), 600)
     body: list[str] = []
     body += axis(d, lay)
     body += lanes(d, lay)

@@ -84,5 +84,5 @@ def bundles(d: Diagram, lay: Layout, until: float | None) -> list[str]:
             + "</g>"
         )
     note = f"{len(d.messages):,} messages bundled into {len(groups):,} arrows (hover one for its breakdown)"
-    out.append(text(20, 48, note, size=11, fill=MUTED))
+    out.append(text(20, 62, note, size=11, fill=MUTED))
     return out

@@ -142,19 +142,23 @@ def flights(d: Diagram, lay: Layout, until: float | None) -> list[str]:
     return out
 
 
-def legend(y: float) -> str:
-    """Colour key for message kinds and bars."""
-    items = [(k, COLOURS[k]) for k in ("push", "pull", "resolve", "reject", "release")]
-    out, x = [], 20.0
-    for name, colour in items:
-        out.append(f"<line {attr(x1=x, y1=y - 4, x2=x + 22, y2=y - 4, stroke=colour, stroke_width=2.5)}/>")
-        out.append(text(x + 27, y, name, size=10.5, fill=MUTED))
-        x += 34 + 6.5 * len(name) + 12
-    for label, fill, edge in (("stub", STUB_FILL, STUB_EDGE), ("promise", PROMISE_FILL, PROMISE_EDGE), ("alive at end", "#fecaca", LEAK)):
-        out.append(f"<rect {attr(x=x, y=y - 10, width=6, height=12, fill=fill, stroke=edge)}/>")
-        out.append(text(x + 11, y, label, size=10.5, fill=MUTED))
-        x += 22 + 6.5 * len(label) + 10
-    out.append(f"<path {attr(d=f'M {x + 6:.1f} {y - 10:.1f} H {x:.1f} V {y + 2:.1f} H {x + 6:.1f}', fill='none', stroke=BRACKET, stroke_width=2)}/>")
-    out.append(text(x + 11, y, "round trip", size=10.5, fill=MUTED))
-    return "".join(out)
-
+def legend(y: float, width: float) -> tuple[str, int]:
+    """Colour key for message kinds, bars and brackets; wraps to a second row when narrow.
+    Returns the SVG and the number of rows."""
+    items: list[tuple[str, str, float]] = []
+    for name in ("push", "pull", "resolve", "reject", "release"):
+        colour = COLOURS[name]
+        mark = f"<line {attr(x1=0.0, y1=-4.0, x2=22.0, y2=-4.0, stroke=colour, stroke_width=2.5)}/>"
+        items.append((mark, name, 27.0))
+    for label, fill, edge in (("stub", STUB_FILL, STUB_EDGE), ("alive at the end", "#fecaca", LEAK)):
+        items.append((f"<rect {attr(x=0.0, y=-10.0, width=6, height=12, fill=fill, stroke=edge)}/>", label, 11.0))
+    bracket = f"<path {attr(d='M 6 -10 H 0 V 2 H 6', fill='none', stroke=BRACKET, stroke_width=2)}/>"
+    items.append((bracket, "round trip", 11.0))
+    out, x, rows = [], 20.0, 1
+    for mark, label, indent in items:
+        w = indent + 6.4 * len(label) + 22
+        if x + w > width - 10:
+            x, y, rows = 20.0, y + 18, rows + 1
+        out.append(f'<g transform="translate({x:.1f} {y:.1f})">{mark}' + text(indent, 0, label, size=10.5, fill=MUTED) + "</g>")
+        x += w
+    return "".join(out), rows

@@ -59,10 +59,10 @@ def test_a_pipelined_flight_is_marked_as_one():
 
 def test_summary_line_with_the_saving():
     play, rec = scenes.pipelined_counter()
-    header = texts(render_svg(rec))[0]
-    assert header.startswith("1 round trip · 50 ms · 2 calls (1 pipelined) · ")
-    assert "0 leaks" in header
-    assert header.endswith("without pipelining: 2 round trips")
+    headline, details = texts(render_svg(rec))[:2]
+    assert headline == "1 round trip · 50 ms   (without pipelining: 2 round trips)"
+    assert details.startswith("2 calls (1 pipelined) · 6 messages · ")
+    assert details.endswith(" · 0 leaks")
 
 
 def test_a_stub_alive_at_the_end_is_drawn_open_in_red_with_its_line():
@@ -71,7 +71,7 @@ def test_a_stub_alive_at_the_end_is_drawn_open_in_red_with_its_line():
     svg = render_svg(rec)
     notes = [t for t in texts(svg) if "alive" in t and t.startswith("stub #")]
     assert len(notes) == 1 and "made at scenes.py:" in notes[0]
-    assert "1 leak" in texts(svg)[0]
+    assert texts(svg)[1].endswith("1 leak")
 
 
 def test_until_draws_only_what_had_happened_and_cuts_arrows_in_flight():
