@@ -6,11 +6,13 @@ whenever enough wall time has passed. The pause between frames adapts: at least 
 seconds, and at least ``COST_RATIO`` times what the next frame is expected to take (the last
 frame's cost, scaled by how many more events there are now), so drawing takes about a tenth of
 the cell's time at most. Live frames skip the advisor and the saving; :meth:`finish` publishes
-the complete final frame.
+the complete final frame. With ``pace`` > 0 (virtual time tied to the wall clock), a
+background thread also redraws every ``interval`` so that arrows grow while they fly.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -42,6 +44,7 @@ class LiveView:
         workers: Callable[[], list[str]] | None = None,
         interval: float = 0.08,
         clock: Callable[[], float] = time.perf_counter,
+        pace: float = 0.0,
     ) -> None:
         self.publish = publish
         self.now = now
@@ -53,6 +56,12 @@ class LiveView:
         self.started = False
         self.frames = 0
         self.error: BaseException | None = None
+        self.pace = pace
+        self.finished = False
+        self._lock = threading.RLock()
+        self._ticker: threading.Thread | None = None
+        self._last_at = start
+        self._last_wall = clock()
         self._last_end = 0.0
         self._last_cost = 0.0
         self._last_count = 1
@@ -60,6 +69,7 @@ class LiveView:
     def add(self, event: Event) -> None:
         """Take one event; draw a frame if it is the first RPC event or one is due."""
         self.events.append(event)
+        self._last_at, self._last_wall = event.at, self.clock()
         if self.error is not None:
             return
         if not self.started:
@@ -67,6 +77,8 @@ class LiveView:
                 return
             self.started = True
             self._frame(final=False)
+            if self.pace > 0:
+                self._start_ticking()
         elif self.clock() - self._last_end >= self._pause():
             self._frame(final=False)
 
@@ -78,20 +90,50 @@ class LiveView:
 
     def finish(self) -> None:
         """Publish the final frame (nothing if the cell made no RPC)."""
+        self.finished = True
         if self.started:
             self._frame(final=True)
+
+    # -- paced runs: arrows grow while they fly --------------------------------------------
+
+    def estimated_now(self) -> float:
+        """Virtual time now. With ``pace`` the clock only moves at events, so between them it is
+        extrapolated from the wall clock, never past the next arrival still in flight."""
+        now = self.now()
+        if self.pace <= 0:
+            return now
+        guess = self._last_at + (self.clock() - self._last_wall) / self.pace
+        pending = [m.received_at for m in self.events if type(m) is MessageEvent and m.received_at is not None and m.received_at > now]
+        return max(now, min([guess, *pending])) if pending else now
+
+    def _start_ticking(self) -> None:
+        def tick() -> None:
+            while not self.finished and self.error is None:
+                time.sleep(self.interval)
+                if not self.finished:
+                    self._frame(final=False)
+
+        self._ticker = threading.Thread(target=tick, name="playground-live-view", daemon=True)
+        self._ticker.start()
 
     def view(self, *, final: bool = False) -> View:
         """The events so far as a view."""
         workers = self.workers() if final and self.workers is not None else ()
-        end = self.now()
+        end = self.now() if final else self.estimated_now()
         return View(self.events, workers, self.start, end)
 
     def _frame(self, *, final: bool) -> None:
+        with self._lock:
+            if self.finished and not final:
+                return
+            self._draw(final=final)
+
+    def _draw(self, *, final: bool) -> None:
         began = self.clock()
         try:
             view = self.view(final=final)
-            bundle = mimebundle(view, until=None if final else view.end, complete=final)
+            until = None if final else self.estimated_now()
+            bundle = mimebundle(view, until=until, complete=final)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never dropped
             self.error = exc
             bundle = {"text/plain": f"playground: the live trace view failed: {exc!r}"}

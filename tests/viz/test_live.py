@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import IPython.display
 import pytest
 import scenes
@@ -135,3 +137,25 @@ def test_each_cell_gets_its_own_view_and_unload_stops_it(shell):
     _cell(shell, lambda: play.run(main()))
     assert len(shell.log) == before
     playground.load_ipython_extension(shell)  # for the fixture's unload
+
+
+def test_with_pace_the_clock_is_extrapolated_between_events_and_a_ticker_redraws():
+    play, rec = scenes.pipelined_counter()
+    first_flight = [e for e in rec.events if e.at == 0.0]
+    frames: list[dict[str, str]] = []
+    clock = FakeClock()
+    live = LiveView(frames.append, now=lambda: 0.0, start=0.0, interval=0.005, clock=clock, pace=2.0)
+    for event in first_flight:
+        live.add(event)
+    clock.now = 0.020  # 20 ms of wall time at pace 2: 10 ms of virtual time
+    assert live.estimated_now() == 0.010
+    clock.now = 1.0  # never past the next arrival still in flight
+    assert live.estimated_now() == 0.025
+    deadline = time.monotonic() + 5
+    while len(frames) < 3 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert len(frames) >= 3  # the ticker redraws while nothing else happens
+    live.finish()
+    count = len(frames)
+    time.sleep(0.03)
+    assert len(frames) == count  # and stops with the cell

@@ -1,0 +1,40 @@
+"""The extension in a real Jupyter kernel (nbclient): the saved notebook keeps the final frame."""
+
+from __future__ import annotations
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("ipykernel")
+
+SETUP = """from playground import Playground, WorkerEntrypoint, RpcTarget
+class Counter(RpcTarget):
+    def __init__(self): self._v = 0
+    def increment(self, n=1): self._v += n; return self._v
+class S(WorkerEntrypoint):
+    def get_counter(self): return Counter()
+play = Playground(latency="25ms"); play.worker("s", S); play.worker("a", S, services={"S": "s"})
+env = play.env("a")"""
+
+
+@pytest.mark.notebook
+def test_cells_with_rpc_get_one_final_diagram_and_others_nothing():
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook()
+    nb.cells = [
+        new_code_cell("%load_ext playground"),
+        new_code_cell(SETUP),
+        new_code_cell("with await env.S.get_counter() as c:\n    print(await c.increment(2))"),
+        new_code_cell("1 + 1"),
+    ]
+    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    assert nb.cells[0].outputs == [] and nb.cells[1].outputs == []
+    [diagram, printed] = nb.cells[2].outputs
+    assert diagram["output_type"] == "display_data"
+    assert diagram["data"]["text/plain"].startswith("2 round trips · 100 ms")
+    assert diagram["data"]["text/html"].startswith('<img src="data:image/svg+xml;base64,')
+    assert "Tip: cell:1 `with await env.S.get_counter() as c:`" in diagram["data"]["text/plain"]
+    assert printed["text"] == "2\n"
+    assert [o["output_type"] for o in nb.cells[3].outputs] == ["execute_result"]
