@@ -19,7 +19,7 @@ from .flow import flow_panels
 from .layout import LANE_GAP, Layout, layout
 from .model import Diagram, build
 from .svg_bundle import bundles
-from .svg_parts import axis, brackets, flights, lanes, legend, lifetimes
+from .svg_parts import axis, brackets, faults, flights, lanes, legend, lifetimes
 from .svgkit import FONT, INK, LEAK, MUTED, attr, esc, marker_id, markers, text
 from .view import View, view_of
 
@@ -33,8 +33,8 @@ def _arrow(d: Diagram, lay: Layout, m: MessageEvent, until: float | None, faded:
     y1 = lay.at(m.seq, "send", m.sent_at)
     lost = m.received_at is None
     arrived = not lost and (until is None or m.received_at <= until)  # type: ignore[operator]
-    if lost:
-        x2, y2 = (x1 + x2) / 2, y1 + 30
+    if lost:  # drawn half way, at the slope a typical message of the view has
+        x2, y2 = (x1 + x2) / 2, y1 + max(_typical_latency(d) / 2 * lay.scale, 12.0)
     else:
         y2 = lay.at(m.seq, "receive", m.received_at)  # type: ignore[arg-type]
     if not arrived and not lost and until is not None:  # in flight: draw up to now
@@ -67,12 +67,21 @@ def _arrow(d: Diagram, lay: Layout, m: MessageEvent, until: float | None, faded:
         f"<path {attr(d=path, fill='none', stroke=stroke, stroke_width=width, stroke_dasharray=dash, marker_end=head)}/>",
     ]
     if lost:
-        parts.append(text(x2, y2 + 4, "✕ lost", size=11, fill=LEAK, anchor="middle", weight="700", halo=True))
+        parts.append(text(x2, y2 + 5, "✕", size=14, fill=LEAK, anchor="middle", weight="700", halo=True))
     rotate = f'transform="rotate({angle:.1f} {mid_x:.1f} {mid_y:.1f})"'
     fill = INK if m.counted and m.kind != "pull" else MUTED
     parts.append(text(mid_x, mid_y - 4, label, size=11 if m.counted else 10, fill=fill, anchor="middle", weight=weight, halo=True, extra=rotate))
     parts.append("</g>")
     return "".join(parts)
+
+
+def _typical_latency(d: Diagram) -> float:
+    """The median latency of the view's delivered messages (for drawing lost ones)."""
+    cached = d.view.memo.get("typical_latency")
+    if cached is None:
+        latencies = sorted(m.received_at - m.sent_at for m in d.messages if m.received_at is not None)
+        cached = d.view.memo["typical_latency"] = latencies[len(latencies) // 2] if latencies else 0.0
+    return cached  # type: ignore[return-value]
 
 
 def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:
@@ -131,6 +140,7 @@ def render_svg(
     body += lanes(d, lay)
     body += lifetimes(d, lay, until)
     body += brackets(d, lay, until)
+    body += faults(d, lay, until)
     if lay.bundled:
         body += bundles(d, lay, until)
     else:

@@ -8,7 +8,7 @@ from .layout import TOP, Layout, nice_ticks
 from .model import Diagram, Lifetime
 from .svgkit import BRACKET, FLIGHT, GRID, LEAK, MONO, MUTED, attr, esc, text
 
-__all__ = ["axis", "brackets", "flights", "lanes", "legend", "lifetimes"]
+__all__ = ["axis", "brackets", "faults", "flights", "lanes", "legend", "lifetimes"]
 
 STUB_FILL, STUB_EDGE = "#ddd6fe", "#7c3aed"
 PROMISE_FILL, PROMISE_EDGE = "#f5f3ff", "#a78bfa"
@@ -162,3 +162,28 @@ def legend(y: float, width: float) -> tuple[str, int]:
         out.append(f'<g transform="translate({x:.1f} {y:.1f})">{mark}' + text(indent, 0, label, size=10.5, fill=MUTED) + "</g>")
         x += w
     return "".join(out), rows
+
+
+def faults(d: Diagram, lay: Layout, until: float | None) -> list[str]:
+    """A red mark across the lanes a fault touched: a crash, a link cut or restored."""
+    from ..trace.events import FaultEvent
+
+    out = []
+    for e in d.view.events:
+        if type(e) is not FaultEvent or e.action == "lost" or (until is not None and e.at > until):
+            continue
+        lanes_hit = [n for n in (e.a, e.b) if n is not None and n in lay.x]
+        if not lanes_hit:
+            continue
+        y = lay.y(e.at)
+        xs = [lay.x[n] for n in lanes_hit]
+        x1, x2 = min(xs) - 14, max(xs) + 14
+        colour = "#16a34a" if e.action == "reconnect" else LEAK
+        what = f"{e.action} {' – '.join(lanes_hit)}" + (f": {e.detail}" if e.detail else "")
+        out.append(
+            f"<g><title>{esc(what)} at {(e.at - lay.t0) * 1000:g} ms</title>"
+            f"<line {attr(x1=x1, y1=y, x2=x2, y2=y, stroke=colour, stroke_width=2.5, stroke_dasharray='2 3')}/>"
+            + text(x2 + 4, y + 4, "⚡ " + e.action, size=10.5, fill=colour, weight="700", halo=True)
+            + "</g>"
+        )
+    return out

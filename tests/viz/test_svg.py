@@ -103,3 +103,19 @@ def test_ten_thousand_messages_are_bundled_and_quick():
     bundled = [t for t in titles(svg) if " messages " in t]
     assert 3 <= len(bundled) <= 3 * 48
     assert sum(int(t.split(" ")[0].replace(",", "")) for t in bundled) == 10_000
+
+
+def test_lost_messages_and_faults_are_marked():
+    from playground.trace import FaultEvent
+
+    events = [
+        MessageEvent(0, 0.0, "push", "a", "b", 0.0, 0.025, 20, 1, 1, 0, ("f",), None, b"\x90", True),
+        MessageEvent(1, 0.0, "push", "a", "b", 0.0, None, 20, 1, 2, 0, ("g",), None, b"\x90", True),
+        FaultEvent(2, 0.0, "lost", "a", "b", "message 1"),
+        FaultEvent(3, 0.010, "crash", "b", None, ""),
+    ]
+    svg = render_svg(events)
+    assert len(message_titles(svg)) == 2
+    assert "✕" in texts(svg)
+    assert any("received lost" in t for t in message_titles(svg))
+    assert [t for t in titles(svg) if t.startswith("crash")] == ["crash b at 10 ms"]
