@@ -46,11 +46,12 @@ def axis(d: Diagram, lay: Layout) -> list[str]:
 
 
 def brackets(d: Diagram, lay: Layout, until: float | None) -> list[str]:
-    """A numbered bracket per round trip of the critical path, on its caller's lane."""
+    """A numbered bracket per round trip of the critical path, on its caller's lane (past 60,
+    one bracket for them all, its count written along it)."""
+    if len(d.brackets) > 60:
+        return [_all_brackets(d, lay, until)]
     out = []
-    many = len(d.brackets) > 60
-    shown = d.brackets if not many else [d.brackets[0], d.brackets[-1]]
-    for b in shown:
+    for b in d.brackets:
         if until is not None and b.start > until:
             continue
         x = lay.x[b.lane] - 22
@@ -65,9 +66,23 @@ def brackets(d: Diagram, lay: Layout, until: float | None) -> list[str]:
             + text(x - 10, (y1 + y2) / 2 + 3.8, str(b.number), size=10.5, fill="#fff", anchor="middle", weight="700")
             + "</g>"
         )
-    if many:
-        out.append(text(lay.x[shown[0].lane] - 32, lay.bottom - 6, f"{len(d.brackets):,} round trips", size=10, fill=BRACKET, anchor="end"))
     return out
+
+
+def _all_brackets(d: Diagram, lay: Layout, until: float | None) -> str:
+    first, last = d.brackets[0], d.brackets[-1]
+    x = lay.x[first.lane] - 22
+    end = last.end if until is None else min(last.end, until)
+    y1, y2 = lay.y(first.start), lay.y(end)
+    label = f"{len(d.brackets):,} round trips"
+    mid = (y1 + y2) / 2
+    return (
+        f"<g><title>{esc(label)}, one after another</title>"
+        f"<path {attr(d=f'M {x + 6:.1f} {y1:.1f} H {x:.1f} V {y2:.1f} H {x + 6:.1f}', fill='none', stroke=BRACKET, stroke_width=2)}/>"
+        + text(x - 8, mid, label, size=11, fill=BRACKET, anchor="middle", weight="700", halo=True,
+               extra=f'transform="rotate(-90 {x - 8:.1f} {mid:.1f})"')
+        + "</g>"
+    )
 
 
 def _columns(lives: list[Lifetime], end: float) -> dict[int, int]:
