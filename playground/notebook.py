@@ -32,7 +32,7 @@ class _Handle:
         from IPython.display import display
 
         if self.handle is None:
-            self.handle = display(bundle, raw=True, display_id=True)
+            self.handle = display(bundle, raw=True, display_id=True)  # type: ignore[no-untyped-call]
         else:
             self.handle.update(bundle, raw=True)
 

@@ -111,8 +111,8 @@ def promise_targets(view: View) -> dict[int, int]:
     earlier call from the same worker whose answer had not arrived when this one left.
     """
     cached = view.memo.get("promise_targets")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, dict):
+        return cached
     out: dict[int, int] = {}
     view.memo["promise_targets"] = out
     pending: dict[str, list[int]] = {}

@@ -83,7 +83,7 @@ def _plain(value: Any) -> Any:
 
 
 def _event(e: Any) -> dict[str, Any]:
-    out = {"type": type(e).__name__.removesuffix("Event").lower()}
+    out: dict[str, Any] = {"type": type(e).__name__.removesuffix("Event").lower()}
     fields = e._asdict() if hasattr(e, "_asdict") else asdict(e)
     for key, value in fields.items():
         if key == "payload":

@@ -90,7 +90,7 @@ def flow_panels(events: list[StreamEvent], t0: float, t1: float, width: float, y
                 f"<g><title>{esc(tip)}</title><rect {attr(x=px(a), y=top, width=max(px(b) - px(a), 1.0), height=bottom - top, fill=LEAK, fill_opacity=0.16)}/></g>"
             )
         area = [f"M {px(s.points[0][0]):.1f} {bottom:.1f}"]
-        line = []
+        line: list[str] = []
         last_f, last_w = 0, s.points[0][2]
         for at, in_flight, window in s.points:
             area.append(f"L {px(at):.1f} {py(last_f):.1f} L {px(at):.1f} {py(in_flight):.1f}")

@@ -73,7 +73,7 @@ class Layout:
 
 def layout(d: Diagram, *, max_arrows: int = 300) -> Layout:
     """Place ``d``: one lane every ``LANE_GAP`` pixels, time flowing down from ``TOP``."""
-    x = {lane: LEFT + 70 + i * LANE_GAP for i, lane in enumerate(d.lanes)}
+    x = {lane: float(LEFT + 70 + i * LANE_GAP) for i, lane in enumerate(d.lanes)}
     width = LEFT + 70 + max(len(d.lanes) - 1, 0) * LANE_GAP + 190
     view = d.view
     t0 = view.start
@@ -83,8 +83,7 @@ def layout(d: Diagram, *, max_arrows: int = 300) -> Layout:
     bundled = len(d.messages) > max_arrows
     if bundled:
         scale = 640 / span
-        times, tops, rows = [t0], [float(TOP)], [1]
-        return Layout(x, times, tops, rows, {}, scale, TOP + 640 + 24, width, True, t0, t1)
+        return Layout(x, [t0], [float(TOP)], [1], {}, scale, TOP + 640 + 24, width, True, t0, t1)
     # rows: on each (instant, lane), arrivals first then departures, each in log order
     slots: dict[tuple[float, str], list[tuple[int, int, str]]] = {}
     for m in d.messages:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..trace.events import MessageEvent, StubEvent, Where
 from ..trace.stats import round_trips
 from .advisor import Advice, advise
-from .chains import Bracket, promise_targets, brackets, without_pipelining
+from .chains import Bracket, brackets, promise_targets, without_pipelining
 from .view import View
 
 __all__ = ["Diagram", "Flight", "Lifetime", "Summary", "build"]

@@ -14,8 +14,8 @@ import textwrap
 from collections.abc import Collection
 
 from ..trace.events import MessageEvent
-from .labels import colour, message_label, tooltip
 from .flow import flow_panels
+from .labels import colour, message_label, tooltip
 from .layout import LANE_GAP, Layout, layout
 from .model import Diagram, build
 from .svg_bundle import bundles
@@ -113,7 +113,12 @@ def _header(d: Diagram) -> str:
         + (f'<tspan fill="#15803d" font-size="13" font-weight="600">   ({esc(saving)})</tspan>' if saving else "")
         + "</text>"
     )
-    return out + text(20, 44, details, size=12, fill=MUTED)
+    spans = []
+    for i, part in enumerate(details.split(" · ")):
+        leak = part.endswith(("leak", "leaks")) and not part.startswith("0 ")
+        colour = f' fill="{LEAK}" font-weight="700"' if leak else ""
+        spans.append(("" if i == 0 else " · ") + f"<tspan{colour}>{esc(part)}</tspan>")
+    return out + f"<text {attr(x=20, y=44, font_size=12, fill=MUTED, font_family=FONT)}>{''.join(spans)}</text>"
 
 
 def render_svg(

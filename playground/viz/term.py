@@ -126,7 +126,7 @@ def show(source: Any) -> None:
 
         from .html import render_html
 
-        display(HTML(render_html(source, inline=True)))
+        display(HTML(render_html(source, inline=True)))  # type: ignore[no-untyped-call]
         return
     require_rich()
     from rich.console import Console
