@@ -21,6 +21,9 @@ Exceptions thrown by user code on the other side of a call keep their built-in t
 are not built in arrive as :class:`RemoteError`, which is then also an instance of the nearest
 built-in base class (so ``except ValueError`` still catches a remote ``class MyError(ValueError)``).
 
+Warnings: :class:`StubLeakWarning` (a ``UserWarning``) when an execution context ends holding
+stubs nobody disposed.
+
 Messages that the real Workers runtime produces are spelled exactly as it spells them; they are
 collected in :class:`Text` so that the codebase has one copy of each.
 """
@@ -40,6 +43,7 @@ __all__ = [
     "RemoteError",
     "RpcError",
     "SimulationError",
+    "StubLeakWarning",
     "Text",
     "UnknownBindingError",
     "UnknownWorkerError",
@@ -193,6 +197,10 @@ class RemoteError(RpcError):
 
     def __repr__(self) -> str:
         return f"RemoteError({self.name}: {self.args[0] if self.args else ''!s})"
+
+
+class StubLeakWarning(UserWarning):
+    """An execution context ended while holding stubs nobody disposed (the runtime's warning)."""
 
 
 _remote_classes: dict[type[BaseException], type[RemoteError]] = {}

@@ -63,6 +63,8 @@ class PlaygroundExtension:
         """A cell starts: forget the last cell's views, note each playground's time."""
         from .runtime.world import playgrounds
 
+        for view in self.views.values():
+            view.stop()
         self.views = {}
         self._starts = {id(p): p.now for p in playgrounds()}
         self.armed = True
@@ -97,6 +99,8 @@ class PlaygroundExtension:
     def close(self) -> None:
         """Stop listening (``%unload_ext playground``)."""
         self.armed = False
+        for view in self.views.values():
+            view.stop()
         self._unwatch()
         for unsubscribe in self._unsubscribe:
             unsubscribe()

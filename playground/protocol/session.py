@@ -175,6 +175,34 @@ class Session:
         exports = self._exports
         return not exports or (len(exports) == 1 and MAIN in exports)
 
+    def has_exports(self) -> bool:
+        """Whether the peer still holds anything of ours besides the main object."""
+        exports = self._exports
+        return len(exports) > (1 if MAIN in exports else 0)
+
+    def has_answers(self) -> bool:
+        """Whether a call the peer made is still being answered (or not yet released)."""
+        return any(e.answer for e in self._exports.values())
+
+    def exported(self) -> list[tuple[int, object, bool, bool]]:
+        """``(id, hook, pulled_and_unsettled, answer)`` for every export but the main object."""
+        return [
+            (i, e.hook, e.pulled and not e.settled, e.answer)
+            for i, e in self._exports.items()
+            if i != MAIN
+        ]
+
+    def replace_hook(self, export_id: int, hook: object) -> object:
+        """Put ``hook`` in place of an export's hook (a context ended); returns the old one."""
+        entry = self._export(export_id)
+        old, entry.hook = entry.hook, hook
+        return old
+
+    def is_unsettled(self, export_id: int) -> bool:
+        """A promise export that was pulled and not yet resolved or rejected."""
+        entry = self._exports.get(export_id)
+        return entry is not None and entry.pulled and not entry.settled
+
     def export_hook(self, export_id: int) -> object:
         """The hook stored for our export ``export_id``."""
         return self._export(export_id).hook

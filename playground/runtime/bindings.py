@@ -19,46 +19,45 @@ from .stubs import RpcPromise, RpcStub
 if TYPE_CHECKING:
     from .world import Playground
 
-__all__ = ["BindingHook", "Env", "ServiceStub"]
+__all__ = ["BindingHook", "DurableHook", "Env", "ServiceHook", "ServiceStub"]
 
 
 class BindingHook(Hook):
-    """Calls through a service binding: each opens a session from the calling context."""
+    """Calls through a binding: each opens a new session from the calling context."""
 
-    __slots__ = ("world", "source", "service", "entrypoint", "home")
+    __slots__ = ("world", "source", "home")
 
-    def __init__(
-        self, world: Playground, source: str, service: str, entrypoint: str | None, home: ExecutionContext
-    ) -> None:
+    def __init__(self, world: Playground, source: str, home: ExecutionContext) -> None:
         self.world = world
         self.source = source
-        self.service = service
-        self.entrypoint = entrypoint
         self.home = home
 
+    def session_target(self) -> Any:  # pragma: no cover - overridden
+        raise NotImplementedError
+
     def caller_context(self) -> ExecutionContext:
-        """The context the call leaves from: the running worker code's, or the env's own."""
+        """The context the call leaves from: the running worker code's, or the binding's own."""
         context = current.get()
         if context is None or context.worker != self.source or context.closed:
             return self.home
         return context
 
+    def _open(self) -> Any:
+        return self.world.lifecycle.open_session(self.caller_context(), self.session_target())
+
     def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
         try:
-            connection = self.world.open_session(self.caller_context(), self.service, self.entrypoint)
+            connection = self._open()
         except Exception as exc:
             return ErrorHook(exc)
         return connection.push(MAIN, path, args, kwargs, origin, None)
 
     def get(self, path: Path, origin: Origin = None) -> Hook:
         try:
-            connection = self.world.open_session(self.caller_context(), self.service, self.entrypoint)
+            connection = self._open()
         except Exception as exc:
             return ErrorHook(exc)
         return connection.push(MAIN, path, None, None, origin, None)
-
-    def settle(self, callback: Settled) -> None:
-        callback(True, ServiceStub(self))
 
     def dup(self) -> Hook:
         return self
@@ -66,12 +65,80 @@ class BindingHook(Hook):
     def dispose(self) -> None:
         pass
 
+
+class ServiceHook(BindingHook):
+    """A service binding: to an entrypoint of a worker (with ``props`` for its ``ctx.props``)."""
+
+    __slots__ = ("service", "entrypoint", "props")
+
+    def __init__(
+        self,
+        world: Playground,
+        source: str,
+        service: str,
+        entrypoint: str | None,
+        home: ExecutionContext,
+        props: Any = None,
+    ) -> None:
+        super().__init__(world, source, home)
+        self.service = service
+        self.entrypoint = entrypoint
+        self.props = props
+
+    def session_target(self) -> Any:
+        from .lifecycle import EntrypointTarget
+
+        return EntrypointTarget(self.service, self.entrypoint, self.props)
+
+    def settle(self, callback: Settled) -> None:
+        callback(True, ServiceStub(self))
+
     def describe(self) -> str:
         return f"service {self.service}" + (f" ({self.entrypoint})" if self.entrypoint else "")
 
     @property
     def worker(self) -> str | None:
         return self.service
+
+
+class DurableHook(BindingHook):
+    """A Durable Object stub: calls reach the instance of the generation it was made for."""
+
+    __slots__ = ("key", "object_id", "generation")
+
+    def __init__(self, world: Playground, home: ExecutionContext, key: tuple[str, str, str], object_id: Any, generation: int) -> None:
+        super().__init__(world, home.worker, home)
+        self.key = key
+        self.object_id = object_id
+        self.generation = generation
+
+    def session_target(self) -> Any:
+        from .lifecycle import DurableTarget
+
+        return DurableTarget(self.key, self.object_id)
+
+    def _broken(self) -> Hook | None:
+        failure = self.world.durable.failure(self.key, self.generation)
+        return ErrorHook(failure) if failure is not None else None
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        return self._broken() or super().call(path, args, kwargs, origin)
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        return self._broken() or super().get(path, origin)
+
+    def settle(self, callback: Settled) -> None:
+        from .durable import DurableObjectStub
+
+        callback(True, DurableObjectStub(self))
+
+    def describe(self) -> str:
+        name = self.object_id.name
+        return f"{self.key[1]}({name if name is not None else str(self.object_id)[:8]}) in {self.key[0]}"
+
+    @property
+    def worker(self) -> str | None:
+        return self.key[0]
 
 
 class ServiceStub(RpcStub):
@@ -91,6 +158,12 @@ class ServiceStub(RpcStub):
     def _binding(self) -> BindingHook:
         hook = self._hook
         assert isinstance(hook, BindingHook)
+        return hook
+
+    @property
+    def _service(self) -> ServiceHook:
+        hook = self._hook
+        assert isinstance(hook, ServiceHook)
         return hook
 
     def fetch(self, request: str | Request, **init: Any) -> RpcPromise:

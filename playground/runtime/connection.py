@@ -15,9 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import msgpack
-
-from ..codec import Ext, Kwargs, decode_message, decode_value, encode_message, encode_value, marker, pack_small
+from ..codec import Ext, Kwargs, decode_message, decode_value, encode_message, encode_value, marker
 from ..errors import ConnectionLost, DataCloneError, RpcError, Text
 from ..protocol import (
     COUNTED_KINDS,
@@ -34,9 +32,8 @@ from ..protocol import (
 )
 from ..trace import MessageEvent
 from .context import ExecutionContext
-from .hooks import Capability, ErrorHook, Hook, Origin, QuestionHook, RemoteHook, TargetHook, ValueHook
-from .invoke import is_class_target, is_function
-from .stubs import RpcPromise, RpcProperty, RpcStub
+from .hooks import Capability, ErrorHook, Hook, Origin, QuestionHook
+from .marshal import Exporter, Importer
 
 if TYPE_CHECKING:
     from .world import Playground
@@ -65,6 +62,7 @@ class Connection:
         "params",
         "used",
         "link",
+        "durable_id",
     )
 
     def __init__(
@@ -92,6 +90,8 @@ class Connection:
         self.params: dict[int, list[Capability]] = {}
         self.used = False
         self.link = world.network.link(worker, peer_worker)
+        #: For the caller's end of a session to a Durable Object: its id (errors carry it).
+        self.durable_id: str | None = None
         if context is not None:
             context.connections.add(self)
 
@@ -122,7 +122,7 @@ class Connection:
         if args is not None:
             if kwargs:
                 args = [*args, [marker(Ext.KWARGS), kwargs]]
-            exporter = _Exporter(self, params=True)
+            exporter = Exporter(self, params=True)
             try:
                 payload = encode_value(args, exporter)
             except Exception as exc:
@@ -235,6 +235,7 @@ class Connection:
             released: Hook = event.hook  # type: ignore[assignment]
             released.dispose()
             self._dispose_params(event.id)
+            self.world.lifecycle.check(self.context)
         elif type(event) is SessionAborted:
             self._aborted(event, ConnectionLost())
         self.flush()
@@ -248,13 +249,13 @@ class Connection:
             hook = target.get(event.path)
         else:
             try:
-                values = decode_value(event.args, _Importer(self, group=group))
+                values = decode_value(event.args, Importer(self, group=group))
             except Exception as exc:
                 hook = ErrorHook(exc)
             else:
                 kwargs = values.pop() if values and type(values[-1]) is Kwargs else None
                 if event.path == FETCH_PATH:
-                    hook = self.world.serve_fetch(self, target, values)
+                    hook = self.world.wire.serve_fetch(self, target, values)
                 else:
                     hook = target.call(event.path, values, kwargs)
         self.session.set_answer(event.id, hook)
@@ -267,7 +268,7 @@ class Connection:
     def _answer(self, answer: int, ok: bool, value: Any) -> None:
         """Send the settlement of one of our answers (if the peer still wants it)."""
         session = self.session
-        if self.broken is not None or not session.has_export(answer):
+        if self.broken is not None or not session.is_unsettled(answer):
             return
         try:
             self._send_settlement(answer, ok, value)
@@ -279,12 +280,12 @@ class Connection:
     def _send_settlement(self, answer: int, ok: bool, value: Any) -> None:
         session = self.session
         if ok:
-            exporter = _Exporter(self, params=False)
+            exporter = Exporter(self, params=False)
             try:
                 payload = encode_value(value, exporter)
             except Exception as exc:
                 exporter.rollback()
-                session.reject(answer, self.world.encode_error(exc, self))
+                session.reject(answer, self.world.wire.encode_error(exc, self))
             else:
                 hook = session.export_hook(answer)
                 if isinstance(hook, Hook):
@@ -292,7 +293,7 @@ class Connection:
                 session.resolve(answer, payload)
                 exporter.commit()
         else:
-            session.reject(answer, self.world.encode_error(value, self))
+            session.reject(answer, self.world.wire.encode_error(value, self))
 
     def _dispose_params(self, answer: int) -> None:
         """Stubs received as a call's parameters are disposed once its result has been sent (or
@@ -305,13 +306,13 @@ class Connection:
     def _result_arrived(self, event: ResultArrived) -> None:
         hook = self.questions.pop(event.id)
         try:
-            value = decode_value(event.payload, _Importer(self, origin_call=hook.call_seq))
+            value = decode_value(event.payload, Importer(self, origin_call=hook.call_seq))
         except Exception as exc:
             ok, value = False, exc
         else:
             ok = event.ok
             if not ok:
-                value = self.world.decode_error(value)
+                value = self.world.wire.decode_error(value, self)
         hook.arrived(ok, value)
 
     # -- ending --------------------------------------------------------------------------------
@@ -337,11 +338,34 @@ class Connection:
             main.dispose()
         self.world.connection_closed(self)
 
+    def break_exports(self, error: BaseException) -> None:
+        """Our context ended: what we exported on this session now fails with ``error``."""
+        if self.closed or self.broken is not None:
+            return
+        for export_id, hook, _, _ in self.session.exported():
+            self.session.replace_hook(export_id, ErrorHook(error))
+            if isinstance(hook, Hook):
+                hook.dispose()
+
+    def abort_answers(self, reason: BaseException, gone: str) -> None:
+        """Our context was aborted: calls being answered fail with ``reason``; our other
+        exports (stubs handed out) fail with ``gone`` from now on."""
+        if self.closed or self.broken is not None:
+            return
+        session = self.session
+        for export_id, hook, unsettled, answer in session.exported():
+            session.replace_hook(export_id, ErrorHook(reason if answer else RpcError(gone)))
+            if unsettled:
+                session.reject(export_id, self.world.wire.encode_error(reason, self))
+            if isinstance(hook, Hook):
+                hook.dispose()
+        self.flush()
+
     def fail(self, error: BaseException, *, notify_peer: bool = False) -> None:
         """The session is dead (a cut link, a crash): fail what waits, release what we hold."""
         if self.broken is not None or self.closed:
             return
-        reason = self.world.encode_error(error, self) if notify_peer else None
+        reason = self.world.wire.encode_error(error, self) if notify_peer else None
         event = self.session.abort(reason)
         if notify_peer:
             self.flush()
@@ -365,157 +389,3 @@ class Connection:
 
 
 FETCH_PATH: Path = ("#fetch",)
-
-
-class _Exporter:
-    """Turns capabilities inside a payload into exports of one connection."""
-
-    __slots__ = ("connection", "params", "exported", "transfers")
-
-    def __init__(self, connection: Connection, *, params: bool) -> None:
-        self.connection = connection
-        self.params = params
-        self.exported: list[int] = []
-        self.transfers: list[Capability] = []
-
-    def _export(self, hook: Hook, code: Ext, *, promise: bool = False) -> msgpack.ExtType:
-        export_id = self.connection.session.export(hook, promise=promise)
-        self.exported.append(export_id)
-        return msgpack.ExtType(code, pack_small(export_id))
-
-    def encode_special(self, obj: object) -> object:
-        connection = self.connection
-        world = connection.world
-        if isinstance(obj, Capability):
-            return self._capability(obj)
-        if is_class_target(obj) or is_function(obj):
-            target = obj
-            if self.params and not world.transfer_params:
-                target = _dup_target(obj)
-            hook = TargetHook(target, connection.context)
-            return self._export(hook, Ext.EXPORT)
-        special = world.encode_special(obj)
-        if special is not NotImplemented:
-            return special
-        return NotImplemented
-
-    def _capability(self, obj: Capability) -> object:
-        connection = self.connection
-        transfer = not self.params or connection.world.transfer_params
-        if isinstance(obj, RpcStub):
-            hook = obj._hook
-            if hook is None:
-                raise RpcError(Text.STUB_DISPOSED)
-            if type(hook) is RemoteHook and hook.connection is connection:
-                if transfer:
-                    self.transfers.append(obj)
-                return msgpack.ExtType(Ext.IMPORT, pack_small(hook.import_id))
-            special = connection.world.encode_special(obj)
-            if special is not NotImplemented:
-                return special
-            if transfer:
-                self.transfers.append(obj)
-            return self._export(hook.dup(), Ext.EXPORT)
-        if not self.params:  # a promise nested in a returned value
-            name = "RpcProperty" if isinstance(obj, RpcProperty) else "RpcPromise"
-            raise DataCloneError(Text.cannot_serialize(name))
-        assert isinstance(obj, RpcPromise)
-        hook = obj._capability_hook()
-        if type(hook) is ErrorHook:
-            raise hook.error
-        if type(hook) is ValueHook:
-            value = hook.value
-            if isinstance(value, Capability):
-                return self._capability(value)
-            return value
-        if not isinstance(obj, RpcProperty) and transfer:
-            self.transfers.append(obj)
-        return self._export(hook.dup(), Ext.PROMISE, promise=True)
-
-    def commit(self) -> None:
-        """The message will be sent: stubs whose ownership moved with it are now disposed."""
-        for capability in self.transfers:
-            capability._dispose("transferred")  # type: ignore[attr-defined]
-
-    def rollback(self) -> None:
-        """The message failed to encode: take back the exports it made."""
-        session = self.connection.session
-        for export_id in self.exported:
-            hook = session.unexport(export_id)
-            if isinstance(hook, Hook):
-                hook.dispose()
-
-
-def _dup_target(target: Any) -> Any:
-    """In ``rpc_params_dup_stubs`` mode a target with its own ``dup()`` sends a duplicate."""
-    dup = getattr(type(target), "dup", None) if is_class_target(target) else getattr(target, "dup", None)
-    if dup is None or not callable(dup):
-        return target
-    duplicate = target.dup()
-    if is_class_target(target) and not is_class_target(duplicate):
-        raise DataCloneError(
-            "Couldn't create a stub for the RcpTarget because it has a dup() method which did not "
-            "return another RpcTarget. Either remove the dup() method or make sure it returns an "
-            "RpcTarget."
-        )
-    if is_function(target) and not is_function(duplicate):
-        raise DataCloneError(
-            "Couldn't create a stub for the function because it has a dup() method which did not "
-            "return another function. Either remove the dup() method or make sure it returns a "
-            "function."
-        )
-    return duplicate
-
-
-class _Importer:
-    """Turns references inside a received payload into stubs and promises of one connection."""
-
-    __slots__ = ("connection", "group", "origin_call")
-
-    def __init__(
-        self, connection: Connection, *, group: list[Capability] | None = None, origin_call: int | None = None
-    ) -> None:
-        self.connection = connection
-        self.group = group
-        self.origin_call = origin_call
-
-    def decode_capability(self, code: Ext, data: bytes) -> object:
-        connection = self.connection
-        if code is Ext.EXPORT or code is Ext.PROMISE or code is Ext.IMPORT:
-            ref = msgpack.unpackb(data)
-            world = connection.world
-            where = world.call_where(self.origin_call)
-            if code is Ext.IMPORT:
-                hook = connection.session.export_hook(ref)
-                if not isinstance(hook, Hook):
-                    raise RpcError(f"export {ref} has no hook")
-                stub = RpcStub._wrap(
-                    hook.dup(), connection.context, where=where, origin_call=self.origin_call,
-                    managed=self.group is not None,
-                )
-            elif code is Ext.PROMISE:
-                connection.session.introduce(ref, promise=True)
-                question = QuestionHook(connection, ref, None)
-                connection.questions[ref] = question
-                promise = RpcPromise._wrap(question, connection.context, where=where)
-                if self.group is not None:
-                    self.group.append(promise)
-                return promise
-            else:
-                connection.session.introduce(ref)
-                stub = RpcStub._wrap(
-                    RemoteHook(connection, ref),
-                    connection.context,
-                    describe=f"stub from {connection.peer_worker}",
-                    where=where,
-                    origin_call=self.origin_call,
-                    managed=self.group is not None,
-                )
-            if self.group is not None:
-                self.group.append(stub)
-            return stub
-        return connection.world.decode_capability(connection, code, data)
-
-    def decode_marked(self, code: Ext, items: list[Any]) -> object:
-        return self.connection.world.decode_marked(self.connection, code, items)
-

@@ -42,6 +42,7 @@ class ExecutionContext:
         "label",
         "cause",
         "connections",
+        "served",
         "tasks",
         "handles",
         "closed",
@@ -59,6 +60,7 @@ class ExecutionContext:
         self.id = world._next_id()
         self.cause: int | None = None
         self.connections: set[Connection] = set()
+        self.served: Connection | None = None  # the session this context was opened for
         self.tasks: set[Any] = set()  # running invocations and wait_until work
         self.handles: dict[int, Any] = {}  # live stub records owned here, by record id
         self.closed = False
@@ -83,5 +85,9 @@ class ExecutionContext:
         variables.run(current.set, self)
         task = self.world.loop.create_task(coro, context=variables)
         self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+        task.add_done_callback(self._task_done)
         return task
+
+    def _task_done(self, task: Any) -> None:
+        self.tasks.discard(task)
+        self.world.lifecycle.check(self)

@@ -162,26 +162,25 @@ class Ledger:
             )
         )
 
+    def info(self, record: _Record) -> StubInfo:
+        context = record.context
+        return StubInfo(
+            record.id,
+            record.kind,
+            context.worker if context is not None else "(local)",
+            context.label if context is not None else "",
+            record.target,
+            record.where,
+            record.since_ns / 1_000_000_000,
+            record.ref() is not None,
+            record.managed,
+        )
+
+    def describe(self, record: _Record) -> str:
+        return str(self.info(record))
+
     def infos(self, *, leaks_only: bool = False) -> list[StubInfo]:
-        out = []
-        for record in self._records.values():
-            if leaks_only and record.managed:
-                continue
-            context = record.context
-            out.append(
-                StubInfo(
-                    record.id,
-                    record.kind,
-                    context.worker if context is not None else "(local)",
-                    context.label if context is not None else "",
-                    record.target,
-                    record.where,
-                    record.since_ns / 1_000_000_000,
-                    record.ref() is not None,
-                    record.managed,
-                )
-            )
-        return out
+        return [self.info(r) for r in self._records.values() if not (leaks_only and r.managed)]
 
     def get(self, rid: int) -> _Record | None:
         return self._records.get(rid)

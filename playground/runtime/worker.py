@@ -36,6 +36,7 @@ class Worker:
     exports: dict[str, type] = field(default_factory=dict)
     services: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     durable_objects: dict[str, tuple[str, str]] = field(default_factory=dict)
+    vars: dict[str, Any] = field(default_factory=dict)  # plain values (wrangler ``vars``)
 
     def __repr__(self) -> str:
         parts = [f"main={self.main.name}"]
@@ -205,6 +206,7 @@ def define_worker(
     exports: Any = (),
     services: Any = None,
     durable_objects: Any = None,
+    vars: Any = None,
 ) -> Worker:
     """Validate a worker definition; raises :class:`ConfigurationError` naming what to fix."""
     if not isinstance(name, str) or not name.strip():
@@ -215,8 +217,11 @@ def define_worker(
         _exports(name, exports),
         _services(name, services),
         _durable_objects(name, durable_objects),
+        dict(vars or {}),
     )
-    overlap = set(worker.services) & set(worker.durable_objects)
+    overlap = (set(worker.services) & set(worker.durable_objects)) | (
+        (set(worker.services) | set(worker.durable_objects)) & set(worker.vars)
+    )
     if overlap:
         raise ConfigurationError(
             f'Worker "{name}" declares {", ".join(sorted(overlap))} as both a service and a '

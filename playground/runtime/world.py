@@ -1,42 +1,50 @@
-"""``Playground``: the simulated world — workers, links, the virtual clock, and the trace."""
+"""``Playground``: the simulated world — workers, links, the virtual clock, and the trace.
+
+The playground itself is a façade; the work is done by its parts:
+
+========== ============================================================================
+part       does
+========== ============================================================================
+loop       the virtual-time event loop (:mod:`playground.sim.clock`)
+network    links with latency, jitter, bandwidth, loss (:mod:`playground.sim.network`)
+lifecycle  sessions and execution contexts: opening, ending (:mod:`.lifecycle`)
+durable    Durable Object instances and storage (:mod:`.durable`)
+wire       the runtime's types and errors on the wire, HTTP into fetch (:mod:`.wire`)
+host       driving the loop from outside: run, await from another loop (:mod:`.host`)
+faults     disconnects, crashes, lost messages (:mod:`.faults`)
+recorder   the trace; ledger: live stubs (:mod:`playground.trace`, :mod:`.ledger`)
+========== ============================================================================
+"""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import itertools
 import math
+import random
 import weakref
-from asyncio import events
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from typing import Any, TypeVar
 
-import msgpack
-
-from ..codec import Ext, encode_value, marker, pack_small
-from ..errors import (
-    ConfigurationError,
-    ConnectionLost,
-    DeadlockError,
-    RpcError,
-    SimulationError,
-    Text,
-    UnknownWorkerError,
-)
+from ..errors import ConfigurationError, SimulationError, UnknownWorkerError
 from ..sim.clock import NS, VirtualLoop
 from ..sim.network import Link, LinkProperties, Network
 from ..sim.units import Duration, parse_bandwidth, parse_duration_ns
-from ..trace import AwaitEvent, CallEvent, ContextEvent, FaultEvent, NoteEvent, Recorder, Recording, Trace
-from .bindings import BindingHook, Env, ServiceStub, unknown_binding
+from ..trace import AwaitEvent, CallEvent, NoteEvent, Recorder, Recording, Trace
+from .bindings import Env, ServiceHook, ServiceStub, unknown_binding
 from .compat import Compatibility
 from .connection import Connection
-from .context import ExecutionContext, current
-from .hooks import ErrorHook, Hook, PromiseHook, QuestionHook, TargetHook, hook_for
-from .http import Headers, Request, Response
-from .invoke import class_member
+from .context import ExecutionContext
+from .durable import DurableObjectNamespace, DurableObjects
+from .faults import Faults
+from .hooks import Hook, PromiseHook, QuestionHook
+from .host import Host
+from .http import Request
 from .ledger import Ledger, StubInfo
+from .lifecycle import Lifecycle
 from .stubs import RpcPromise
-from .targets import RESERVED_ON_ENTRYPOINTS
+from .wire import Wire
 from .worker import Worker, define_worker
 
 __all__ = ["CLIENT", "EntrypointContext", "Playground", "latest", "playgrounds", "watch_playgrounds"]
@@ -45,14 +53,6 @@ T = TypeVar("T")
 
 #: The pseudo-worker that ``play.fetch`` sends HTTP requests from (a visitor on the Internet).
 CLIENT = "internet"
-
-
-class _Ids:
-    def __init__(self) -> None:
-        self._counter = itertools.count(1)
-
-    def __call__(self) -> int:
-        return next(self._counter)
 
 
 class Playground:
@@ -88,18 +88,22 @@ class Playground:
             )
         self.compatibility = Compatibility.select(compatibility_date, compatibility_flags)
         self.seed = seed
+        self.random = random.Random(f"playground|{seed}")
         self.loop = VirtualLoop(pace)
         self.network = Network(self.loop, LinkProperties(latency_ns, jitter_ns, rate, 0.0), seed)
         self.recorder = Recorder()
         self.ledger = Ledger(self)
-        self._next_id = _Ids()
+        self.lifecycle = Lifecycle(self)
+        self.durable = DurableObjects(self)
+        self.wire = Wire(self)
+        self.host = Host(self)
+        self.faults = Faults(self)
+        self._ids = itertools.count(1)
         self._workers: dict[str, Worker] = {}
-        self._hosts: dict[str, ExecutionContext] = {}
         self._connections: dict[Connection, None] = {}
         self._running: dict[PromiseHook, None] = {}  # results being computed, for hang detection
-        self._contexts: dict[int, ExecutionContext] = {}  # open callee contexts
-        self._host_woken = False
         self._closed = False
+        self.config_files: list[Path] = []
         _set_latest(self)
 
     def __repr__(self) -> str:
@@ -107,6 +111,9 @@ class Playground:
             f"<Playground {len(self._workers)} worker(s), t={self.now * 1000:g} ms, "
             f"{len(self.recorder.events)} event(s)>"
         )
+
+    def _next_id(self) -> int:
+        return next(self._ids)
 
     # -- building the world --------------------------------------------------------------------
 
@@ -135,6 +142,15 @@ class Playground:
             raise ConfigurationError(f'A worker named "{name}" already exists in this playground.')
         self._workers[name] = worker
         return worker
+
+    @classmethod
+    def from_wrangler(cls, *paths: str | Path, **options: Any) -> Playground:
+        """A playground with one worker per ``wrangler.toml`` / ``wrangler.jsonc`` file, whose
+        ``main`` is a Python module (``Default`` is its default entrypoint). ``options`` are
+        passed to ``Playground(...)`` (latency, seed...)."""
+        from .wrangler import load
+
+        return load(cls, paths, options)
 
     def link(
         self,
@@ -186,16 +202,15 @@ class Playground:
         self._check_open()
         self._known(name)
         self._validate_bindings(name)
-        return self._host(name).env
+        return self.lifecycle.host(name).env
 
     def fetch(self, name: str, request: str | Request, **init: Any) -> RpcPromise:
         """Send an HTTP request (a URL or a ``Request``) to worker ``name``'s ``fetch`` handler,
         from the pseudo-worker ``internet``. Await it for the ``Response``."""
         self._check_open()
         self._known(name)
-        host = self._host(CLIENT)
-        hook = BindingHook(self, CLIENT, name, None, host)
-        return ServiceStub(hook).fetch(request, **init)
+        home = self.lifecycle.host(CLIENT)
+        return ServiceStub(ServiceHook(self, CLIENT, name, None, home)).fetch(request, **init)
 
     def run(self, awaitable: Awaitable[T]) -> T:
         """Run ``awaitable`` in the playground until it completes, and return its result.
@@ -204,65 +219,50 @@ class Playground:
         a Jupyter cell (the playground's loop is driven nested, without patching anything).
         """
         self._check_open()
-        if not inspect.isawaitable(awaitable):
-            raise TypeError(
-                f"play.run() takes something to await (a coroutine or an RPC promise); got "
-                f"{type(awaitable).__name__}. Did you mean play.run(main()) rather than play.run(main)?"
-            )
-        if events._get_running_loop() is self.loop:
-            if inspect.iscoroutine(awaitable):
-                awaitable.close()
-            elif isinstance(awaitable, RpcPromise):
-                awaitable._dispose()
-            raise SimulationError(
-                "play.run() was called from code already running inside the playground; use "
-                "`await` there instead."
-            )
-        task = self.loop.create_task(_as_coroutine(awaitable))
-        try:
-            self.loop.run_until(task.done, self._on_idle)
-        except BaseException:
-            task.cancel()
-            raise
-        return task.result()
+        return self.host.run(awaitable)
 
     async def sleep(self, seconds: Duration) -> None:
         """Wait ``seconds`` of virtual time (from worker code or from outside)."""
-        delay = parse_duration_ns(seconds, "sleep duration") / NS
-        if events._get_running_loop() is self.loop:
-            await asyncio.sleep(delay)
-            return
-        future = self.loop.create_future()
-        self.loop.call_later(delay, _set_done, future)
-        await self.wait_from_host(future)
+        await self.host.sleep(seconds)
 
     async def idle(self) -> None:
         """Let everything pending happen (deliveries, releases, disposers) until nothing is left."""
-        loop = self.loop
-        if events._get_running_loop() is not loop:
-            await asyncio.sleep(0)
-            loop.run_until(lambda: False)
-            return
-        while True:  # from inside: sleep past every scheduled timer until none is left
-            await asyncio.sleep(0)
-            loop._drop_cancelled_timers()
-            timers = [t for t in loop._scheduled if not t._cancelled]
-            if not timers:
-                if not loop._ready:
-                    return
-                continue
-            latest_ns = max(t._when_ns for t in timers)  # type: ignore[attr-defined]
-            await asyncio.sleep(max(latest_ns - loop._now_ns, 0) / NS)
+        await self.host.idle()
+
+    async def wait_from_host(self, future: Any) -> Any:
+        """Await a future of the playground's loop from another running loop."""
+        return await self.host.wait(future)
+
+    @property
+    def now(self) -> float:
+        """Virtual time, in seconds."""
+        return self.loop._now_ns / NS
 
     @property
     def transfer_params(self) -> bool:
         """Stubs in call parameters move to the callee (the runtime's older mode)."""
         return not self.compatibility.dup_params
 
-    @property
-    def now(self) -> float:
-        """Virtual time, in seconds."""
-        return self.loop._now_ns / NS
+    # -- faults ----------------------------------------------------------------------------------
+
+    def disconnect(self, a: str, b: str) -> None:
+        """Cut the link between ``a`` and ``b``: calls in flight and later ones across it fail
+        with ``ConnectionLost`` (``retryable``), stubs across it break."""
+        for name in (a, b):
+            self._known(name, allow_client=True)
+        self.faults.disconnect(a, b)
+
+    def reconnect(self, a: str, b: str) -> None:
+        """Restore the link between ``a`` and ``b`` (broken stubs stay broken)."""
+        for name in (a, b):
+            self._known(name, allow_client=True)
+        self.faults.reconnect(a, b)
+
+    def crash(self, name: str) -> None:
+        """Crash worker ``name``: its contexts end, calls into it fail, its stubs break, its
+        Durable Objects lose their memory (not their storage). It restarts on the next call."""
+        self._known(name)
+        self.faults.crash(name)
 
     # -- seeing it -----------------------------------------------------------------------------
 
@@ -283,7 +283,7 @@ class Playground:
 
     def _lanes(self) -> list[str]:
         names = list(self._workers)
-        if CLIENT in self._hosts:
+        if CLIENT in self.lifecycle.hosts:
             names.insert(0, CLIENT)
         return names
 
@@ -302,11 +302,11 @@ class Playground:
         """Dispose every stub still held, let the releases happen, and stop the world."""
         if self._closed:
             return
-        if events._get_running_loop() is self.loop:
+        if self.loop._driving:
             raise SimulationError("play.close() cannot be called from inside the playground.")
         self.ledger.release_all()
         self.loop.run_until(lambda: False)
-        self._on_idle()
+        self.host.on_idle()
         self.loop.run_until(lambda: False)
         for connection in list(self._connections):
             connection.fail(SimulationError("The playground was closed."))
@@ -325,94 +325,20 @@ class Playground:
         if self._closed:
             raise SimulationError("This playground has been closed; create a new Playground.")
 
-    # -- internals: contexts and sessions ------------------------------------------------------
-
-    def _host(self, name: str) -> ExecutionContext:
-        context = self._hosts.get(name)
-        if context is None:
-            context = ExecutionContext(self, name, "host", "host")
-            context.env = Env(self, name, context)
-            self._hosts[name] = context
-        return context
-
-    def open_session(self, caller: ExecutionContext, service: str, entrypoint: str | None) -> Connection:
-        """A new session from ``caller`` to a fresh context of ``service``; returns our end."""
-        self._check_open()
-        worker = self._known(service)
-        assert worker is not None
-        ep = worker.entrypoint(entrypoint)
-        session_id = self._next_id()
-        ours = Connection(self, caller, caller.worker, service, session_id)
-        theirs = Connection(self, None, service, caller.worker, session_id)
-        ours.peer, theirs.peer = theirs, ours
-        theirs.opener = lambda connection, path: self._open_callee(connection, worker, ep, path)
-        self._connections[ours] = None
-        self._connections[theirs] = None
-        return ours
-
-    def _open_callee(self, connection: Connection, worker: Worker, ep: Any, path: tuple[Any, ...]) -> None:
-        method = ".".join(map(str, path)) if path else "(this)"
-        if method == "#fetch":
-            method = "fetch"
-        label = f"{ep.name}.{method}" if ep.name != "default" else method
-        context = ExecutionContext(self, worker.name, "call", label)
-        self._contexts[context.id] = context
-        context.env = Env(self, worker.name, context)
-        context.api = EntrypointContext(context)
-        connection.context = context
-        context.connections.add(connection)
-        self._context_event("opened", context)
-        main: Hook
-        if ep.is_handler:
-            context.instance = ep.handler
-            main = TargetHook(
-                ep.handler, context, reserved=RESERVED_ON_ENTRYPOINTS, handler=True, disposer=False
-            )
-        else:
-            try:
-                instance = context.run_sync(ep.cls, context.api, context.env)
-                if not hasattr(instance, "env"):
-                    instance.env = context.env
-                if not hasattr(instance, "ctx"):
-                    instance.ctx = context.api
-            except Exception as exc:
-                main = ErrorHook(exc)
-            else:
-                context.instance = instance
-                main = TargetHook(instance, context, reserved=RESERVED_ON_ENTRYPOINTS, disposer=False)
-        connection.session.serve(main)
-
-    def _context_event(self, action: str, context: ExecutionContext) -> None:
-        rec = self.recorder
-        rec.add(ContextEvent(rec.next_seq, self.now, action, context.worker, context.id, context.label))
-
     def connection_closed(self, connection: Connection) -> None:
         self._connections.pop(connection, None)
-        context = connection.context
-        if context is not None and context.kind != "host" and not context.connections and not context.closed:
-            if not context.tasks:
-                self._end_context(context)
-
-    def _end_context(self, context: ExecutionContext) -> None:
-        context.closed = True
-        self._contexts.pop(context.id, None)
-        self._context_event("closed", context)
+        self.lifecycle.connection_closed(connection)
 
     def message_lost(self, connection: Connection, seq: int) -> None:
-        """A message of ``connection`` was dropped: the session cannot go on."""
-        rec = self.recorder
-        rec.add(FaultEvent(rec.next_seq, self.now, "lost", connection.worker, connection.peer_worker, f"message {seq}"))
-        self.loop.call_soon(connection.fail, ConnectionLost())
-        if connection.peer is not None:
-            self.loop.call_soon(connection.peer.fail, ConnectionLost())
+        self.faults.message_lost(connection, seq)
 
-    # -- internals: bindings ------------------------------------------------------------------
+    # -- bindings ------------------------------------------------------------------------------
 
     def binding_names(self, worker: str) -> list[str]:
-        w = self._workers[worker] if worker in self._workers else None
+        w = self._workers.get(worker)
         if w is None:
             return []
-        return sorted(set(w.services) | set(w.durable_objects))
+        return sorted(set(w.services) | set(w.durable_objects) | set(w.vars))
 
     def _validate_bindings(self, name: str) -> None:
         worker = self._workers[name]
@@ -422,11 +348,22 @@ class Playground:
                 known = ", ".join(sorted(self._workers)) or "none"
                 raise ConfigurationError(
                     f'Worker "{name}" binds {binding} to service "{service}", which is not in this '
-                    f"playground (workers: {known}). Add it with play.worker(\"{service}\", ...) or "
+                    f'playground (workers: {known}). Add it with play.worker("{service}", ...) or '
                     "fix the binding."
                 )
             try:
                 target.entrypoint(entrypoint)
+            except ConfigurationError as exc:
+                raise ConfigurationError(f'Worker "{name}" binding {binding}: {exc}') from None
+        for binding, (class_name, owner) in worker.durable_objects.items():
+            target = self._workers.get(owner)
+            if target is None:
+                raise ConfigurationError(
+                    f'Worker "{name}" binds {binding} to Durable Object class {class_name} of '
+                    f'worker "{owner}", which is not in this playground.'
+                )
+            try:
+                target.durable_object_class(class_name)
             except ConfigurationError as exc:
                 raise ConfigurationError(f'Worker "{name}" binding {binding}: {exc}') from None
 
@@ -437,66 +374,16 @@ class Playground:
         if name in w.services:
             self._validate_bindings(worker)
             service, entrypoint = w.services[name]
-            return ServiceStub(BindingHook(self, worker, service, entrypoint, context))
+            return ServiceStub(ServiceHook(self, worker, service, entrypoint, context))
+        if name in w.durable_objects:
+            self._validate_bindings(worker)
+            class_name, owner = w.durable_objects[name]
+            return DurableObjectNamespace(self, owner, class_name, context)
+        if name in w.vars:
+            return w.vars[name]
         raise unknown_binding(worker, name, self.binding_names(worker))
 
-    # -- internals: the codec's view of runtime objects ----------------------------------------
-
-    def encode_special(self, obj: object) -> object:
-        if isinstance(obj, ServiceStub):
-            hook = obj._binding
-            return msgpack.ExtType(Ext.SERVICE, pack_small([hook.service, hook.entrypoint]))
-        if isinstance(obj, Request):
-            return [marker(Ext.REQUEST), obj.url, obj.method, obj.headers._pairs(), _body_for_wire(obj)]
-        if isinstance(obj, Response):
-            return [
-                marker(Ext.RESPONSE),
-                obj.status,
-                obj.status_text,
-                obj.headers._pairs(),
-                _body_for_wire(obj),
-            ]
-        if isinstance(obj, Headers):
-            return [marker(Ext.HEADERS), obj._pairs()]
-        return NotImplemented
-
-    def decode_capability(self, connection: Connection, code: Ext, data: bytes) -> object:
-        if code is Ext.SERVICE:
-            service, entrypoint = msgpack.unpackb(data)
-            context = connection.context
-            assert context is not None
-            return ServiceStub(BindingHook(self, context.worker, service, entrypoint, context))
-        raise RpcError(f"cannot decode a {code.name.lower()} reference")
-
-    def decode_marked(self, connection: Connection, code: Ext, items: list[Any]) -> object:
-        if code is Ext.REQUEST:
-            url, method, headers, body = items
-            return Request(url, method=method, headers=headers, body=body)
-        if code is Ext.RESPONSE:
-            status, status_text, headers, body = items
-            return Response(body, status=status, headers=headers, status_text=status_text)
-        if code is Ext.HEADERS:
-            return Headers(items[0])
-        raise RpcError(f"cannot decode a {code.name.lower()} value")
-
-    def encode_error(self, error: BaseException, connection: Connection) -> bytes:
-        """An exception thrown by a callee, as it is sent back."""
-        try:
-            return encode_value(error, None, limit=False)
-        except Exception:
-            return encode_value(RpcError(str(error)), None, limit=False)
-
-    def decode_error(self, error: Any) -> BaseException:
-        """An exception that arrived from the other side: marked ``remote``."""
-        if not isinstance(error, BaseException):
-            error = RpcError(str(error))
-        try:
-            error.remote = True  # type: ignore[attr-defined]
-        except (AttributeError, TypeError):
-            pass
-        return error
-
-    # -- internals: trace ------------------------------------------------------------------------
+    # -- trace helpers -----------------------------------------------------------------------
 
     def record_call(
         self,
@@ -545,131 +432,40 @@ class Playground:
         rec = self.recorder
         rec.add(NoteEvent(rec.next_seq, self.now, level, worker, text))
 
-    # -- internals: targets ----------------------------------------------------------------------
+    # -- targets -------------------------------------------------------------------------------
 
     def schedule_disposer(self, target: Any, disposer: Any, context: ExecutionContext) -> None:
-        """Run ``disposer`` (a target's ``__dispose__``) soon, in ``context``; errors are reported,
-        never raised into the code that released the target."""
+        """Run ``disposer`` (a target's ``__dispose__``) soon, as work of ``context`` (which does
+        not end before it has run); errors are reported, never raised into the releaser."""
         from .invoke import describe_target
 
-        def run() -> None:
+        async def run() -> None:
             self.ledger.exported("disposer", context.worker, describe_target(target))
-            token = current.set(context)
             try:
                 result = disposer()
+                if inspect.isawaitable(result):
+                    await result
             except Exception as exc:
                 self._report(exc, f"__dispose__ of {describe_target(target)} raised")
-                return
-            finally:
-                current.reset(token)
-            if inspect.isawaitable(result):
-                task = context.task(_as_coroutine(result))
-                task.add_done_callback(self._report_task_error)
 
-        self.loop.call_soon(run)
-
-    def _report_task_error(self, task: asyncio.Task[Any]) -> None:
-        if not task.cancelled() and task.exception() is not None:
-            self._report(task.exception(), "__dispose__ raised")
+        context.task(run())
 
     def _report(self, exc: BaseException | None, text: str) -> None:
+        """An error in user code that nobody awaits (a ``__dispose__``): recorded and printed,
+        as the runtime reports an uncaught exception."""
         self.note("error", "", f"{text}: {exc!r}")
-        self.loop.call_exception_handler({"message": text, "exception": exc})
-
-    def serve_fetch(self, connection: Connection, target: Hook, values: list[Any]) -> Hook:
-        """An HTTP request arrived for the main object of ``connection``."""
-        context = connection.context
-        request = values[0] if values else None
-        if not isinstance(request, Request):
-            return ErrorHook(TypeError("fetch() needs a Request"))
-        if not isinstance(target, TargetHook):
-            return target
-        if target.handler:
-            fetch = getattr(target.target, "fetch", None)
-            args: list[Any] = [request, context.env if context else None, context.api if context else None]
-            try:
-                arity = len(inspect.signature(fetch).parameters) if fetch is not None else 0
-            except (TypeError, ValueError):
-                arity = 3
-            args = args[: max(arity, 1)]
-        else:
-            try:
-                fetch = class_member(target.target, "fetch")
-            except Exception:
-                fetch = None
-            args = [request]
-        if fetch is None:
-            return ErrorHook(TypeError("Handler does not export a fetch() function."))
-        token = current.set(context)
-        try:
-            result = fetch(*args)
-        except Exception as exc:
-            return ErrorHook(exc)
-        finally:
-            current.reset(token)
-        if inspect.isawaitable(result):
-            result = _expect_response(result)
-        elif not isinstance(result, Response):
-            return ErrorHook(TypeError(_NOT_RESPONSE))
-        return hook_for(result, context)
-
-    # -- internals: driving the clock from another loop ------------------------------------------
-
-    def _wake_host(self, _: Any = None) -> None:
-        self._host_woken = True
-
-    async def wait_from_host(self, future: asyncio.Future[Any]) -> Any:
-        """Await a future of the playground's loop from another running loop (Jupyter, a script
-        under ``asyncio.run``), driving the playground until it is done."""
-        loop = self.loop
-        future.add_done_callback(self._wake_host)
-        await asyncio.sleep(0)  # let other host tasks send their calls first (gather)
-        idle_once = False
-        anchored = False
-        while not future.done():
-            self._check_open()
-            self._host_woken = False
-            state = loop.run_until(
-                lambda: future.done() or self._host_woken, None, host_paced=True, keep_anchor=anchored
-            )
-            anchored = True
-            if state == "pace":
-                await asyncio.sleep(loop.pace_delay())
-            elif state == "idle":
-                if not idle_once:
-                    idle_once = True
-                    await asyncio.sleep(0)
-                    continue
-                if not self._on_idle():
-                    raise DeadlockError(
-                        "Everything in the playground is waiting and nothing is scheduled to "
-                        "happen, so this await would never finish."
-                    )
-            elif not future.done():
-                await asyncio.sleep(0)  # another host waiter is ready: let it go first
-            idle_once = False
-        return future.result()
-
-    def _on_idle(self) -> bool:
-        """Everything waits: end requests that can never finish, as the runtime does."""
-        hung = [hook for hook in self._running if not hook.finished]
-        for hook in hung:
-            worker = hook.context.worker if hook.context is not None else ""
-            self.note("error", worker, Text.HUNG)
-            hook.fail(RpcError(Text.HUNG))
-        stuck = [task for context in self._contexts.values() for task in context.tasks if not task.done()]
-        for task in stuck:  # wait_until work that can never finish
-            task.cancel()
-        return bool(hung) or bool(stuck)
+        self.loop.default_exception_handler({"message": text, "exception": exc})
 
 
 class EntrypointContext:
-    """What an entrypoint sees as ``self.ctx``: ``wait_until(awaitable)``."""
+    """What an entrypoint sees as ``self.ctx``: ``wait_until``, ``props``, ``exports``, ``abort``."""
 
-    __slots__ = ("_context",)
+    __slots__ = ("_context", "props")
 
-    def __init__(self, context: ExecutionContext) -> None:
+    def __init__(self, context: ExecutionContext, props: Any = None) -> None:
         self._context = context
+        #: What the binding that called this entrypoint attached (``ctx.exports.X(props=...)``).
+        self.props = props
 
     def wait_until(self, awaitable: Awaitable[Any]) -> None:
         """Keep the execution context alive until ``awaitable`` finishes (after the return)."""
@@ -677,29 +473,41 @@ class EntrypointContext:
             raise TypeError(f"wait_until() takes an awaitable; got {type(awaitable).__name__}.")
         self._context.task(_as_coroutine(awaitable))
 
+    @property
+    def exports(self) -> _Exports:
+        """This worker's own entrypoints, as bindings: ``ctx.exports.Greeter(props={...})``."""
+        return _Exports(self._context)
+
+    def abort(self, reason: object = None) -> None:
+        """End this execution context now: calls in flight fail with ``reason``."""
+        error = reason if isinstance(reason, BaseException) else RuntimeError(str(reason or "Aborted"))
+        self._context.world.lifecycle.abort(self._context, error)
+        raise error
+
     def __repr__(self) -> str:
         return f"<ctx of {self._context.label}>"
 
 
-_NOT_RESPONSE = "Incorrect type for Promise: the Promise did not resolve to 'Response'."
+class _Exports:
+    """``ctx.exports``: each entrypoint of the worker, callable with ``props``."""
 
+    __slots__ = ("_context",)
 
-async def _expect_response(awaitable: Awaitable[Any]) -> Response:
-    result = await awaitable
-    if not isinstance(result, Response):
-        raise TypeError(_NOT_RESPONSE)
-    return result
+    def __init__(self, context: ExecutionContext) -> None:
+        self._context = context
 
+    def __getattr__(self, name: str) -> Callable[..., ServiceStub]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        context = self._context
+        world = context.world
+        world.workers[context.worker].entrypoint(None if name == "default" else name)
 
-def _body_for_wire(message: Request | Response) -> bytes | None:
-    if message._stream is not None:
-        raise TypeError("Streaming bodies over RPC are not supported yet.")
-    return message._body
+        def binding(*, props: Any = None) -> ServiceStub:
+            entrypoint = None if name == "default" else name
+            return ServiceStub(ServiceHook(world, context.worker, context.worker, entrypoint, context, props))
 
-
-def _set_done(future: asyncio.Future[Any]) -> None:
-    if not future.done():
-        future.set_result(None)
+        return binding
 
 
 async def _as_coroutine(awaitable: Awaitable[T]) -> T:
@@ -737,4 +545,3 @@ def watch_playgrounds(callback: Callable[[Playground], None]) -> Callable[[], No
             _watchers.remove(callback)
 
     return unwatch
-

@@ -132,6 +132,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
         self._anchor_wall = 0.0
         self._anchor_ns = 0
         self._driving = False
+        self._failure: BaseException | None = None
         #: The wall clock and the way to wait on it (replaced in tests of ``pace``).
         self.wall_clock: Callable[[], float] = time.monotonic
         self.wall_wait: Callable[[float], bool] = self._woken.wait
@@ -192,6 +193,20 @@ class VirtualLoop(asyncio.BaseEventLoop):
 
         future.add_done_callback(done)
         return future
+
+    def call_exception_handler(self, context: dict[str, Any]) -> None:
+        """An exception escaping a callback is a bug of the simulation: it stops the run loudly
+        (instead of being printed and forgotten). Everything else goes to asyncio's handler."""
+        exception = context.get("exception")
+        if "handle" in context and isinstance(exception, Exception) and self._failure is None:
+            self._failure = exception
+            return
+        super().call_exception_handler(context)
+
+    def _raise_failure(self) -> None:
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise SimulationError(f"internal error in the playground: {failure!r}") from failure
 
     # -- pace ------------------------------------------------------------------------------
 
@@ -282,6 +297,8 @@ class VirtualLoop(asyncio.BaseEventLoop):
                 if host_paced and self.pace > 0 and self.pace_delay() > 0:
                     return "pace"
                 self._run_once()
+                if self._failure is not None:
+                    self._raise_failure()
             return "done"
         finally:
             self._driving = False

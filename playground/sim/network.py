@@ -202,19 +202,20 @@ class Network:
         for _, deliver, args in batch.items:
             deliver(*args)
 
-    def cut(self, a: str, b: str) -> list[int]:
-        """Take the link down; messages in flight are lost. Returns their tickets."""
+    def cut(self, a: str, b: str) -> list[tuple[Any, ...]]:
+        """Take the link down; messages in flight are lost. Returns their delivery arguments,
+        in the order they were sent."""
         link = self.link(a, b)
         link.up = False
-        dropped: list[int] = []
+        dropped: list[tuple[int, tuple[Any, ...]]] = []
         for name in {link.a, link.b}:
             direction = link.direction(name)
             for batch in direction.in_flight.values():
                 batch.handle.cancel()
-                dropped.extend(ticket for ticket, _, _ in batch.items)
+                dropped.extend((ticket, args) for ticket, _, args in batch.items)
             direction.in_flight.clear()
             direction.tail = None
-        return sorted(dropped)
+        return [args for _, args in sorted(dropped, key=lambda item: item[0])]
 
     def restore(self, a: str, b: str) -> None:
         self.link(a, b).up = True

@@ -12,7 +12,7 @@ import linecache
 from dataclasses import dataclass
 
 from ..trace.events import CallEvent, Where
-from .chains import depths, round_trips_of
+from .chains import depths, plain_depths, round_trips_of
 from .labels import call_label, where_text
 from .view import View
 
@@ -112,7 +112,7 @@ def advise(view: View) -> list[Advice]:
     found = _candidates(view)
     if not found:
         return []
-    base = round_trips_of(depths(view.messages))
+    base = round_trips_of(plain_depths(view))
     by_line: dict[tuple[Where | None, str, str], list[tuple[CallEvent, CallEvent, Where | None]]] = {}
     for first, second, where in found:
         key = (where or first.where, call_label(first), call_label(second))

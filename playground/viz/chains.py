@@ -14,13 +14,23 @@ opposite question with :func:`depths` and a ``sooner`` map (see ``advisor.py``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..trace.events import MessageEvent
 from .view import View
 
-__all__ = ["Bracket", "brackets", "critical_path", "depths", "round_trips_of", "without_pipelining"]
+__all__ = [
+    "Bracket",
+    "brackets",
+    "critical_path",
+    "depths",
+    "plain_depths",
+    "promise_targets",
+    "round_trips_of",
+    "without_pipelining",
+]
 
 
 def depths(
@@ -48,6 +58,15 @@ def depths(
     return depth
 
 
+def plain_depths(view: View) -> dict[int, int]:
+    """:func:`depths` of a view's messages as they happened, computed once per view."""
+    cached = view.memo.get("depths")
+    if isinstance(cached, dict):
+        return cached
+    depth = view.memo["depths"] = depths(view.messages)
+    return depth
+
+
 def round_trips_of(depth: Mapping[int, int]) -> int:
     """Round trips for a depth table: the deepest chain divided by two, rounded up."""
     return (max(depth.values(), default=0) + 1) // 2
@@ -55,7 +74,7 @@ def round_trips_of(depth: Mapping[int, int]) -> int:
 
 def critical_path(view: View) -> list[MessageEvent]:
     """The longest causal chain of counted messages, first message first."""
-    depth = depths(view.messages)
+    depth = plain_depths(view)
     if not depth:
         return []
     by_seq = {m.seq: m for m in view.messages}
@@ -94,6 +113,10 @@ def brackets(view: View) -> list[Bracket]:
     return out
 
 
+#: msgpack's ext-type leading bytes: a payload without any of them carries no capability.
+_MAYBE_EXT = re.compile(rb"[\xc7-\xc9\xd4-\xd8]")
+
+
 def _carries_promise(value: object) -> bool:
     if type(value).__name__ == "DisplayRef":
         return repr(value).startswith("<promise")
@@ -123,7 +146,7 @@ def promise_targets(view: View) -> dict[int, int]:
         call = view.call_of(m)
         if call is None:
             continue
-        if m.payload is not None and _carries_promise(m.value):
+        if m.payload is not None and _MAYBE_EXT.search(m.payload) and _carries_promise(m.value):
             waiting = [
                 c for c in pending.get(m.sender, ())
                 if answered_at.get(c) is None or answered_at[c] > m.sent_at  # type: ignore[operator]
@@ -162,8 +185,10 @@ def without_pipelining(view: View) -> int:
         answer = view.answers.get(call.seq) if call is not None else None
         if answer is not None and answer.seq in depth and depth[answer.seq] + 1 > depth[push] + steps:
             floor[seq] = (answer.seq, 1)
-    if floor:
+    if any(other > seq for seq, (other, _) in floor.items()):
         depth = _settle(view.messages, floor)
+    elif floor:
+        depth = depths(view.messages, floor=floor)
     return round_trips_of(depth)
 
 

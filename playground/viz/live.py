@@ -12,6 +12,7 @@ background thread also redraws every ``interval`` so that arrows grow while they
 
 from __future__ import annotations
 
+import heapq
 import threading
 import time
 from collections.abc import Callable
@@ -62,6 +63,7 @@ class LiveView:
         self._ticker: threading.Thread | None = None
         self._last_at = start
         self._last_wall = clock()
+        self._arrivals: list[float] = []  # arrival times still ahead (paced runs only)
         self._last_end = 0.0
         self._last_cost = 0.0
         self._last_count = 1
@@ -70,6 +72,9 @@ class LiveView:
         """Take one event; draw a frame if it is the first RPC event or one is due."""
         self.events.append(event)
         self._last_at, self._last_wall = event.at, self.clock()
+        if self.pace > 0 and type(event) is MessageEvent and event.received_at is not None:
+            with self._lock:
+                heapq.heappush(self._arrivals, event.received_at)
         if self.error is not None:
             return
         if not self.started:
@@ -103,14 +108,28 @@ class LiveView:
         if self.pace <= 0:
             return now
         guess = self._last_at + (self.clock() - self._last_wall) / self.pace
-        pending = [m.received_at for m in self.events if type(m) is MessageEvent and m.received_at is not None and m.received_at > now]
-        return max(now, min([guess, *pending])) if pending else now
+        with self._lock:
+            arrivals = self._arrivals
+            while arrivals and arrivals[0] <= now:
+                heapq.heappop(arrivals)
+            return max(now, min(guess, arrivals[0])) if arrivals else now
+
+    def stop(self) -> None:
+        """Stop drawing without a final frame (the extension was unloaded mid-cell)."""
+        self.finished = True
+
+    def _in_flight(self) -> bool:
+        now = self.now()
+        with self._lock:
+            while self._arrivals and self._arrivals[0] <= now:
+                heapq.heappop(self._arrivals)
+            return bool(self._arrivals)
 
     def _start_ticking(self) -> None:
         def tick() -> None:
             while not self.finished and self.error is None:
                 time.sleep(self.interval)
-                if not self.finished:
+                if not self.finished and self._in_flight():
                     self._frame(final=False)
 
         self._ticker = threading.Thread(target=tick, name="playground-live-view", daemon=True)

@@ -9,9 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..trace.events import MessageEvent, StubEvent, Where
-from ..trace.stats import round_trips
 from .advisor import Advice, advise
-from .chains import Bracket, brackets, promise_targets, without_pipelining
+from .chains import Bracket, brackets, plain_depths, promise_targets, round_trips_of, without_pipelining
 from .view import View
 
 __all__ = ["Diagram", "Flight", "Lifetime", "Summary", "build"]
@@ -154,7 +153,7 @@ def build(view: View, *, complete: bool = True) -> Diagram:
     flights, flight_of = _flights(view)
     pipelined = sum(1 for c in calls if c.pipelined)
     summary = Summary(
-        round_trips=round_trips(messages),
+        round_trips=round_trips_of(plain_depths(view)),
         elapsed=view.end - view.start,
         calls=len(calls),
         pipelined=pipelined,

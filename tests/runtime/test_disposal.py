@@ -28,8 +28,6 @@ class Tracked(RpcTarget):
 
 
 class Service(WorkerEntrypoint):
-    kept: list = []
-
     def make_counter(self, i):
         return Tracked(i)
 
@@ -55,13 +53,13 @@ class Service(WorkerEntrypoint):
                 "_dup": RpcStubHolder(kept_dup)}
 
     async def keep(self, counter):
-        Service.kept.append(counter.dup())
-        return await counter.increment(0)
+        kept = counter.dup()  # outlives the call; this context lives while `later` is held
 
-    async def call_later(self):
-        stub = Service.kept.pop()
-        with stub:
-            return await stub.increment(100)
+        async def later():
+            with kept:
+                return await kept.increment(100)
+
+        return later
 
 
 class RpcStubHolder(RpcTarget):
@@ -81,7 +79,6 @@ class Client(WorkerEntrypoint):
 @pytest.fixture
 def play():
     Tracked.made.clear()
-    Service.kept.clear()
     play = Playground(latency="10ms")
     play.worker("svc", Service)
     play.worker("client", Client, services={"S": "svc"})
@@ -219,15 +216,14 @@ def test_a_dupd_parameter_outlives_the_call_until_disposed(play, env):
     local = Tracked(0)
 
     async def scenario():
-        assert await env.S.keep(local) == 0
-        await play.idle()
-        alive = local.disposed
-        later = await env.S.call_later()
-        await play.idle()
-        return alive, later
+        with await env.S.keep(local) as later:
+            await play.idle()
+            alive = local.disposed
+            value = await later()
+            await play.idle()
+            return alive, value, local.disposed
 
-    assert play.run(scenario()) == (0, 100)
-    assert local.disposed == 1
+    assert play.run(scenario()) == (0, 100, 1)
 
 
 def test_returned_stubs_belong_to_the_caller(play, env):

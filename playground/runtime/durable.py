@@ -1,0 +1,336 @@
+"""Durable Objects: ids, namespaces, stubs, state and storage; one live instance per id.
+
+``env.COUNTER`` (a ``durable_objects`` binding) is a :class:`DurableObjectNamespace`:
+``ns.get(ns.id_from_name("room"))`` gives a :class:`DurableObjectStub`. Every call on the stub
+opens a session to the one instance of that id, made on first use with
+``Class(ctx, env)``; its memory lasts until it crashes or aborts, its storage for ever.
+
+A stub belongs to the *generation* of the object it was made for: once that instance is gone
+(``ctx.abort()``, ``play.crash()``), calls on the old stub fail with the reason, and a new
+``ns.get(id)`` reaches a fresh instance.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..codec import decode_value, encode_value
+from ..errors import ConfigurationError, RpcError
+from .context import ExecutionContext
+from .stubs import RpcStub
+
+if TYPE_CHECKING:
+    from .world import Playground
+
+__all__ = [
+    "NOT_EXTENDING",
+    "DurableObjectId",
+    "DurableObjectNamespace",
+    "DurableObjectState",
+    "DurableObjectStub",
+    "Storage",
+]
+
+NOT_EXTENDING = (
+    "The receiving Durable Object does not support RPC, because its class was not declared with "
+    "`extends DurableObject`. In order to enable RPC, make sure your class extends the special "
+    'class `DurableObject`, which can be imported from the module "cloudflare:workers".'
+)
+
+
+class DurableObjectId:
+    """The id of one Durable Object: 64 hex digits; ``name`` when made by ``id_from_name``."""
+
+    __slots__ = ("hex", "name")
+
+    def __init__(self, hex_id: str, name: str | None = None) -> None:
+        self.hex = hex_id
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.hex
+
+    def __repr__(self) -> str:
+        return f"DurableObjectId({self.name!r})" if self.name is not None else f"DurableObjectId({self.hex[:12]}…)"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DurableObjectId) and other.hex == self.hex
+
+    def __hash__(self) -> int:
+        return hash(self.hex)
+
+    def equals(self, other: DurableObjectId) -> bool:
+        return self == other
+
+
+class Storage:
+    """``ctx.storage``: an async key-value store kept across calls and crashes.
+
+    Values are copied in and out with the RPC codec (so they are structured-clone values:
+    what cannot cross RPC cannot be stored either). Keys are strings, listed in order.
+    """
+
+    def __init__(self) -> None:
+        self._data: dict[str, bytes] = {}
+
+    @staticmethod
+    def _key(key: object) -> str:
+        if not isinstance(key, str):
+            raise TypeError(f"Storage keys are strings; got {key!r} ({type(key).__name__}).")
+        return key
+
+    async def get(self, key: str | Iterable[str]) -> Any:
+        """The value of ``key`` (None if absent), or a dict for a list of keys."""
+        if isinstance(key, str):
+            data = self._data.get(key)
+            return None if data is None else decode_value(data)
+        return {k: decode_value(self._data[k]) for k in map(self._key, key) if k in self._data}
+
+    async def put(self, key: str | dict[str, Any], value: Any = None) -> None:
+        """Store ``value`` under ``key``, or every item of a dict."""
+        items = key.items() if isinstance(key, dict) else [(key, value)]
+        encoded = {self._key(k): encode_value(v) for k, v in items}  # all or nothing
+        self._data.update(encoded)
+
+    async def delete(self, key: str | Iterable[str]) -> bool | int:
+        """Delete ``key`` (True if it existed), or a list of keys (how many existed)."""
+        if isinstance(key, str):
+            return self._data.pop(key, None) is not None
+        return sum(self._data.pop(k, None) is not None for k in map(self._key, key))
+
+    async def delete_all(self) -> None:
+        self._data.clear()
+
+    async def list(
+        self,
+        *,
+        prefix: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        limit: int | None = None,
+        reverse: bool = False,
+    ) -> dict[str, Any]:
+        """Items in key order (``reverse`` for descending), filtered like the Workers API."""
+        keys = sorted(self._data, reverse=reverse)
+        out: dict[str, Any] = {}
+        for key in keys:
+            if prefix is not None and not key.startswith(prefix):
+                continue
+            if start is not None and key < start:
+                continue
+            if end is not None and key >= end:
+                continue
+            out[key] = decode_value(self._data[key])
+            if limit is not None and len(out) >= limit:
+                break
+        return out
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class DurableObjectState:
+    """What a Durable Object sees as ``self.ctx``: ``id``, ``storage`` and the lifecycle calls."""
+
+    def __init__(self, world: Playground, instance: _Instance, context: ExecutionContext) -> None:
+        self._world = world
+        self._instance = instance
+        self._context = context
+        self.id = instance.id
+        self.storage = instance.storage
+
+    def wait_until(self, awaitable: Awaitable[Any]) -> None:
+        self._context.task(_as_coroutine(awaitable))
+
+    async def block_concurrency_while(self, fn: Callable[[], Awaitable[Any]]) -> Any:
+        """Run ``fn()``; new calls to this object wait until it is done. If it raises, the
+        object is reset, as in Workers."""
+        instance = self._instance
+        instance.gate = gate = asyncio.Event()
+        try:
+            return await fn()
+        except BaseException as exc:
+            self._world.lifecycle.abort(self._context, exc)
+            raise
+        finally:
+            if instance.gate is gate:
+                instance.gate = None
+            gate.set()
+
+    def abort(self, reason: object = None) -> None:
+        """Reset this object: calls in flight and calls on old stubs fail with ``reason``."""
+        error = reason if isinstance(reason, BaseException) else RpcError(str(reason or "Aborted"))
+        self._world.lifecycle.abort(self._context, error)
+        raise error
+
+    def __repr__(self) -> str:
+        return f"<DurableObjectState {self.id!r}>"
+
+
+class _Instance:
+    """One live Durable Object (one generation of one id)."""
+
+    __slots__ = ("key", "id", "cls", "obj", "context", "storage", "generation", "gate")
+
+    def __init__(self, key: tuple[str, str, str], object_id: DurableObjectId, cls: type, storage: Storage, generation: int) -> None:
+        self.key = key
+        self.id = object_id
+        self.cls = cls
+        self.obj: Any = None
+        self.context: ExecutionContext | None = None
+        self.storage = storage
+        self.generation = generation
+        self.gate: asyncio.Event | None = None
+
+
+class DurableObjects:
+    """Every Durable Object of a playground: live instances, generations, storage."""
+
+    def __init__(self, world: Playground) -> None:
+        self._world = world
+        self._storage: dict[tuple[str, str, str], Storage] = {}
+        self._live: dict[tuple[str, str, str], _Instance] = {}
+        self._generation: dict[tuple[str, str, str], int] = {}
+        self._failure: dict[tuple[tuple[str, str, str], int], BaseException] = {}
+
+    def generation(self, key: tuple[str, str, str]) -> int:
+        return self._generation.get(key, 0)
+
+    def failure(self, key: tuple[str, str, str], generation: int) -> BaseException | None:
+        """Why the instance of that generation is gone (None if it is not)."""
+        return self._failure.get((key, generation))
+
+    def instance(self, key: tuple[str, str, str], object_id: DurableObjectId) -> _Instance:
+        """The live instance for ``key``, made (with its constructor run) if there is none."""
+        live = self._live.get(key)
+        if live is not None:
+            return live
+        world = self._world
+        worker, class_name, _ = key
+        cls = world.workers[worker].durable_object_class(class_name)
+        storage = self._storage.setdefault(key, Storage())
+        instance = _Instance(key, object_id, cls, storage, self.generation(key))
+        label = f"{class_name}({object_id.name if object_id.name is not None else object_id.hex[:8]})"
+        context = world.lifecycle.new_context(worker, "durable", label)
+        instance.context = context
+        context.api = DurableObjectState(world, instance, context)
+        self._live[key] = instance
+        instance.obj = context.run_sync(cls, context.api, context.env)
+        for name, value in (("ctx", context.api), ("env", context.env)):
+            if not hasattr(instance.obj, name):
+                setattr(instance.obj, name, value)
+        context.instance = instance.obj
+        return instance
+
+    def discard(self, key: tuple[str, str, str], reason: BaseException) -> _Instance | None:
+        """The instance is gone (aborted, crashed): old stubs fail with ``reason``."""
+        instance = self._live.pop(key, None)
+        generation = self.generation(key)
+        self._failure[(key, generation)] = reason
+        self._generation[key] = generation + 1
+        return instance
+
+    def live(self) -> list[_Instance]:
+        return list(self._live.values())
+
+    def instance_of(self, context: ExecutionContext) -> _Instance | None:
+        for instance in self._live.values():
+            if instance.context is context:
+                return instance
+        return None
+
+
+class DurableObjectNamespace:
+    """``env.BINDING`` for Durable Objects: make ids, get stubs."""
+
+    def __init__(self, world: Playground, worker: str, class_name: str, home: ExecutionContext) -> None:
+        self._world = world
+        self._worker = worker
+        self._class_name = class_name
+        self._home = home
+
+    def id_from_name(self, name: str) -> DurableObjectId:
+        """The same id for the same name, always."""
+        if not isinstance(name, str):
+            raise TypeError(f"id_from_name() takes a string; got {name!r}.")
+        digest = hashlib.sha256(f"{self._worker}\0{self._class_name}\0{name}".encode()).hexdigest()
+        return DurableObjectId(digest, name)
+
+    def new_unique_id(self) -> DurableObjectId:
+        """A fresh id (from the playground's seeded random numbers)."""
+        return DurableObjectId(f"{self._world.random.getrandbits(256):064x}")
+
+    def id_from_string(self, hex_id: str) -> DurableObjectId:
+        if not isinstance(hex_id, str) or len(hex_id) != 64 or any(c not in "0123456789abcdef" for c in hex_id):
+            raise TypeError(f"Invalid Durable Object ID: {hex_id!r} (64 lower-case hex digits expected).")
+        return DurableObjectId(hex_id)
+
+    def get(self, object_id: DurableObjectId) -> DurableObjectStub:
+        """A stub for the object ``object_id`` (made on first call)."""
+        if not isinstance(object_id, DurableObjectId):
+            raise TypeError(
+                f"get() takes a DurableObjectId (from id_from_name or new_unique_id); got {object_id!r}."
+            )
+        from .bindings import DurableHook
+
+        key = (self._worker, self._class_name, object_id.hex)
+        hook = DurableHook(self._world, self._home, key, object_id, self._world.durable.generation(key))
+        return DurableObjectStub(hook)
+
+    def get_by_name(self, name: str) -> DurableObjectStub:
+        return self.get(self.id_from_name(name))
+
+    def __repr__(self) -> str:
+        return f"<DurableObjectNamespace {self._class_name} in {self._worker}>"
+
+
+class DurableObjectStub(RpcStub):
+    """A stub to one Durable Object. ``id`` and ``name`` are its own (they shadow RPC methods
+    of those names); every other attribute is a remote property."""
+
+    __slots__ = ()
+
+    def __new__(cls, hook: Any) -> DurableObjectStub:  # type: ignore[misc]
+        stub = object.__new__(cls)
+        stub._hook = hook
+        stub._ctx = hook.home
+        stub._rid = 0
+        stub._desc = hook.describe()
+        return stub
+
+    @property
+    def id(self) -> DurableObjectId:
+        return self._hook.object_id  # type: ignore[union-attr]
+
+    @property
+    def name(self) -> str | None:
+        return self._hook.object_id.name  # type: ignore[union-attr]
+
+    def fetch(self, request: Any, **init: Any) -> Any:
+        from .bindings import ServiceStub
+
+        return ServiceStub.fetch(self, request, **init)  # type: ignore[arg-type]
+
+    def dup(self) -> DurableObjectStub:
+        return self
+
+    def _dispose(self, action: str = "disposed") -> None:
+        pass
+
+    def __repr__(self) -> str:
+        return f"<DurableObjectStub {self._desc}>"
+
+
+def check_durable_class(worker: str, class_name: str, cls: object) -> None:
+    if not isinstance(cls, type):
+        raise ConfigurationError(f'Durable Object class "{class_name}" of worker "{worker}" is not a class.')
+
+
+async def _as_coroutine(awaitable: Awaitable[Any]) -> Any:
+    if not inspect.isawaitable(awaitable):
+        raise TypeError(f"wait_until() takes an awaitable; got {type(awaitable).__name__}.")
+    return await awaitable

@@ -1,0 +1,184 @@
+"""Capabilities inside payloads: what a connection exports when it sends, imports when it receives.
+
+Sending (``Exporter``): an ``RpcTarget`` or a function becomes a new export (one per sending, so
+its ``__dispose__`` runs once per sending); a stub becomes an export of a dup of its hook — or,
+when it points back at the peer, a reference to the peer's own export; a promise in the
+arguments becomes a promise export the peer can pipeline on. Whose copy is disposed follows the
+runtime: stubs in a result (and, in ``rpc_params_transfer_stubs`` mode, in parameters) move
+with the message; otherwise the sender keeps its own.
+
+Receiving (``Importer``): references become stubs and promises owned by the connection's
+context; those received as a call's parameters are collected so they can be disposed when the
+call is over.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import msgpack
+
+from ..codec import Ext, pack_small
+from ..errors import DataCloneError, RpcError, Text
+from .hooks import Capability, ErrorHook, Hook, QuestionHook, RemoteHook, TargetHook, ValueHook
+from .invoke import is_class_target, is_function
+from .stubs import RpcPromise, RpcProperty, RpcStub
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+__all__ = ["Exporter", "Importer"]
+
+
+class Exporter:
+    """Turns capabilities inside a payload into exports of one connection."""
+
+    __slots__ = ("connection", "params", "exported", "transfers")
+
+    def __init__(self, connection: Connection, *, params: bool) -> None:
+        self.connection = connection
+        self.params = params
+        self.exported: list[int] = []
+        self.transfers: list[Capability] = []
+
+    def _export(self, hook: Hook, code: Ext, *, promise: bool = False) -> msgpack.ExtType:
+        export_id = self.connection.session.export(hook, promise=promise)
+        self.exported.append(export_id)
+        return msgpack.ExtType(code, pack_small(export_id))
+
+    def encode_special(self, obj: object) -> object:
+        connection = self.connection
+        world = connection.world
+        if isinstance(obj, Capability):
+            return self._capability(obj)
+        if is_class_target(obj) or is_function(obj):
+            target = obj
+            if self.params and not world.transfer_params:
+                target = _dup_target(obj)
+            hook = TargetHook(target, connection.context)
+            return self._export(hook, Ext.EXPORT)
+        special = world.wire.encode_special(obj)
+        if special is not NotImplemented:
+            return special
+        return NotImplemented
+
+    def _capability(self, obj: Capability) -> object:
+        connection = self.connection
+        transfer = not self.params or connection.world.transfer_params
+        if isinstance(obj, RpcStub):
+            hook = obj._hook
+            if hook is None:
+                raise RpcError(Text.STUB_DISPOSED)
+            if type(hook) is RemoteHook and hook.connection is connection:
+                if transfer:
+                    self.transfers.append(obj)
+                return msgpack.ExtType(Ext.IMPORT, pack_small(hook.import_id))
+            special = connection.world.wire.encode_special(obj)
+            if special is not NotImplemented:
+                return special
+            if transfer:
+                self.transfers.append(obj)
+            return self._export(hook.dup(), Ext.EXPORT)
+        if not self.params:  # a promise nested in a returned value
+            name = "RpcProperty" if isinstance(obj, RpcProperty) else "RpcPromise"
+            raise DataCloneError(Text.cannot_serialize(name))
+        assert isinstance(obj, RpcPromise)
+        hook = obj._capability_hook()
+        if type(hook) is ErrorHook:
+            raise hook.error
+        if type(hook) is ValueHook:
+            value = hook.value
+            if isinstance(value, Capability):
+                return self._capability(value)
+            return value
+        if not isinstance(obj, RpcProperty) and transfer:
+            self.transfers.append(obj)
+        return self._export(hook.dup(), Ext.PROMISE, promise=True)
+
+    def commit(self) -> None:
+        """The message will be sent: stubs whose ownership moved with it are now disposed."""
+        for capability in self.transfers:
+            capability._dispose("transferred")  # type: ignore[attr-defined]
+
+    def rollback(self) -> None:
+        """The message failed to encode: take back the exports it made."""
+        session = self.connection.session
+        for export_id in self.exported:
+            hook = session.unexport(export_id)
+            if isinstance(hook, Hook):
+                hook.dispose()
+
+
+def _dup_target(target: Any) -> Any:
+    """In ``rpc_params_dup_stubs`` mode a target with its own ``dup()`` sends a duplicate."""
+    dup = getattr(type(target), "dup", None) if is_class_target(target) else getattr(target, "dup", None)
+    if dup is None or not callable(dup):
+        return target
+    duplicate = target.dup()
+    if is_class_target(target) and not is_class_target(duplicate):
+        raise DataCloneError(
+            "Couldn't create a stub for the RcpTarget because it has a dup() method which did not "
+            "return another RpcTarget. Either remove the dup() method or make sure it returns an "
+            "RpcTarget."
+        )
+    if is_function(target) and not is_function(duplicate):
+        raise DataCloneError(
+            "Couldn't create a stub for the function because it has a dup() method which did not "
+            "return another function. Either remove the dup() method or make sure it returns a "
+            "function."
+        )
+    return duplicate
+
+
+class Importer:
+    """Turns references inside a received payload into stubs and promises of one connection."""
+
+    __slots__ = ("connection", "group", "origin_call")
+
+    def __init__(
+        self, connection: Connection, *, group: list[Capability] | None = None, origin_call: int | None = None
+    ) -> None:
+        self.connection = connection
+        self.group = group
+        self.origin_call = origin_call
+
+    def decode_capability(self, code: Ext, data: bytes) -> object:
+        connection = self.connection
+        if code is Ext.EXPORT or code is Ext.PROMISE or code is Ext.IMPORT:
+            ref = msgpack.unpackb(data)
+            world = connection.world
+            where = world.call_where(self.origin_call)
+            if code is Ext.IMPORT:
+                hook = connection.session.export_hook(ref)
+                if not isinstance(hook, Hook):
+                    raise RpcError(f"export {ref} has no hook")
+                stub = RpcStub._wrap(
+                    hook.dup(), connection.context, where=where, origin_call=self.origin_call,
+                    managed=self.group is not None,
+                )
+            elif code is Ext.PROMISE:
+                connection.session.introduce(ref, promise=True)
+                question = QuestionHook(connection, ref, None)
+                connection.questions[ref] = question
+                promise = RpcPromise._wrap(question, connection.context, where=where)
+                if self.group is not None:
+                    self.group.append(promise)
+                return promise
+            else:
+                connection.session.introduce(ref)
+                stub = RpcStub._wrap(
+                    RemoteHook(connection, ref),
+                    connection.context,
+                    describe=f"stub from {connection.peer_worker}",
+                    where=where,
+                    origin_call=self.origin_call,
+                    managed=self.group is not None,
+                )
+            if self.group is not None:
+                self.group.append(stub)
+            return stub
+        return connection.world.wire.decode_capability(connection, code, data)
+
+    def decode_marked(self, code: Ext, items: list[Any]) -> object:
+        return self.connection.world.wire.decode_marked(self.connection, code, items)
+
