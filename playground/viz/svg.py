@@ -86,7 +86,7 @@ def _typical_latency(d: Diagram) -> float:
 
 def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:
     out = []
-    chars = max(int((width - 40) / 6.9), 40)
+    chars = max(int((width - 40) / 7.4), 40)
     for tip in d.advice:
         for i, line in enumerate(textwrap.wrap(str(tip), chars)):
             prefix = "Tip: " if i == 0 else "     "
