@@ -13,7 +13,7 @@ import math
 import textwrap
 from collections.abc import Collection
 
-from ..trace.events import MessageEvent
+from ..trace.events import MessageEvent, NoteEvent
 from .flow import flow_panels
 from .labels import colour, message_label, tooltip
 from .layout import LANE_GAP, Layout, layout
@@ -87,6 +87,15 @@ def _typical_latency(d: Diagram) -> float:
 def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:
     out = []
     chars = max(int((width - 40) / 7.4), 40)
+    notes = [e for e in d.view.events if type(e) is NoteEvent and e.level in ("warning", "error")]
+    for note in notes[:6]:
+        who = f"{note.worker}: " if note.worker else ""
+        for i, line in enumerate(textwrap.wrap(f"⚠ {who}{note.text}", chars)):
+            out.append(text(20 if i == 0 else 34, y, line, size=11.5, fill=LEAK, weight="600" if i == 0 else None))
+            y += 16
+    if len(notes) > 6:
+        out.append(text(20, y, f"… and {len(notes) - 6} more warnings", size=11.5, fill=LEAK))
+        y += 16
     for tip in d.advice:
         for i, line in enumerate(textwrap.wrap(str(tip), chars)):
             prefix = "Tip: " if i == 0 else "     "

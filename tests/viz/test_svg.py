@@ -119,3 +119,16 @@ def test_lost_messages_and_faults_are_marked():
     assert "✕" in texts(svg)
     assert any("received lost" in t for t in message_titles(svg))
     assert [t for t in titles(svg) if t.startswith("crash")] == ["crash b at 10 ms"]
+
+
+def test_runtime_warnings_are_shown_under_the_diagram():
+    from playground.trace import NoteEvent
+
+    events = [
+        MessageEvent(0, 0.0, "push", "a", "b", 0.0, 0.025, 20, 1, 1, 0, ("f",), None, b"\x90", True),
+        NoteEvent(1, 0.03, "warning", "b", "A stub was not disposed."),
+        NoteEvent(2, 0.03, "info", "b", "quiet"),
+    ]
+    words = texts(render_svg(events))
+    assert "⚠ b: A stub was not disposed." in words
+    assert not any("quiet" in w for w in words)
