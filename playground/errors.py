@@ -75,6 +75,16 @@ class Text:
     )
 
     @staticmethod
+    def cross_request(io_type: str) -> str:
+        return (
+            "Cannot perform I/O on behalf of a different request. I/O objects (such as streams, "
+            "request/response bodies, and others) created in the context of one request handler "
+            "cannot be accessed from a different request's handler. This is a limitation of "
+            "Cloudflare Workers which allows us to improve overall performance. "
+            f"(I/O type: {io_type})"
+        )
+
+    @staticmethod
     def not_implemented(name: object) -> str:
         return f'The RPC receiver does not implement the method "{name}".'
 

@@ -354,6 +354,8 @@ class Connection:
             return
         session = self.session
         for export_id, hook, unsettled, answer in session.exported():
+            if hook is None:
+                continue  # the call running now: it fails with the reason by itself
             session.replace_hook(export_id, ErrorHook(reason if answer else RpcError(gone)))
             if unsettled:
                 session.reject(export_id, self.world.wire.encode_error(reason, self))

@@ -64,6 +64,8 @@ class Host:
         except BaseException:
             task.cancel()
             raise
+        finally:
+            world.flush_warnings()
         return task.result()
 
     async def wait(self, future: asyncio.Future[Any]) -> Any:
@@ -96,6 +98,7 @@ class Host:
             elif not future.done():
                 await asyncio.sleep(0)  # another outside await is ready: let it go first
             idle_once = False
+        world.flush_warnings()
         return future.result()
 
     def _wake(self, _: Any = None) -> None:
@@ -115,7 +118,10 @@ class Host:
         loop = self._world.loop
         if events._get_running_loop() is not loop:
             await asyncio.sleep(0)
-            loop.run_until(lambda: False)
+            try:
+                loop.run_until(lambda: False)
+            finally:
+                self._world.flush_warnings()
             return
         while True:  # from inside: sleep past every scheduled timer until none is left
             await asyncio.sleep(0)

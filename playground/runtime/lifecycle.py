@@ -20,7 +20,6 @@ is being forwarded through it. Then, as in Workers:
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -204,10 +203,9 @@ class Lifecycle:
                 record = world.ledger.get(rid)
                 if record is not None:
                     world.note("warning", context.worker, f"leaked: {world.ledger.describe(record)}")
-            warnings.warn(
+            world.warn(
                 f"{Text.STUB_LEAK} ({len(held)} stub(s) in {context.worker}, {context.label}; see play.trace)",
                 StubLeakWarning,
-                stacklevel=2,
             )
         for rid in held:
             world.ledger.release(rid)

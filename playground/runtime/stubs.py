@@ -50,6 +50,24 @@ def _world_of(context: ExecutionContext | None) -> Playground | None:
     return context.world if context is not None else None
 
 
+_REQUEST_CONTEXTS = ("call", "fetch")
+
+
+def _foreign(owner: ExecutionContext | None, io_type: str) -> ErrorHook | None:
+    """Stubs and promises belong to the request that made them: using one from another
+    request's code fails, as in Workers (a Durable Object's context is one, long-lived)."""
+    running = current.get()
+    if (
+        running is None
+        or owner is None
+        or running is owner
+        or running.kind not in _REQUEST_CONTEXTS
+        or owner.kind not in _REQUEST_CONTEXTS
+    ):
+        return None
+    return ErrorHook(RpcError(Text.cross_request(io_type)))
+
+
 class RpcStub(Capability):
     """A reference to an object that lives in another worker (or, made with ``RpcStub(x)``,
     a local one called the same way). Attributes are remote properties; calls are RPCs."""
@@ -113,6 +131,9 @@ class RpcStub(Capability):
         context = _context() or self._ctx
         if hook is None:
             return RpcPromise._wrap(ErrorHook(RpcError(Text.STUB_DISPOSED)), context)
+        foreign = _foreign(self._ctx, "Client")
+        if foreign is not None:
+            return RpcPromise._wrap(foreign, context)
         where = user_frame()
         result = hook.call(path, list(args), kwargs or None, (self._rid, where))
         return RpcPromise._wrap(result, context, where=where)
@@ -122,6 +143,9 @@ class RpcStub(Capability):
         context = _context() or self._ctx
         if hook is None:
             return RpcPromise._wrap(ErrorHook(RpcError(Text.STUB_DISPOSED)), context)
+        foreign = _foreign(self._ctx, "Client")
+        if foreign is not None:
+            return RpcPromise._wrap(foreign, context)
         where = user_frame()
         return RpcPromise._wrap(hook.get(path, (self._rid, where)), context, where=where)
 
@@ -235,6 +259,9 @@ class RpcPromise(Capability):
         context = _context() or self._ctx
         if self._disposed:
             return RpcPromise._wrap(ErrorHook(RpcError(Text.PROMISE_DISPOSED)), context)
+        foreign = _foreign(self._ctx, "JsRpcPromise")
+        if foreign is not None:
+            return RpcPromise._wrap(foreign, context)
         where = user_frame()
         if self._settled is not None:
             ok, value = self._settled
@@ -247,6 +274,9 @@ class RpcPromise(Capability):
         context = _context() or self._ctx
         if self._disposed:
             return RpcPromise._wrap(ErrorHook(RpcError(Text.PROMISE_DISPOSED)), context)
+        foreign = _foreign(self._ctx, "JsRpcPromise")
+        if foreign is not None:
+            return RpcPromise._wrap(foreign, context)
         where = user_frame()
         if self._settled is not None:
             ok, value = self._settled
@@ -287,6 +317,15 @@ class RpcPromise(Capability):
         raise value
 
     # -- lifetime --------------------------------------------------------------------------
+
+    def dup(self) -> RpcPromise:
+        """A new, independent promise for the same result; each must be disposed on its own."""
+        if self._disposed:
+            raise RpcError(Text.PROMISE_DISPOSED)
+        twin = RpcPromise._wrap(self._hook.dup(), _context() or self._ctx, where=user_frame())
+        if self._settled is not None:
+            twin._settled = self._settled
+        return twin
 
     def _dispose(self, action: str = "disposed") -> None:
         if self._disposed:

@@ -22,6 +22,7 @@ import inspect
 import itertools
 import math
 import random
+import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -103,6 +104,7 @@ class Playground:
         self._connections: dict[Connection, None] = {}
         self._running: dict[PromiseHook, None] = {}  # results being computed, for hang detection
         self._closed = False
+        self._warnings: list[tuple[str, type[Warning]]] = []
         self.config_files: list[Path] = []
         _set_latest(self)
 
@@ -427,6 +429,16 @@ class Playground:
         rec = self.recorder
         worker = context.worker if context is not None else "(local)"
         rec.add(AwaitEvent(rec.next_seq, self.now, worker, call, where))
+
+    def warn(self, text: str, category: type[Warning]) -> None:
+        """A warning for the user, issued when control returns to them (never from inside the
+        simulation, where a warnings filter set to "error" would break it)."""
+        self._warnings.append((text, category))
+
+    def flush_warnings(self) -> None:
+        pending, self._warnings = self._warnings, []
+        for text, category in pending:
+            warnings.warn(text, category, stacklevel=3)
 
     def note(self, level: str, worker: str, text: str) -> None:
         rec = self.recorder
