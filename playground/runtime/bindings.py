@@ -115,7 +115,7 @@ class DurableHook(BindingHook):
     def session_target(self) -> Any:
         from .lifecycle import DurableTarget
 
-        return DurableTarget(self.key, self.object_id)
+        return DurableTarget(self.key, self.object_id, self.generation)
 
     def _broken(self) -> Hook | None:
         failure = self.world.durable.failure(self.key, self.generation)
@@ -165,6 +165,11 @@ class ServiceStub(RpcStub):
         hook = self._hook
         assert isinstance(hook, ServiceHook)
         return hook
+
+    def __getattr__(self, name: str) -> Any:
+        if name[:1] == "_":
+            raise AttributeError(name)
+        return RpcStub.__getattr__(self, name)
 
     def fetch(self, request: str | Request, **init: Any) -> RpcPromise:
         """Send an HTTP request to the service's ``fetch`` handler; await it for a Response."""

@@ -343,6 +343,8 @@ class Connection:
         if self.closed or self.broken is not None:
             return
         for export_id, hook, _, _ in self.session.exported():
+            if hook is None:
+                continue  # the call running now
             self.session.replace_hook(export_id, ErrorHook(error))
             if isinstance(hook, Hook):
                 hook.dispose()

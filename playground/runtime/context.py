@@ -12,6 +12,8 @@ that as its cause.
 from __future__ import annotations
 
 import contextvars
+
+from ..sim.eager import eager_task
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -79,13 +81,16 @@ class ExecutionContext:
         finally:
             current.reset(token)
 
-    def task(self, coro: Any) -> Any:
-        """Run ``coro`` as a task of the world's loop with this context current."""
+    def task(self, coro: Any, *, eager: bool = True) -> Any:
+        """Run ``coro`` as work of this context (with it current). ``eager``: its first step
+        runs now, as a JavaScript async function's does (see :mod:`playground.sim.eager`)."""
         variables = contextvars.copy_context()
         variables.run(current.set, self)
-        task = self.world.loop.create_task(coro, context=variables)
-        self.tasks.add(task)
-        task.add_done_callback(self._task_done)
+        loop = self.world.loop
+        task = eager_task(loop, coro, variables) if eager else loop.create_task(coro, context=variables)
+        if not task.done():
+            self.tasks.add(task)
+            task.add_done_callback(self._task_done)
         return task
 
     def _task_done(self, task: Any) -> None:

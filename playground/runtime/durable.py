@@ -19,9 +19,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from ..codec import decode_value, encode_value
-from ..errors import ConfigurationError, RpcError
+from ..errors import RpcError
 from .context import ExecutionContext
-from .stubs import RpcStub
+from .bindings import ServiceStub
 
 if TYPE_CHECKING:
     from .world import Playground
@@ -288,19 +288,11 @@ class DurableObjectNamespace:
         return f"<DurableObjectNamespace {self._class_name} in {self._worker}>"
 
 
-class DurableObjectStub(RpcStub):
+class DurableObjectStub(ServiceStub):
     """A stub to one Durable Object. ``id`` and ``name`` are its own (they shadow RPC methods
-    of those names); every other attribute is a remote property."""
+    of those names); every other attribute is a remote property; ``fetch`` sends HTTP."""
 
     __slots__ = ()
-
-    def __new__(cls, hook: Any) -> DurableObjectStub:  # type: ignore[misc]
-        stub = object.__new__(cls)
-        stub._hook = hook
-        stub._ctx = hook.home
-        stub._rid = 0
-        stub._desc = hook.describe()
-        return stub
 
     @property
     def id(self) -> DurableObjectId:
@@ -310,24 +302,8 @@ class DurableObjectStub(RpcStub):
     def name(self) -> str | None:
         return self._hook.object_id.name  # type: ignore[union-attr]
 
-    def fetch(self, request: Any, **init: Any) -> Any:
-        from .bindings import ServiceStub
-
-        return ServiceStub.fetch(self, request, **init)  # type: ignore[arg-type]
-
-    def dup(self) -> DurableObjectStub:
-        return self
-
-    def _dispose(self, action: str = "disposed") -> None:
-        pass
-
     def __repr__(self) -> str:
         return f"<DurableObjectStub {self._desc}>"
-
-
-def check_durable_class(worker: str, class_name: str, cls: object) -> None:
-    if not isinstance(cls, type):
-        raise ConfigurationError(f'Durable Object class "{class_name}" of worker "{worker}" is not a class.')
 
 
 async def _as_coroutine(awaitable: Awaitable[Any]) -> Any:

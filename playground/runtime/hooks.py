@@ -300,6 +300,9 @@ class PromiseHook(Hook):
             loop = context.world.loop if context is not None else None
             task = asyncio.ensure_future(awaitable, loop=loop)
         hook._task = task
+        if task.done():  # finished in its first (eager) step
+            hook._task_done(task)
+            return hook
         if context is not None:
             context.world._running[hook] = None
         task.add_done_callback(hook._task_done)

@@ -54,6 +54,7 @@ class DurableTarget:
 
     key: tuple[str, str, str]
     object_id: DurableObjectId
+    generation: int  # of the instance the stub was made for
 
     @property
     def worker(self) -> str:
@@ -143,7 +144,7 @@ class Lifecycle:
     def _open_durable(self, connection: Connection, target: DurableTarget) -> None:
         world = self._world
         durable = world.durable
-        generation = durable.generation(target.key)
+        generation = target.generation
         try:
             instance = durable.instance(target.key, target.object_id)
         except Exception as exc:  # the constructor raised

@@ -460,7 +460,7 @@ class Playground:
             except Exception as exc:
                 self._report(exc, f"__dispose__ of {describe_target(target)} raised")
 
-        context.task(run())
+        context.task(run(), eager=False)  # never inside the dispose() that released it
 
     def _report(self, exc: BaseException | None, text: str) -> None:
         """An error in user code that nobody awaits (a ``__dispose__``): recorded and printed,
