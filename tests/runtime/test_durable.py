@@ -282,3 +282,32 @@ def test_aborting_a_durable_object(method, message):
     assert str(later) == "The execution context which hosts this callback is no longer running."
     assert str(again) == message  # the old stub stays broken
     assert fresh == 2  # a new stub reaches a fresh instance
+
+
+class OrderedActor(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        self.log: list[str] = []
+
+    async def async_step(self, name):
+        self.log.append(name)  # runs before the first await, in delivery order
+        await asyncio.sleep(0.01)
+        return list(self.log)
+
+    def sync_step(self, name):
+        self.log.append(name)
+        return list(self.log)
+
+
+def test_async_and_sync_calls_sent_together_start_in_the_order_sent():
+    play = Playground(latency="10ms")
+    play.worker("w", Service, exports=[OrderedActor], durable_objects={"O": "OrderedActor"})
+    env = play.env("w")
+    stub = env.O.get(env.O.id_from_name("o"))
+
+    async def scenario():
+        return await asyncio.gather(stub.async_step("a"), stub.sync_step("b"), stub.async_step("c"))
+
+    first, second, third = play.run(scenario())
+    assert second == ["a", "b"]
+    assert first == third == ["a", "b", "c"]

@@ -1,0 +1,3 @@
+from workers import WorkerEntrypoint
+
+raise RuntimeError("this module fails to import")
