@@ -85,7 +85,7 @@ class PlaygroundExtension:
                 start=self._starts.get(id(play), 0.0),
                 workers=lambda: play.trace.workers,
                 interval=self.interval,
-                pace=play.loop.pace,
+                pace=play.pace,
             )
             self.views[id(play)] = view
         view.add(event)

@@ -16,10 +16,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from ..codec import Ext, Kwargs, decode_message, decode_value, encode_message, encode_value, marker
-from ..errors import ConnectionLost, DataCloneError, RpcError, Text
+from ..errors import ConnectionLost, RpcError
 from ..protocol import (
     COUNTED_KINDS,
-    MAIN,
     CallArrived,
     ExportReleased,
     Kind,
@@ -119,6 +118,7 @@ class Connection:
         if self.broken is not None:
             return ErrorHook(self.broken)
         payload: bytes | None = None
+        promise_args: tuple[int, ...] = ()
         if args is not None:
             if kwargs:
                 args = [*args, [marker(Ext.KWARGS), kwargs]]
@@ -133,11 +133,12 @@ class Connection:
         question = self.session.push(target, path, payload, stream=stream)
         if args is not None:
             exporter.commit()  # after the push is queued: a release must follow what it releases
+            promise_args = tuple(exporter.promise_calls)
         world = self.world
         where = origin[1] if origin is not None else None
         call_seq = world.record_call(
             self, question, path, args is None, pipelined, target_call,
-            (origin[0] or None) if origin is not None else None, where,
+            (origin[0] or None) if origin is not None else None, where, promise_args,
         )
         hook = QuestionHook(self, question, call_seq)
         self.questions[question] = hook

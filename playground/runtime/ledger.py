@@ -159,6 +159,8 @@ class Ledger:
                 record.where,
                 record.origin_call,
                 detail,
+                record.kind,
+                record.managed,
             )
         )
 

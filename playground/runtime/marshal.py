@@ -33,13 +33,14 @@ __all__ = ["Exporter", "Importer"]
 class Exporter:
     """Turns capabilities inside a payload into exports of one connection."""
 
-    __slots__ = ("connection", "params", "exported", "transfers")
+    __slots__ = ("connection", "params", "exported", "transfers", "promise_calls")
 
     def __init__(self, connection: Connection, *, params: bool) -> None:
         self.connection = connection
         self.params = params
         self.exported: list[int] = []
         self.transfers: list[Capability] = []
+        self.promise_calls: list[int] = []  # calls whose pending results are sent as promises
 
     def _export(self, hook: Hook, code: Ext, *, promise: bool = False) -> msgpack.ExtType:
         export_id = self.connection.session.export(hook, promise=promise)
@@ -93,6 +94,9 @@ class Exporter:
             return value
         if not isinstance(obj, RpcProperty) and transfer:
             self.transfers.append(obj)
+        call_seq = getattr(hook, "call_seq", None)
+        if call_seq is not None:
+            self.promise_calls.append(call_seq)
         return self._export(hook.dup(), Ext.PROMISE, promise=True)
 
     def commit(self) -> None:

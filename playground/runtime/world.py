@@ -241,6 +241,11 @@ class Playground:
         return self.loop._now_ns / NS
 
     @property
+    def pace(self) -> float:
+        """Wall seconds per virtual second (0: virtual time jumps at once)."""
+        return self.loop.pace
+
+    @property
     def transfer_params(self) -> bool:
         """Stubs in call parameters move to the callee (the runtime's older mode)."""
         return not self.compatibility.dup_params
@@ -397,6 +402,7 @@ class Playground:
         target_call: int | None,
         target_stub: int | None,
         where: tuple[str, int] | None,
+        promise_args: tuple[int, ...] = (),
     ) -> int:
         rec = self.recorder
         seq = rec.next_seq
@@ -414,6 +420,7 @@ class Playground:
                 target_call,
                 target_stub,
                 where,
+                promise_args,
             )
         )
         return seq

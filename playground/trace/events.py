@@ -89,6 +89,7 @@ class CallEvent(NamedTuple):
     ``pipelined`` is True when the call was addressed to a result that had not come back yet;
     ``target_call`` is then the ``seq`` of the call that produces that result. ``target_stub`` is
     the stub the call was made on, if any. ``where`` is the user's line of code.
+    ``promise_args`` are the calls whose results, not yet back, were passed as arguments.
     """
 
     seq: int
@@ -103,6 +104,7 @@ class CallEvent(NamedTuple):
     target_call: int | None
     target_stub: int | None
     where: Where | None
+    promise_args: tuple[int, ...] = ()  # calls whose (unresolved) results ride in the arguments
 
     @property
     def method(self) -> str:
@@ -125,7 +127,8 @@ class StubEvent(NamedTuple):
 
     ``action`` is one of ``created``, ``dup``, ``disposed``, ``released``, ``disposer``,
     ``leaked``. ``stub`` identifies the handle; ``origin_call`` is the call whose result
-    delivered it.
+    delivered it. ``kind`` is ``"stub"`` or ``"promise"``; ``managed`` marks parameters the
+    runtime disposes by itself.
     """
 
     seq: int
@@ -137,6 +140,8 @@ class StubEvent(NamedTuple):
     where: Where | None
     origin_call: int | None = None
     detail: str = ""
+    kind: str = "stub"  # "stub", or "promise" (a result still held remotely)
+    managed: bool = False  # a parameter the runtime disposes by itself when its call is over
 
 
 class ContextEvent(NamedTuple):

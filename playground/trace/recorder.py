@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
@@ -30,7 +31,15 @@ class Recorder:
         self.events.append(event)
         if self._listeners:
             for listener in tuple(self._listeners):
-                listener(event)
+                try:
+                    listener(event)
+                except Exception as exc:  # a broken view must not break the simulation
+                    self._listeners.remove(listener)
+                    warnings.warn(
+                        f"a trace listener raised {exc!r} and was unsubscribed",
+                        RuntimeWarning,
+                        stacklevel=2,
+                    )
 
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``listener(event)`` for every new event; returns a function that unsubscribes."""

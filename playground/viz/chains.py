@@ -14,7 +14,6 @@ opposite question with :func:`depths` and a ``sooner`` map (see ``advisor.py``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -114,46 +113,20 @@ def brackets(view: View) -> list[Bracket]:
 
 
 #: msgpack's ext-type leading bytes: a payload without any of them carries no capability.
-_MAYBE_EXT = re.compile(rb"[\xc7-\xc9\xd4-\xd8]")
-
-
-def _carries_promise(value: object) -> bool:
-    if type(value).__name__ == "DisplayRef":
-        return repr(value).startswith("<promise")
-    if isinstance(value, (list, tuple)):
-        return any(_carries_promise(v) for v in value)
-    if isinstance(value, dict):
-        return any(_carries_promise(v) for v in value.values())
-    return False
-
-
 def promise_targets(view: View) -> dict[int, int]:
-    """Call seq → the call whose promise it carried as a parameter (best effort, see below).
-
-    The trace does not say which call a promise parameter stands for; we take the most recent
-    earlier call from the same worker whose answer had not arrived when this one left.
-    """
+    """Call seq → the call whose unresolved result it carried as a parameter (the last one, if
+    several), from each call's ``promise_args``."""
     cached = view.memo.get("promise_targets")
     if isinstance(cached, dict):
         return cached
     out: dict[int, int] = {}
     view.memo["promise_targets"] = out
-    pending: dict[str, list[int]] = {}
-    answered_at = {seq: a.received_at for seq, a in view.answers.items()}
     for m in view.messages:
         if m.kind != "push":
             continue
         call = view.call_of(m)
-        if call is None:
-            continue
-        if m.payload is not None and _MAYBE_EXT.search(m.payload) and _carries_promise(m.value):
-            waiting = [
-                c for c in pending.get(m.sender, ())
-                if answered_at.get(c) is None or answered_at[c] > m.sent_at  # type: ignore[operator]
-            ]
-            if waiting:
-                out[call.seq] = waiting[-1]
-        pending.setdefault(m.sender, []).append(call.seq)
+        if call is not None and call.promise_args:
+            out[call.seq] = call.promise_args[-1]
     return out
 
 

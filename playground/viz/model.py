@@ -42,6 +42,8 @@ class Lifetime:
     end: float | None = None
     ended_by: str = ""
     made_before: bool = False
+    kind: str = "stub"
+    managed: bool = False
     marks: list[tuple[float, str]] = field(default_factory=list)
     events: list[StubEvent] = field(default_factory=list)
 
@@ -126,9 +128,9 @@ def _lifetimes(view: View) -> list[Lifetime]:
         life = alive.get(s.stub)
         if life is None:
             made_before = s.action not in ("created", "dup")
-            if made_before and s.target.startswith("result "):
+            if made_before and s.kind == "promise":
                 continue  # a promise whose making was not traced: nothing to draw a bar from
-            life = Lifetime(s.stub, s.owner, s.target, s.where, view.start if made_before else s.at)
+            life = Lifetime(s.stub, s.owner, s.target, s.where, view.start if made_before else s.at, kind=s.kind, managed=s.managed)
             life.made_before = made_before
             alive[s.stub] = life
             out.append(life)
@@ -159,7 +161,7 @@ def build(view: View, *, complete: bool = True) -> Diagram:
         pipelined=pipelined,
         messages=len(messages),
         bytes=sum(m.size for m in messages),
-        leaks=sum(1 for life in lifetimes if life.alive),
+        leaks=sum(1 for life in lifetimes if life.alive and not life.managed),
         without_pipelining=without_pipelining(view) if complete else -1,
     )
     advice = advise(view) if complete else []

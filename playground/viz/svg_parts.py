@@ -118,7 +118,7 @@ def lifetimes(d: Diagram, lay: Layout, until: float | None, limit: int = 400) ->
             y1 = lay.y(life.start)
             ended = life.end is not None and (until is None or life.end <= until)
             y2 = lay.y_end(life.end) if ended and life.end is not None else (lay.y(until) if until is not None else lay.bottom - 8)
-            promise = life.target.startswith("result ")
+            promise = life.kind == "promise"
             leak = life.alive and until is None
             fill, edge = (("#fecaca", LEAK) if leak else (PROMISE_FILL, PROMISE_EDGE) if promise else (STUB_FILL, STUB_EDGE))
             tip = stub_tooltip(life.events[0], life.events[1:], life.alive)

@@ -1,3 +1,2 @@
-from workers import WorkerEntrypoint
 
 raise RuntimeError("this module fails to import")
