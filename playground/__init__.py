@@ -16,6 +16,7 @@ from asyncio import events
 
 from .errors import (
     ConnectionLost,
+    StreamCanceled,
     DataCloneError,
     PlaygroundError,
     RemoteError,
@@ -24,6 +25,7 @@ from .errors import (
 from .runtime import (
     DurableObject,
     Headers,
+    IdentityTransformStream,
     Playground,
     ReadableStream,
     Request,
@@ -33,6 +35,7 @@ from .runtime import (
     RpcStub,
     RpcTarget,
     WorkerEntrypoint,
+    WritableStream,
     dispose,
 )
 from .runtime.world import latest as _latest
@@ -45,6 +48,7 @@ __all__ = [
     "DataCloneError",
     "DurableObject",
     "Headers",
+    "IdentityTransformStream",
     "Playground",
     "PlaygroundError",
     "ReadableStream",
@@ -56,7 +60,9 @@ __all__ = [
     "RpcProperty",
     "RpcStub",
     "RpcTarget",
+    "StreamCanceled",
     "WorkerEntrypoint",
+    "WritableStream",
     "dispose",
     "sleep",
 ]

@@ -14,6 +14,7 @@
         │   └── DeadlockError           everything waits and nothing is scheduled
         └── RpcError                    failures of RPC itself, with the runtime's texts
             ├── ConnectionLost          "Network connection lost." (retryable = True)
+            ├── StreamCanceled          the reading end of a stream went away
             └── RemoteError             a custom exception class thrown on the other side
 
 Exceptions thrown by user code on the other side of a call keep their built-in type
@@ -43,6 +44,7 @@ __all__ = [
     "RemoteError",
     "RpcError",
     "SimulationError",
+    "StreamCanceled",
     "StubLeakWarning",
     "Text",
     "UnknownBindingError",
@@ -183,6 +185,10 @@ class ConnectionLost(RpcError):
 
     def __init__(self, message: str = Text.CONNECTION_LOST) -> None:
         super().__init__(message)
+
+
+class StreamCanceled(RpcError):
+    """The reading end of a stream went away (canceled, or its context ended)."""
 
 
 class DataCloneError(PlaygroundError, TypeError):

@@ -6,7 +6,7 @@ import playground
 
 API_NAMES = {
     "Playground", "WorkerEntrypoint", "RpcTarget", "DurableObject", "RpcStub", "RpcPromise",
-    "ReadableStream", "Request", "Response", "Headers",
+    "ReadableStream", "WritableStream", "IdentityTransformStream", "Request", "Response", "Headers",
     "dispose", "sleep", "PlaygroundError", "RpcError", "RemoteError", "DataCloneError", "ConnectionLost",
 }
 

@@ -11,7 +11,7 @@ from typing import Any
 import msgpack
 
 from ..errors import ProtocolError
-from ..protocol.messages import Abort, Kind, Message, Pull, Push, Reject, Release, Resolve, Stream
+from ..protocol.messages import Abort, Kind, Message, Pipe, Pull, Push, Reject, Release, Resolve, Stream
 
 __all__ = ["decode_message", "encode_message"]
 
@@ -24,7 +24,7 @@ def encode_message(message: Message) -> bytes:
     if kind is Kind.PUSH or kind is Kind.STREAM:
         m: Any = message
         return _packer.pack([kind, m.id, m.target, list(m.path), m.args])
-    if kind is Kind.PULL:
+    if kind is Kind.PULL or kind is Kind.PIPE:
         return _packer.pack([kind, message.id])  # type: ignore[union-attr]
     if kind is Kind.RESOLVE:
         return _packer.pack([kind, message.id, message.value])  # type: ignore[union-attr]
@@ -53,6 +53,7 @@ def decode_message(frame: bytes) -> Message:
 _BUILDERS: dict[str, Any] = {
     "push": lambda p: Push(p[1], p[2], tuple(p[3]), p[4]),
     "pull": lambda p: Pull(p[1]),
+    "pipe": lambda p: Pipe(p[1]),
     "resolve": lambda p: Resolve(p[1], p[2]),
     "reject": lambda p: Reject(p[1], p[2]),
     "release": lambda p: Release(p[1], p[2]),

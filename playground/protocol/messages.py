@@ -25,6 +25,7 @@ __all__ = [
     "Kind",
     "Message",
     "Path",
+    "Pipe",
     "Pull",
     "Push",
     "Reject",
@@ -48,6 +49,7 @@ class Kind(StrEnum):
     RELEASE = "release"
     ABORT = "abort"
     STREAM = "stream"
+    PIPE = "pipe"
 
 
 #: Kinds that carry a call or a result, and so count towards round trips.
@@ -79,6 +81,16 @@ class Stream:
     target: int
     path: Path
     args: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class Pipe:
+    """Make a pipe on your side: your export ``id`` is its writable end, which I will write into
+    with :class:`Stream` messages. Sent before the message that hands over the readable end, so
+    the bytes can start flowing at once."""
+
+    kind: ClassVar[Kind] = Kind.PIPE
+    id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,4 +136,4 @@ class Abort:
     reason: bytes
 
 
-Message = Push | Stream | Pull | Resolve | Reject | Release | Abort
+Message = Push | Stream | Pipe | Pull | Resolve | Reject | Release | Abort

@@ -35,12 +35,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ProtocolError
-from .messages import Abort, Kind, Message, Path, Pull, Push, Reject, Release, Resolve, Stream
+from .messages import Abort, Kind, Message, Path, Pipe, Pull, Push, Reject, Release, Resolve, Stream
 
 __all__ = [
     "CallArrived",
     "Event",
     "ExportReleased",
+    "PipeArrived",
     "PullArrived",
     "ResultArrived",
     "Session",
@@ -67,6 +68,14 @@ class CallArrived:
     path: Path
     args: bytes | None
     stream: bool
+
+
+@dataclass(frozen=True, slots=True)
+class PipeArrived:
+    """The peer asked for a pipe: the runtime must make one and report its writable end's hook
+    with :meth:`Session.set_answer` (``id`` is that export's id)."""
+
+    id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +113,7 @@ class SessionAborted:
     questions: tuple[int, ...]
 
 
-Event = CallArrived | PullArrived | ResultArrived | ExportReleased | SessionAborted | None
+Event = CallArrived | PipeArrived | PullArrived | ResultArrived | ExportReleased | SessionAborted | None
 
 
 # -- table entries ---------------------------------------------------------------------------
@@ -234,6 +243,24 @@ class Session:
             self._outbox.append(Push(question, target, path, args))
         return question
 
+    def pipe(self) -> int:
+        """Ask the peer for a pipe; returns our import id of its writable end (a new question
+        id), which ``Stream`` pushes can target at once."""
+        self._check_alive()
+        question = self._next_question
+        self._next_question += 1
+        self._imports[question] = _Import(question=True)
+        self._outbox.append(Pipe(question))
+        return question
+
+    def unpipe(self, question: int) -> None:
+        """Take back the pipe just asked for, before anything else was queued (a failed encode)."""
+        if question != self._next_question - 1 or not self._outbox or self._outbox[-1] != Pipe(question):
+            raise ProtocolError(f"pipe {question} cannot be taken back")
+        self._outbox.pop()
+        del self._imports[question]
+        self._next_question -= 1
+
     def pull(self, import_id: int) -> bool:
         """Ask for the resolution of a question or an imported promise.
 
@@ -351,6 +378,15 @@ class Session:
         self._exports[message.id] = _Export(None, answer=True, promise=True, pulled=stream, stream=stream)
         return CallArrived(message.id, message.target, target.hook, message.path, message.args, stream)
 
+    def _receive_pipe(self, message: Pipe) -> Event:
+        if message.id != self._their_next_question:
+            raise ProtocolError(
+                f"pipe with id {message.id}; the next question id must be {self._their_next_question}"
+            )
+        self._their_next_question += 1
+        self._exports[message.id] = _Export(None, answer=True)
+        return PipeArrived(message.id)
+
     def _receive_pull(self, message: Pull) -> Event:
         entry = self._export(message.id)
         if not entry.promise:
@@ -430,6 +466,7 @@ class Session:
 _RECEIVERS: dict[Kind, Callable[[Session, Any], Event]] = {
     Kind.PUSH: Session._receive_push,
     Kind.STREAM: Session._receive_push,
+    Kind.PIPE: Session._receive_pipe,
     Kind.PULL: Session._receive_pull,
     Kind.RESOLVE: Session._receive_result,
     Kind.REJECT: Session._receive_result,

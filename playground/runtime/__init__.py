@@ -3,7 +3,7 @@
 from .bindings import Env, ServiceStub
 from .http import Headers, Request, Response
 from .ledger import StubInfo
-from .streams import ReadableStream
+from .streams import IdentityTransformStream, ReadableStream, WritableStream
 from .stubs import RpcPromise, RpcProperty, RpcStub, dispose
 from .targets import DurableObject, RpcTarget, WorkerEntrypoint
 from .world import CLIENT, Playground
@@ -13,6 +13,7 @@ __all__ = [
     "DurableObject",
     "Env",
     "Headers",
+    "IdentityTransformStream",
     "Playground",
     "ReadableStream",
     "Request",
@@ -24,5 +25,6 @@ __all__ = [
     "ServiceStub",
     "StubInfo",
     "WorkerEntrypoint",
+    "WritableStream",
     "dispose",
 ]

@@ -24,6 +24,7 @@ from ..protocol import (
     Kind,
     Message,
     Path,
+    PipeArrived,
     PullArrived,
     ResultArrived,
     Session,
@@ -62,6 +63,11 @@ class Connection:
         "used",
         "link",
         "durable_id",
+        "stream_waiters",
+        "stream_answers",
+        "pipes",
+        "writers",
+        "readers",
     )
 
     def __init__(
@@ -91,6 +97,13 @@ class Connection:
         self.link = world.network.link(worker, peer_worker)
         #: For the caller's end of a session to a Durable Object: its id (errors carry it).
         self.durable_id: str | None = None
+        #: Streams: acks we wait for, stream pushes we answer (their acks do not count as round
+        #: trips), pipes made for readables not yet claimed, writers and readers in use.
+        self.stream_waiters: dict[int, Callable[[bool, Any], None]] = {}
+        self.stream_answers: set[int] = set()
+        self.pipes: dict[int, Any] = {}
+        self.writers: set[Any] = set()
+        self.readers: set[Any] = set()
         if context is not None:
             context.connections.add(self)
 
@@ -145,6 +158,16 @@ class Connection:
         self.flush()
         return hook
 
+    def stream_push(self, target: int, path: Path, args: list[Any], callback: Callable[[bool, Any], None]) -> None:
+        """A write (or close, abort) into a writable end; ``callback(ok, value)`` on its ack."""
+        if self.broken is not None:
+            callback(False, self.broken)
+            return
+        payload = encode_value(args, None, limit=False)
+        question = self.session.push(target, path, payload, stream=True)
+        self.stream_waiters[question] = callback
+        self.flush()
+
     def pull(self, question: int) -> None:
         if self.broken is None and self.session.pull(question):
             self.flush()
@@ -171,6 +194,9 @@ class Connection:
         frame = encode_message(message)
         kind = message.kind
         counted = kind in COUNTED_KINDS
+        if counted and (kind is Kind.RESOLVE or kind is Kind.REJECT) and message.id in self.stream_answers:  # type: ignore[union-attr]
+            self.stream_answers.discard(message.id)  # type: ignore[union-attr]
+            counted = False  # an acknowledgement of a stream write: bookkeeping
         context = self.context
         cause = context.cause if counted and context is not None else None
         recorder = world.recorder
@@ -183,6 +209,8 @@ class Connection:
         if kind is Kind.PUSH or kind is Kind.STREAM:
             m: Any = message
             payload, ident, target, path = m.args, m.id, m.target, m.path
+            if kind is Kind.STREAM and payload is not None and len(payload) > 256:
+                payload = None  # stream chunks are not kept in the trace
         else:
             payload = getattr(message, "value", None) or getattr(message, "error", None)
             ident, target, path = getattr(message, "id", None), None, ()
@@ -226,6 +254,8 @@ class Connection:
         event = self.session.receive(message)
         if type(event) is CallArrived:
             self._call_arrived(event)
+        elif type(event) is PipeArrived:
+            self._pipe_arrived(event.id)
         elif type(event) is PullArrived:
             hook: Hook = event.target  # type: ignore[assignment]
             answer = event.id
@@ -241,6 +271,14 @@ class Connection:
             self._aborted(event, ConnectionLost())
         self.flush()
         self.maybe_close()
+
+    def _pipe_arrived(self, pipe_id: int) -> None:
+        from .flow import WritableHook
+        from .streams import Pipe
+
+        pipe = Pipe(self.world)
+        self.pipes[pipe_id] = pipe
+        self.session.set_answer(pipe_id, WritableHook(pipe, self.context))
 
     def _call_arrived(self, event: CallArrived) -> None:
         target: Hook = event.target  # type: ignore[assignment]
@@ -264,6 +302,7 @@ class Connection:
             self.params[event.id] = group
         if event.stream:
             answer = event.id
+            self.stream_answers.add(answer)
             hook.settle(lambda ok, value: self._answer(answer, ok, value))
 
     def _answer(self, answer: int, ok: bool, value: Any) -> None:
@@ -305,6 +344,11 @@ class Connection:
                 capability._dispose("released")  # type: ignore[attr-defined]
 
     def _result_arrived(self, event: ResultArrived) -> None:
+        waiter = self.stream_waiters.pop(event.id, None)
+        if waiter is not None:  # the acknowledgement of a stream write
+            value = decode_value(event.payload)
+            waiter(event.ok, value if event.ok else self.world.wire.decode_error(value, self))
+            return
         hook = self.questions.pop(event.id)
         try:
             value = decode_value(event.payload, Importer(self, origin_call=hook.call_seq))
@@ -350,6 +394,19 @@ class Connection:
             if isinstance(hook, Hook):
                 hook.dispose()
 
+    def end_streams(self) -> None:
+        """Our context ended: streams we were writing end early, streams we were reading are
+        canceled (their writers stop)."""
+        from ..errors import StreamCanceled
+
+        for writer in list(self.writers):
+            if not writer.closed:
+                writer.abort("premature")
+        self.writers.clear()
+        for pipe in list(self.readers):
+            pipe.cancel(StreamCanceled("the reader's execution context ended"))
+        self.readers.clear()
+
     def abort_answers(self, reason: BaseException, gone: str) -> None:
         """Our context was aborted: calls being answered fail with ``reason``; our other
         exports (stubs handed out) fail with ``gone`` from now on."""
@@ -378,6 +435,12 @@ class Connection:
 
     def _aborted(self, event: SessionAborted, error: BaseException) -> None:
         self.broken = error
+        waiters, self.stream_waiters = self.stream_waiters, {}
+        for waiter in waiters.values():
+            waiter(False, error)
+        for pipe in [*self.pipes.values(), *self.readers]:
+            pipe.fail(error)
+        self.pipes.clear()
         for answer in list(self.params):
             self._dispose_params(answer)
         for hook in event.hooks:

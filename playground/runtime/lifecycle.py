@@ -213,6 +213,7 @@ class Lifecycle:
         for connection in list(context.connections):
             if connection is not context.served:
                 connection.break_exports(RpcError(Text.CONTEXT_GONE))
+            connection.end_streams()
         self._event("closed", context)
 
     def abort(self, context: ExecutionContext, reason: BaseException) -> None:

@@ -22,6 +22,8 @@ from ..codec import Ext, pack_small
 from ..errors import DataCloneError, RpcError, Text
 from .hooks import Capability, ErrorHook, Hook, QuestionHook, RemoteHook, TargetHook, ValueHook
 from .invoke import is_class_target, is_function
+from .flow import RemoteWriter, WritableHook, pump
+from .streams import ReadableStream, WritableStream
 from .stubs import RpcPromise, RpcProperty, RpcStub
 
 if TYPE_CHECKING:
@@ -33,7 +35,7 @@ __all__ = ["Exporter", "Importer"]
 class Exporter:
     """Turns capabilities inside a payload into exports of one connection."""
 
-    __slots__ = ("connection", "params", "exported", "transfers", "promise_calls")
+    __slots__ = ("connection", "params", "exported", "transfers", "promise_calls", "streams")
 
     def __init__(self, connection: Connection, *, params: bool) -> None:
         self.connection = connection
@@ -41,6 +43,7 @@ class Exporter:
         self.exported: list[int] = []
         self.transfers: list[Capability] = []
         self.promise_calls: list[int] = []  # calls whose pending results are sent as promises
+        self.streams: list[tuple[Any, Any, int | None]] = []  # (stream, source or sink, pipe id)
 
     def _export(self, hook: Hook, code: Ext, *, promise: bool = False) -> msgpack.ExtType:
         export_id = self.connection.session.export(hook, promise=promise)
@@ -52,6 +55,8 @@ class Exporter:
         world = connection.world
         if isinstance(obj, Capability):
             return self._capability(obj)
+        if isinstance(obj, (ReadableStream, WritableStream)):
+            return self._stream(obj)
         if is_class_target(obj) or is_function(obj):
             target = obj
             if self.params and not world.transfer_params:
@@ -99,18 +104,48 @@ class Exporter:
             self.promise_calls.append(call_seq)
         return self._export(hook.dup(), Ext.PROMISE, promise=True)
 
+    def _stream(self, stream: ReadableStream | WritableStream) -> msgpack.ExtType:
+        """A stream moves to the receiver. A readable: ask the peer for a pipe and pump into it
+        (from commit on); a writable: export its sink as a writable end."""
+        connection = self.connection
+        taken = stream._take()  # TypeError, and nothing changes, if it is locked
+        if isinstance(stream, ReadableStream):
+            pipe_id = connection.session.pipe()
+            self.streams.append((stream, taken, pipe_id))
+            return msgpack.ExtType(Ext.READABLE, pack_small(pipe_id))
+        self.streams.append((stream, taken, None))
+        export_id = connection.session.export(WritableHook(taken, connection.context))
+        self.exported.append(export_id)
+        return msgpack.ExtType(Ext.WRITABLE, pack_small(export_id))
+
     def commit(self) -> None:
-        """The message will be sent: stubs whose ownership moved with it are now disposed."""
+        """The message will be sent: stubs whose ownership moved with it are now disposed, and
+        the bytes of readables start flowing."""
         for capability in self.transfers:
             capability._dispose("transferred")  # type: ignore[attr-defined]
+        connection = self.connection
+        for _, source, pipe_id in self.streams:
+            if pipe_id is None:
+                continue
+            writer = RemoteWriter(connection, pipe_id)
+            connection.writers.add(writer)
+            context = connection.context
+            assert context is not None
+            context.task(pump(source, writer), eager=False)
 
     def rollback(self) -> None:
-        """The message failed to encode: take back the exports it made."""
+        """The message failed to encode: take back the exports it made and the streams."""
         session = self.connection.session
         for export_id in self.exported:
             hook = session.unexport(export_id)
+            if isinstance(hook, WritableHook):
+                hook.finished = True
             if isinstance(hook, Hook):
                 hook.dispose()
+        for stream, taken, pipe_id in reversed(self.streams):
+            if pipe_id is not None:
+                session.unpipe(pipe_id)
+            stream._give_back(taken)
 
 
 def _dup_target(target: Any) -> Any:
@@ -181,6 +216,16 @@ class Importer:
             if self.group is not None:
                 self.group.append(stub)
             return stub
+        if code is Ext.READABLE:
+            pipe = connection.pipes.pop(msgpack.unpackb(data))
+            connection.readers.add(pipe)
+            return ReadableStream(pipe)
+        if code is Ext.WRITABLE:
+            import_id = msgpack.unpackb(data)
+            connection.session.introduce(import_id)
+            writer = RemoteWriter(connection, import_id)
+            connection.writers.add(writer)
+            return WritableStream(writer.sink())
         return connection.world.wire.decode_capability(connection, code, data)
 
     def decode_marked(self, code: Ext, items: list[Any]) -> object:

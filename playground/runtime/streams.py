@@ -1,50 +1,456 @@
 """Byte streams: ``ReadableStream``, ``WritableStream``, ``IdentityTransformStream``.
 
-(Local behaviour only for now; crossing RPC with flow control comes with the streams issue.)
+Locally they behave like the Web Streams API, in Python spelling: ``async for chunk in stream``,
+``await stream.read_all()``, ``stream.get_reader()`` (which locks it), ``WritableStream(sink)``
+whose ``get_writer()`` writes into ``sink.write(chunk)``. An ``IdentityTransformStream`` joins a
+writable to a readable through a :class:`Pipe`, and a write completes once its chunk has been
+read (a high-water mark of zero), so a slow reader holds the writer back.
+
+Sent over RPC, a stream moves to the receiver (the sender can no longer use it) and its bytes
+flow with flow control: see :mod:`.flow`.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
-from typing import Any
+import asyncio
+import inspect
+from asyncio import events
+from collections import deque
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["ReadableStream"]
+from ..errors import RpcError, StreamCanceled
+
+if TYPE_CHECKING:
+    from .world import Playground
+
+__all__ = [
+    "IdentityTransformStream",
+    "Pipe",
+    "ReadableStream",
+    "ReadableStreamReader",
+    "WritableStream",
+    "WritableStreamWriter",
+    "await_in",
+]
+
+LOCKED_READABLE = "The ReadableStream has been locked to a reader."
+LOCKED_WRITABLE = "The WritableStream has been locked to a writer."
+TRANSFERRED = "This stream was sent over RPC: it belongs to the receiver now and cannot be used here."
+NOT_BYTES = "This ReadableStream did not return bytes."
+PREMATURE = "ReadableStream received over RPC disconnected prematurely."
+WRITABLE_GONE = (
+    "WritableStream received over RPC was disconnected because the remote execution context has ended."
+)
+
+
+async def await_in(world: Playground | None, future: asyncio.Future[Any]) -> Any:
+    """Await a future made on ``world``'s loop, from wherever we are running."""
+    if world is None or events._get_running_loop() is world.loop:
+        return await future
+    return await world.wait_from_host(future)
+
+
+def _current_world() -> Playground | None:
+    from .context import current
+
+    context = current.get()
+    return context.world if context is not None else None
+
+
+class Pipe:
+    """Chunks from a writer to a reader inside one worker. ``put(chunk, done)`` never blocks;
+    ``done(error)`` is called when the chunk has been read (``error`` None) or can never be."""
+
+    __slots__ = ("world", "_chunks", "closed", "error", "canceled", "_reader", "_drained")
+
+    def __init__(self, world: Playground | None = None) -> None:
+        self.world = world
+        self._chunks: deque[tuple[Any, Callable[[BaseException | None], None] | None]] = deque()
+        self.closed = False
+        self.error: BaseException | None = None
+        self.canceled: BaseException | None = None
+        self._reader: asyncio.Future[None] | None = None
+        self._drained: list[Callable[[BaseException | None], None]] = []
+
+    def _future(self) -> asyncio.Future[Any]:
+        loop = self.world.loop if self.world is not None else asyncio.get_running_loop()
+        return loop.create_future()
+
+    def _wake(self) -> None:
+        reader, self._reader = self._reader, None
+        if reader is not None and not reader.done():
+            reader.set_result(None)
+
+    def put(self, chunk: Any, done: Callable[[BaseException | None], None] | None = None) -> None:
+        if self.canceled is not None or self.error is not None:
+            if done is not None:
+                done(self.canceled or self.error)
+            return
+        if self.closed:
+            if done is not None:
+                done(TypeError("This WritableStream has been closed."))
+            return
+        self._chunks.append((chunk, done))
+        self._wake()
+
+    async def write(self, chunk: Any) -> None:
+        """Put ``chunk`` and wait until it has been read."""
+        future = self._future()
+
+        def done(error: BaseException | None) -> None:
+            if not future.done():
+                if error is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(error)
+
+        self.put(chunk, done)
+        await await_in(self.world, future)
+
+    def close(self, drained: Callable[[BaseException | None], None] | None = None) -> None:
+        """No more chunks; ``drained(error)`` is called once the reader has read them all."""
+        self.closed = True
+        if drained is not None:
+            if not self._chunks:
+                drained(None)
+            else:
+                self._drained.append(drained)
+        self._wake()
+
+    def fail(self, error: BaseException) -> None:
+        """The writing end failed: the reader gets ``error`` once the chunks already in are read."""
+        if self.error is None and not self.closed:
+            self.error = error
+        self._wake()
+
+    def cancel(self, reason: BaseException) -> None:
+        """The reading end is gone: pending and future writes fail with ``reason``."""
+        self.canceled = reason
+        while self._chunks:
+            _, done = self._chunks.popleft()
+            if done is not None:
+                done(reason)
+        drained, self._drained = self._drained, []
+        for callback in drained:
+            callback(reason)
+
+    async def read(self) -> Any:
+        """The next chunk, or ``None`` at the end; raises the writer's error."""
+        while not self._chunks:
+            if self.closed:
+                return None
+            if self.error is not None:
+                raise self.error
+            if self.canceled is not None:
+                return None
+            future = self._future()
+            self._reader = future
+            await await_in(self.world, future)
+        chunk, done = self._chunks.popleft()
+        if done is not None:
+            done(None)
+        if not self._chunks and self._drained:
+            drained, self._drained = self._drained, []
+            for callback in drained:
+                callback(None)
+        return chunk
+
+
+class _IterSource:
+    """A stream's source that pulls chunks from a (sync or async) iterable, on demand."""
+
+    __slots__ = ("_iterator", "_async")
+
+    def __init__(self, chunks: Iterable[Any] | AsyncIterable[Any]) -> None:
+        if isinstance(chunks, AsyncIterable):
+            self._iterator: Any = chunks.__aiter__()
+            self._async = True
+        elif isinstance(chunks, Iterable) and not isinstance(chunks, (bytes, str, bytearray)):
+            self._iterator = iter(chunks)
+            self._async = False
+        else:
+            raise TypeError(
+                "ReadableStream.from_iterable() takes an iterable of bytes chunks (a list, a "
+                f"generator, an async generator); got {type(chunks).__name__}."
+            )
+
+    async def read(self) -> Any:
+        try:
+            if self._async:
+                return await self._iterator.__anext__()
+            return next(self._iterator)
+        except (StopIteration, StopAsyncIteration):
+            return None
+
+    def cancel(self, reason: BaseException) -> None:
+        close = getattr(self._iterator, "aclose" if self._async else "close", None)
+        if close is not None:
+            result = close()
+            if inspect.isawaitable(result):
+                asyncio.ensure_future(result)
 
 
 class ReadableStream:
-    """A stream of ``bytes`` chunks, read with ``async for`` or ``await read_all()``."""
+    """A stream of ``bytes`` chunks."""
 
-    def __init__(self, source: AsyncIterator[bytes]) -> None:
+    __slots__ = ("_source", "_locked", "_transferred", "__weakref__")
+
+    def __init__(self, source: Any) -> None:
         self._source = source
         self._locked = False
+        self._transferred = False
 
     @classmethod
-    def from_iterable(cls, chunks: Iterable[bytes] | AsyncIterable[bytes]) -> ReadableStream:
-        if isinstance(chunks, AsyncIterable):
-            return cls(chunks.__aiter__())
-
-        async def gen() -> AsyncIterator[bytes]:
-            for chunk in chunks:  # type: ignore[union-attr]
-                yield chunk
-
-        return cls(gen())
+    def from_iterable(cls, chunks: Iterable[Any] | AsyncIterable[Any]) -> ReadableStream:
+        """A stream of the chunks of a sync or async iterable (read on demand)."""
+        return cls(_IterSource(chunks))
 
     @property
     def locked(self) -> bool:
-        return self._locked
+        """True while a reader holds the stream (or once it was sent over RPC)."""
+        return self._locked or self._transferred
 
-    def __aiter__(self) -> AsyncIterator[bytes]:
-        return self._source
+    def get_reader(self) -> ReadableStreamReader:
+        """A reader that has this stream to itself until ``release_lock()``."""
+        self._check_usable()
+        if self._locked:
+            raise TypeError(LOCKED_READABLE)
+        self._locked = True
+        return ReadableStreamReader(self)
+
+    def _check_usable(self) -> None:
+        if self._transferred:
+            raise TypeError(TRANSFERRED)
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        reader = self.get_reader()
+        try:
+            while True:
+                chunk = await reader.read()
+                if chunk is None:
+                    return
+                yield chunk
+        finally:
+            reader.release_lock()
 
     async def read_all(self) -> bytes:
-        parts: list[bytes] = []
-        async for chunk in self._source:
-            parts.append(bytes(chunk))
+        """Every remaining chunk, joined."""
+        parts = [bytes(_as_bytes(chunk)) async for chunk in self]
         return b"".join(parts)
 
+    async def cancel(self, reason: object = None) -> None:
+        """Stop reading: the source is told, and the stream ends."""
+        self._check_usable()
+        if self._locked:
+            raise TypeError(LOCKED_READABLE)
+        self._source.cancel(reason if isinstance(reason, BaseException) else StreamCanceled(str(reason or "canceled")))
+
+    def tee(self) -> tuple[ReadableStream, ReadableStream]:
+        """Two streams with the same chunks (this one is locked; chunks are buffered)."""
+        reader = self.get_reader()
+        pipes = (Pipe(), Pipe())
+
+        async def copy() -> None:
+            try:
+                while (chunk := await reader.read()) is not None:
+                    for pipe in pipes:
+                        pipe.put(chunk)
+                for pipe in pipes:
+                    pipe.close()
+            except BaseException as exc:
+                for pipe in pipes:
+                    pipe.fail(exc)
+
+        asyncio.ensure_future(copy())
+        return ReadableStream(pipes[0]), ReadableStream(pipes[1])
+
+    async def pipe_to(self, destination: WritableStream) -> None:
+        """Write every chunk into ``destination``, then close it."""
+        writer = destination.get_writer()
+        try:
+            async for chunk in self:
+                await writer.write(chunk)
+            await writer.close()
+        finally:
+            writer.release_lock()
+
+    def _take(self) -> Any:
+        """Hand the source over (the stream is being sent): it cannot be used here any more."""
+        self._check_usable()
+        if self._locked:
+            raise TypeError(LOCKED_READABLE)
+        self._transferred = True
+        return self._source
+
+    def _give_back(self, source: Any) -> None:
+        self._source, self._transferred = source, False
+
     def __repr__(self) -> str:
-        return "<ReadableStream>"
+        state = " (sent over RPC)" if self._transferred else " (locked)" if self._locked else ""
+        return f"<ReadableStream{state}>"
 
 
-def _unused(*_: Any) -> None:
-    pass
+class ReadableStreamReader:
+    """``stream.get_reader()``: ``await read()`` gives the next chunk, ``None`` at the end."""
+
+    __slots__ = ("_stream",)
+
+    def __init__(self, stream: ReadableStream) -> None:
+        self._stream: ReadableStream | None = stream
+
+    async def read(self) -> bytes | None:
+        stream = self._stream
+        if stream is None:
+            raise TypeError("This reader has released its lock.")
+        return await stream._source.read()
+
+    def release_lock(self) -> None:
+        if self._stream is not None:
+            self._stream._locked = False
+            self._stream = None
+
+    async def cancel(self, reason: object = None) -> None:
+        stream = self._stream
+        if stream is not None:
+            self.release_lock()
+            await stream.cancel(reason)
+
+
+class WritableStream:
+    """A stream that writes into ``sink``: an object with ``write(chunk)`` and, optionally,
+    ``close()`` and ``abort(reason)`` (plain or ``async``)."""
+
+    __slots__ = ("_sink", "_locked", "_transferred", "__weakref__")
+
+    def __init__(self, sink: Any) -> None:
+        if not callable(getattr(sink, "write", None)):
+            raise TypeError(
+                "WritableStream(sink) needs a sink with a write(chunk) method (and optionally "
+                f"close() and abort(reason)); got {type(sink).__name__}."
+            )
+        self._sink = sink
+        self._locked = False
+        self._transferred = False
+
+    @property
+    def locked(self) -> bool:
+        return self._locked or self._transferred
+
+    def get_writer(self) -> WritableStreamWriter:
+        if self._transferred:
+            raise TypeError(TRANSFERRED)
+        if self._locked:
+            raise TypeError(LOCKED_WRITABLE)
+        self._locked = True
+        return WritableStreamWriter(self)
+
+    def _take(self) -> Any:
+        if self._transferred:
+            raise TypeError(TRANSFERRED)
+        if self._locked:
+            raise TypeError(LOCKED_WRITABLE)
+        self._transferred = True
+        return self._sink
+
+    def _give_back(self, sink: Any) -> None:
+        self._sink, self._transferred = sink, False
+
+    def __repr__(self) -> str:
+        state = " (sent over RPC)" if self._transferred else " (locked)" if self._locked else ""
+        return f"<WritableStream{state}>"
+
+
+class WritableStreamWriter:
+    """``stream.get_writer()``: ``await write(chunk)``, ``await close()``, ``await abort()``."""
+
+    __slots__ = ("_stream", "_closed", "_error")
+
+    def __init__(self, stream: WritableStream) -> None:
+        self._stream: WritableStream | None = stream
+        self._closed = False
+        self._error: BaseException | None = None
+
+    def _sink(self) -> Any:
+        if self._stream is None:
+            raise TypeError("This writer has released its lock.")
+        if self._error is not None:
+            raise self._error
+        return self._stream._sink
+
+    async def _call(self, name: str, *args: Any) -> None:
+        method = getattr(self._sink(), name, None)
+        if method is None:
+            return
+        try:
+            result = method(*args)
+            if inspect.isawaitable(result):
+                await result
+        except BaseException as exc:
+            self._error = exc
+            raise
+
+    async def write(self, chunk: Any) -> None:
+        """Write ``chunk``; it completes when the sink has taken it."""
+        if self._closed:
+            raise TypeError("This WritableStream has been closed.")
+        await self._call("write", chunk)
+
+    async def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._call("close")
+
+    async def abort(self, reason: object = None) -> None:
+        if not self._closed:
+            self._closed = True
+            await self._call("abort", reason)
+
+    def release_lock(self) -> None:
+        if self._stream is not None:
+            self._stream._locked = False
+            self._stream = None
+
+    @property
+    def desired_size(self) -> int:
+        return 0
+
+
+class _PipeSink:
+    """The writable half of an identity transform: writes go into a pipe."""
+
+    __slots__ = ("pipe",)
+
+    def __init__(self, pipe: Pipe) -> None:
+        self.pipe = pipe
+
+    async def write(self, chunk: Any) -> None:
+        await self.pipe.write(chunk)
+
+    def close(self) -> None:
+        self.pipe.close()
+
+    def abort(self, reason: object = None) -> None:
+        self.pipe.fail(reason if isinstance(reason, BaseException) else RpcError(str(reason or "aborted")))
+
+
+class IdentityTransformStream:
+    """A writable and a readable joined: what is written to ``writable`` is read from
+    ``readable``; a write completes once its chunk has been read."""
+
+    __slots__ = ("readable", "writable")
+
+    def __init__(self) -> None:
+        pipe = Pipe(_current_world())
+        self.readable = ReadableStream(pipe)
+        self.writable = WritableStream(_PipeSink(pipe))
+
+
+def _as_bytes(chunk: Any) -> bytes | bytearray | memoryview:
+    """A chunk as bytes; text is encoded as UTF-8 (the runtime accepted it); anything else is
+    refused with the runtime's text."""
+    if isinstance(chunk, (bytes, bytearray, memoryview)):
+        return chunk
+    if isinstance(chunk, str):
+        return chunk.encode()
+    raise TypeError(NOT_BYTES)

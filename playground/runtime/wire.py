@@ -173,8 +173,13 @@ async def _expect_response(awaitable: Awaitable[Any]) -> Response:
     return result
 
 
-def _body(message: Request | Response) -> bytes | None:
-    if message._stream is not None:
-        raise TypeError("Streaming bodies over RPC are not supported yet.")
+#: A body given as bytes up to this size travels inside its message; anything larger, or any
+#: body given as a stream, is streamed (with flow control, outside the 32 MiB limit).
+INLINE_BODY = 64 * 1024
+
+
+def _body(message: Request | Response) -> Any:
+    if message._stream is not None or (message._body is not None and len(message._body) > INLINE_BODY):
+        return message.body  # a ReadableStream: the exporter streams it
     return message._body
 

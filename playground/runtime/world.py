@@ -64,7 +64,8 @@ class Playground:
     :meth:`link`. Durations are seconds or strings with a unit (``"25ms"``). ``seed`` fixes every
     random choice. ``pace`` > 0 makes virtual time follow the wall clock, ``pace`` wall seconds per
     virtual second, for live demos. ``compatibility_date`` and ``compatibility_flags`` select the
-    runtime's older behaviours (see the README); the default is the newest.
+    runtime's older behaviours (see the README); the default is the newest. ``stream_window`` is
+    the flow-control window of streams over RPC: bytes, or ``"adaptive"`` (the default).
     """
 
     def __init__(
@@ -77,6 +78,7 @@ class Playground:
         pace: float = 0.0,
         compatibility_date: Any = None,
         compatibility_flags: Iterable[str] = (),
+        stream_window: int | str | None = None,
     ) -> None:
         latency_ns = parse_duration_ns(latency, "latency")
         jitter_ns = parse_duration_ns(jitter, "jitter")
@@ -88,6 +90,15 @@ class Playground:
                 f"pace must be a number >= 0 (wall seconds per virtual second; 0 = instant); got {pace!r}."
             )
         self.compatibility = Compatibility.select(compatibility_date, compatibility_flags)
+        if stream_window in (None, "adaptive"):
+            self.stream_window: int | None = None
+        elif isinstance(stream_window, int) and not isinstance(stream_window, bool) and stream_window > 0:
+            self.stream_window = stream_window
+        else:
+            raise ConfigurationError(
+                "stream_window must be a number of bytes > 0 (a fixed flow-control window) or "
+                f"'adaptive' (the default); got {stream_window!r}."
+            )
         self.seed = seed
         self.random = random.Random(f"playground|{seed}")
         self.loop = VirtualLoop(pace)
