@@ -267,7 +267,9 @@ class WritableHook(Hook):
     def _in_turn(self, name: str, args: list[Any]) -> Hook:
         """Call the sink's ``name`` after its previous operation has finished."""
         previous = self._last
-        if previous is None or (isinstance(previous, PromiseHook) and previous.finished) or not isinstance(previous, PromiseHook):
+        if isinstance(previous, PromiseHook) and previous.finished:
+            previous = previous._state.resolution
+        if not isinstance(previous, PromiseHook):
             if isinstance(previous, ErrorHook):
                 return previous  # the sink failed: everything after fails the same way
             hook = self._sink_call(name, args)
