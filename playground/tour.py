@@ -313,9 +313,30 @@ STOPS: list[Stop] = [
         ''',
     ),
     Stop(
+        "Streams, with flow control",
+        "ReadableStream, WritableStream, Request and Response cross RPC; their bytes flow with "
+        "flow control, and ownership moves to the receiver.",
+        '''
+        class Uploader(WorkerEntrypoint):
+            async def upload(self, readable):
+                size = 0
+                async for chunk in readable:      # each chunk acknowledged once read
+                    size += len(chunk)
+                return size
+
+        play = Playground(latency="25ms", bandwidth="10MB/s", stream_window=256 * 1024)
+        play.worker("uploader", Uploader)
+        play.worker("client", Uploader, services={"UPLOADER": "uploader"})
+
+        async def main():
+            env = play.env("client")
+            chunks = (bytes(64 * 1024) for _ in range(32))        # 2 MiB
+            return await env.UPLOADER.upload(ReadableStream.from_iterable(chunks))
+        ''',
+    ),
+    Stop(
         "The 32 MiB limit",
-        "Arguments (together) or a result may be at most 32 MiB once serialized. Streams are the "
-        "way past it.",
+        "Arguments (together) or a result may be at most 32 MiB once serialized.",
         '''
         class MyService(WorkerEntrypoint):
             async def foo(self):
@@ -331,6 +352,26 @@ STOPS: list[Stop] = [
                 await env.MY_SERVICE.foo()
             except RpcError as error:
                 return str(error)
+        ''',
+    ),
+    Stop(
+        "Streams are the way past the limit",
+        "The same 33 MiB, returned as a ReadableStream: stream bodies do not count.",
+        '''
+        class MyService(WorkerEntrypoint):
+            async def foo(self):
+                size_in_bytes = 33 * 1024 * 1024   # 33 MiB
+                arr = bytes(size_in_bytes)
+                return ReadableStream.from_iterable([arr])
+
+        play = Playground(latency="25ms")
+        play.worker("my-service", MyService)
+        play.worker("client", MyService, services={"MY_SERVICE": "my-service"})
+
+        async def main():
+            env = play.env("client")
+            stream = await env.MY_SERVICE.foo()
+            return len(await stream.read_all())
         ''',
     ),
 ]
@@ -382,9 +423,14 @@ def main(argv: list[str] | None = None) -> int:
         facts.add_row("round trips", str(segment.round_trips))
         facts.add_row("virtual time", f"{segment.elapsed * 1000:g} ms")
         facts.add_row(
-            "messages", f"{len(segment.messages)} ({segment.bytes} bytes), {len(segment.calls)} call(s), "
+            "messages", f"{len(segment.messages)} ({segment.bytes:,} bytes), {len(segment.calls)} call(s), "
             f"{segment.pipelined} pipelined"
         )
+        streams = segment.stream_events
+        if streams:
+            stalls = sum(1 for e in streams if e.action == "stall")
+            chunks = sum(1 for e in streams if e.action == "chunk")
+            facts.add_row("streams", f"{chunks} chunk(s), window {max(e.window for e in streams):,} bytes, {stalls} stall(s)")
         if "awaiting first" in stop.title:
             awaited_round_trips = segment.round_trips
         if "one round trip" in stop.title and awaited_round_trips is not None:

@@ -26,6 +26,7 @@ SCENES = {
     "forwarding": scenes.forwarding,
     "callback": scenes.callback,
     "leaked-stub": scenes.leaked_counter,
+    "slow-reader-stream": scenes.slow_reader_stream,
 }
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from ..trace.events import CallEvent, MessageEvent, StubEvent
 from .view import View
 
-__all__ = ["COLOURS", "call_label", "colour", "message_label", "short", "tooltip", "where_text"]
+__all__ = ["COLOURS", "call_label", "colour", "message_label", "role", "short", "tooltip", "where_text"]
 
 #: Stroke colour of each message kind (presentation attributes, never CSS classes).
 COLOURS: dict[str, str] = {
@@ -29,8 +29,18 @@ OTHER = "#737373"
 
 
 def colour(kind: str) -> str:
-    """The stroke colour for a message kind."""
+    """The stroke colour for a message kind (or a :func:`role`)."""
     return COLOURS.get(kind, OTHER)
+
+
+def role(m: MessageEvent) -> str:
+    """What a message does, for drawing: its kind, except that a stream write is a ``chunk``
+    and the acknowledgement of one (a resolve that is bookkeeping) an ``ack``."""
+    if m.kind == "stream":
+        return "chunk"
+    if m.kind in ("resolve", "reject") and not m.counted:
+        return "ack"
+    return str(m.kind)
 
 
 def short(value: Any, limit: int = 24) -> str:
@@ -71,9 +81,18 @@ def call_label(call: CallEvent | None, path: tuple[Any, ...] = (), args: Any = N
     return f"{name or 'call'}({_arguments(args)})"
 
 
+def _size(n: int) -> str:
+    return f"{n / 1024:.3g} KiB" if n >= 1024 else f"{n} B"
+
+
 def message_label(view: View, m: MessageEvent) -> str:
     """The text drawn on a message's arrow."""
     call = view.call_of(m)
+    if m.kind == "stream":
+        op = str(m.path[0]) if m.path else "write"
+        return f"write {_size(max(m.size - 24, 0))}" if op == "write" else op  # less the framing
+    if m.kind in ("resolve", "reject") and not m.counted:
+        return "ack" if m.kind == "resolve" else "ack (error)"
     if m.kind == "push":
         label = call_label(call, m.path, m.value)
         return ("→ " + label) if call is not None and call.pipelined else label

@@ -15,7 +15,7 @@ from collections.abc import Collection
 
 from ..trace.events import MessageEvent, NoteEvent
 from .flow import flow_panels
-from .labels import colour, message_label, tooltip
+from .labels import colour, message_label, role, tooltip
 from .layout import LANE_GAP, Layout, layout
 from .model import Diagram, build
 from .svg_bundle import bundles
@@ -41,8 +41,9 @@ def _arrow(d: Diagram, lay: Layout, m: MessageEvent, until: float | None, faded:
         assert m.received_at is not None
         f = (until - m.sent_at) / max(m.received_at - m.sent_at, 1e-12)
         x2, y2 = x1 + (x2 - x1) * f, y1 + (y2 - y1) * f
-    stroke = colour(m.kind)
-    dash = {"release": "5 3", "pull": "2 3"}.get(m.kind)
+    kind = role(m)
+    stroke = colour(kind)
+    dash = {"release": "5 3", "pull": "2 3", "ack": "2 3"}.get(kind)
     width = 1.1 if not m.counted or m.kind == "pull" else 1.7
     if x1 == x2 and not lost:  # a message to itself: a small loop
         path = f"M {x1:.1f} {y1:.1f} h 36 V {y2:.1f} H {x1 + 2:.1f}"
@@ -102,7 +103,7 @@ def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:
             out.append(text(20, y, prefix + line, size=11.5, fill="#92400e", weight="600" if i == 0 else None))
             y += 16
         y += 4
-    key, rows = legend(y + 8, width)
+    key, rows = legend(y + 8, width, streams=any(m.kind == "stream" for m in d.view.messages))
     out.append(key)
     return out, y + 8 + 18 * rows
 

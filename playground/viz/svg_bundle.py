@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .labels import colour
+from .labels import colour, role
 from .layout import Layout
 from .model import Diagram
 from .svgkit import MUTED, attr, esc, text
@@ -50,7 +50,7 @@ def bundles(d: Diagram, lay: Layout, until: float | None) -> list[str]:
             g = groups[(m.sender, m.receiver, bucket)] = _Group()
         g.count += 1
         g.bytes += m.size
-        g.kinds[m.kind] += 1
+        g.kinds[role(m)] += 1
         g.sent += m.sent_at
         if m.received_at is not None:
             g.received += m.received_at

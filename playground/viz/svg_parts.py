@@ -157,11 +157,12 @@ def flights(d: Diagram, lay: Layout, until: float | None) -> list[str]:
     return out
 
 
-def legend(y: float, width: float) -> tuple[str, int]:
+def legend(y: float, width: float, streams: bool = False) -> tuple[str, int]:
     """Colour key for message kinds, bars and brackets; wraps to a second row when narrow.
     Returns the SVG and the number of rows."""
     items: list[tuple[str, str, float]] = []
-    for name in ("push", "pull", "resolve", "reject", "release"):
+    kinds = ("push", "pull", "resolve", "reject", "release") + (("chunk", "ack") if streams else ())
+    for name in kinds:
         colour = COLOURS[name]
         mark = f"<line {attr(x1=0.0, y1=-4.0, x2=22.0, y2=-4.0, stroke=colour, stroke_width=2.5)}/>"
         items.append((mark, name, 27.0))

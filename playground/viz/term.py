@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .labels import message_label, where_text
+from .labels import message_label, role, where_text
 from .model import Diagram, build
 from .view import view_of
 
@@ -77,7 +77,7 @@ class TraceRenderable:
                 cells[j] = f"● {_ms(m.received_at - t0)} ms"
             row = [Text(_ms(m.sent_at - t0))]
             for k, cell in enumerate(cells):
-                style = STYLES.get(m.kind, "") if k == i else "dim"
+                style = STYLES.get(role(m), "") if k == i else "dim"
                 row.append(Text(cell, style=style))
             events.add_row(*row)
         rest = len(d.messages) - len(shown)

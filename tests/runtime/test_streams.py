@@ -415,3 +415,85 @@ def test_a_cut_link_mid_stream_ends_both_sides_clearly():
     play.run(play.idle())
     assert play.open_connections() == []
     assert 0 < sent["n"] < 100  # the source stopped being read
+
+
+class Counter(WorkerEntrypoint):
+    pass
+
+
+def test_g44_calls_carrying_streams_keep_their_order_on_one_stub():
+    from playground import RpcTarget
+
+    class Ordered(RpcTarget):
+        def __init__(self):
+            self.n = 0
+
+        async def increment(self, by, extra=None):
+            self.n += by
+            value = self.n
+            if extra is not None:
+                await extra.read_all()
+            return value
+
+    class Holder(WorkerEntrypoint):
+        def make(self):
+            return Ordered()
+
+    play = Playground(latency="5ms")
+    play.worker("holder", Holder)
+    play.worker("client", Client, services={"H": "holder"})
+    env = play.env("client")
+
+    async def scenario():
+        with await env.H.make() as stub:
+            calls = [
+                stub.increment(1),
+                stub.increment(1, ReadableStream.from_iterable([b"a"])),
+                stub.increment(1),
+                stub.increment(1, ReadableStream.from_iterable([b"b", b"c"])),
+                stub.increment(1),
+                stub.increment(1, ReadableStream.from_iterable([b"d"])),
+            ]
+            return await asyncio.gather(*calls)
+
+    assert play.run(scenario()) == [1, 2, 3, 4, 5, 6]
+
+
+def test_the_seed_example_a_33_mib_stream_passes_the_limit():
+    class MyService(WorkerEntrypoint):
+        async def foo(self):
+            size_in_bytes = 33 * 1024 * 1024  # 33 MiB
+            arr = bytes(size_in_bytes)
+            return ReadableStream.from_iterable([arr])
+
+    play = Playground(latency="10ms")
+    play.worker("svc", MyService)
+    play.worker("client", Client, services={"MY_SERVICE": "svc"})
+    env = play.env("client")
+
+    async def scenario():
+        stream = await env.MY_SERVICE.foo()
+        return len(await stream.read_all())
+
+    assert play.run(scenario()) == 33 * 1024 * 1024
+
+
+def test_a_crash_mid_stream_ends_the_reader_with_a_clear_error():
+    play, env = make(stream_window=8192)
+    play.link("client", "svc", bandwidth="50KB/s")
+
+    async def endless():
+        while True:
+            yield bytes(1024)
+
+    async def scenario():
+        readable = ReadableStream.from_iterable(endless())
+        call = asyncio.ensure_future(failure(env.SVC.read_text(readable)))
+        await play.sleep(0.1)
+        play.crash("svc")
+        return await call
+
+    error = play.run(scenario())
+    assert type(error) is ConnectionLost
+    play.run(play.idle())
+    assert play.open_connections() == []

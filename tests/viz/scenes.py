@@ -138,3 +138,28 @@ def many_calls(n: int, *, latency: str = "1ms") -> tuple[Playground, Recording]:
     with play.record() as rec:
         play.run(main())
     return play, rec
+
+
+class Uploader(WorkerEntrypoint):
+    async def upload(self, readable):
+        from playground import sleep
+
+        size = 0
+        async for chunk in readable:
+            size += len(chunk)
+            await sleep(0.01)  # a slow reader: the writer waits for its window
+        return size
+
+
+def slow_reader_stream() -> tuple[Playground, Recording]:
+    """A 512 KiB stream in 32 KiB chunks through a 96 KiB window to a reader that pauses."""
+    from playground import ReadableStream
+
+    play = Playground(latency="10ms", stream_window=96 * 1024)
+    play.worker("uploader", Uploader)
+    play.worker("client", Client, services={"UPLOADER": "uploader"})
+    env = play.env("client")
+    chunks = (bytes(32 * 1024) for _ in range(16))
+    with play.record() as rec:
+        play.run(env.UPLOADER.upload(ReadableStream.from_iterable(chunks)))
+    return play, rec
