@@ -28,8 +28,10 @@ test: $(VENV)/.test
 	$(BIN)/python -m pytest
 
 ## make bench: the benchmarks (figures printed, nothing asserted)
-bench: $(VENV)/.runtime
+bench: $(VENV)/.test
 	$(BIN)/python benchmarks/call_overhead.py
+	$(BIN)/python benchmarks/streams.py
+	$(BIN)/python benchmarks/render.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
