@@ -193,47 +193,36 @@ class Connection:
         world = self.world
         frame = encode_message(message)
         kind = message.kind
+        m: Any = message
         counted = kind in COUNTED_KINDS
-        if counted and (kind is Kind.RESOLVE or kind is Kind.REJECT) and message.id in self.stream_answers:  # type: ignore[union-attr]
-            self.stream_answers.discard(message.id)  # type: ignore[union-attr]
-            counted = False  # an acknowledgement of a stream write: bookkeeping
-        context = self.context
-        cause = context.cause if counted and context is not None else None
-        recorder = world.recorder
-        seq = len(recorder.events)
-        peer = self.peer
-        assert peer is not None
-        sent_ns, arrival_ns, _ = world.network.send_on(
-            self.link, self.worker, len(frame), peer._on_frame, (frame, seq, counted)
-        )
         if kind is Kind.PUSH or kind is Kind.STREAM:
-            m: Any = message
             payload, ident, target, path = m.args, m.id, m.target, m.path
             if kind is Kind.STREAM and payload is not None and len(payload) > 256:
                 payload = None  # stream chunks are not kept in the trace
         else:
-            payload = getattr(message, "value", None) or getattr(message, "error", None)
-            ident, target, path = getattr(message, "id", None), None, ()
+            payload = _PAYLOAD.get(kind)
+            if payload is not None:
+                payload = getattr(m, payload)
+                if m.id in self.stream_answers:  # the acknowledgement of a stream write
+                    self.stream_answers.discard(m.id)
+                    counted = False
+            ident, target, path = getattr(m, "id", None), None, ()
         if payload is not None and len(payload) > TRACE_PAYLOAD_LIMIT:
             payload = None
+        context = self.context
+        cause = context.cause if counted and context is not None else None
+        recorder = world.recorder
+        seq = len(recorder.events)
+        size = len(frame)
+        sent_ns, arrival_ns, _ = world.network.send_on(
+            self.link, self.worker, size, self.peer._on_frame, (frame, seq, counted)  # type: ignore[union-attr]
+        )
         sent = sent_ns / 1e9
         recorder.add(
             MessageEvent(
-                seq,
-                sent,
-                kind,
-                self.worker,
-                self.peer_worker,
-                sent,
+                seq, sent, kind, self.worker, self.peer_worker, sent,
                 None if arrival_ns is None else arrival_ns / 1e9,
-                len(frame),
-                self.session_id,
-                ident,
-                target,
-                path,
-                cause,
-                payload,
-                counted,
+                size, self.session_id, ident, target, path, cause, payload, counted,
             )
         )
         if arrival_ns is None:
@@ -252,33 +241,32 @@ class Connection:
         if counted and context is not None:
             context.cause = seq
         event = self.session.receive(message)
-        if type(event) is CallArrived:
-            self._call_arrived(event)
-        elif type(event) is PipeArrived:
-            self._pipe_arrived(event.id)
-        elif type(event) is PullArrived:
-            hook: Hook = event.target  # type: ignore[assignment]
-            answer = event.id
-            hook.settle(lambda ok, value: self._answer(answer, ok, value))
-        elif type(event) is ResultArrived:
-            self._result_arrived(event)
-        elif type(event) is ExportReleased:
-            released: Hook = event.hook  # type: ignore[assignment]
-            released.dispose()
-            self._dispose_params(event.id)
-            self.world.lifecycle.check(self.context)
-        elif type(event) is SessionAborted:
-            self._aborted(event, ConnectionLost())
+        if event is not None:
+            _HANDLERS[type(event)](self, event)
         self.flush()
         self.maybe_close()
 
-    def _pipe_arrived(self, pipe_id: int) -> None:
+    def _pull_arrived(self, event: PullArrived) -> None:
+        hook: Hook = event.target  # type: ignore[assignment]
+        answer = event.id
+        hook.settle(lambda ok, value: self._answer(answer, ok, value))
+
+    def _export_released(self, event: ExportReleased) -> None:
+        released: Hook = event.hook  # type: ignore[assignment]
+        released.dispose()
+        self._dispose_params(event.id)
+        self.world.lifecycle.check(self.context)
+
+    def _session_aborted(self, event: SessionAborted) -> None:
+        self._aborted(event, ConnectionLost())
+
+    def _pipe_arrived(self, event: PipeArrived) -> None:
         from .flow import WritableHook
         from .streams import Pipe
 
         pipe = Pipe(self.world)
-        self.pipes[pipe_id] = pipe
-        self.session.set_answer(pipe_id, WritableHook(pipe, self.context))
+        self.pipes[event.id] = pipe
+        self.session.set_answer(event.id, WritableHook(pipe, self.context))
 
     def _call_arrived(self, event: CallArrived) -> None:
         target: Hook = event.target  # type: ignore[assignment]
@@ -457,3 +445,16 @@ class Connection:
 
 
 FETCH_PATH: Path = ("#fetch",)
+
+#: What to do for each event of the session.
+_HANDLERS: dict[type, Callable[[Connection, Any], None]] = {
+    CallArrived: Connection._call_arrived,
+    PipeArrived: Connection._pipe_arrived,
+    PullArrived: Connection._pull_arrived,
+    ResultArrived: Connection._result_arrived,
+    ExportReleased: Connection._export_released,
+    SessionAborted: Connection._session_aborted,
+}
+
+#: Where a message keeps its payload (for the trace).
+_PAYLOAD = {Kind.RESOLVE: "value", Kind.REJECT: "error", Kind.ABORT: "reason"}

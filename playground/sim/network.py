@@ -175,10 +175,15 @@ class Network:
         ticket = self._ticket
         if not link.up:
             return now, None, ticket
-        _, arrival, lost = link.schedule(sender, now, size)
-        if lost:
-            return now, None, ticket
+        props = link.props
         direction = link._directions[sender]
+        if props.bandwidth or props.jitter_ns or props.loss or direction.last_arrival_ns > now:
+            _, arrival, lost = link.schedule(sender, now, size)
+            if lost:
+                return now, None, ticket
+        else:  # the common case: no queue, no randomness
+            arrival = now + props.latency_ns
+            direction.last_arrival_ns = arrival
         tail = direction.tail
         if tail is not None and tail.arrival_ns == arrival and not tail.delivered:
             tail.items.append((ticket, deliver, args))  # same moment: ride along, in order
