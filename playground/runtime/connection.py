@@ -281,10 +281,14 @@ class Connection:
                 hook = ErrorHook(exc)
             else:
                 kwargs = values.pop() if values and type(values[-1]) is Kwargs else None
-                if event.path == FETCH_PATH:
-                    hook = self.world.wire.serve_fetch(self, target, values)
-                else:
-                    hook = target.call(event.path, values, kwargs)
+                try:
+                    if event.path == FETCH_PATH:
+                        hook = self.world.wire.serve_fetch(self, target, values)
+                    else:
+                        hook = target.call(event.path, values, kwargs)
+                except BaseException as exc:  # Ctrl-C in user code: keep the session consistent
+                    self.session.set_answer(event.id, ErrorHook(RpcError(f"The call was interrupted ({type(exc).__name__}).")))
+                    raise
         self.session.set_answer(event.id, hook)
         if group:
             self.params[event.id] = group

@@ -151,7 +151,7 @@ def call_in_context(fn: Any, args: list[Any], kwargs: dict[str, Any] | None, con
         return ErrorHook(exc)
     finally:
         current.reset(token)
-    return hook_for(result, context)
+    return hook_for(result, context)  # (KeyboardInterrupt and SystemExit propagate)
 
 
 def _forward(value: Capability, rest: Path, args: list[Any], kwargs: dict[str, Any] | None, is_get: bool) -> Hook:

@@ -198,14 +198,22 @@ class Network:
         direction.in_flight[id(batch)] = batch
         return now, arrival, ticket
 
-    @staticmethod
-    def _arrive(direction: _Direction, batch: _Batch) -> None:
+    def _arrive(self, direction: _Direction, batch: _Batch) -> None:
         batch.delivered = True
         del direction.in_flight[id(batch)]
         if direction.tail is batch:
             direction.tail = None
-        for _, deliver, args in batch.items:
-            deliver(*args)
+        items = batch.items
+        for i, (_, deliver, args) in enumerate(items):
+            try:
+                deliver(*args)
+            except BaseException:
+                if i + 1 < len(items):  # (Ctrl-C in user code) the rest still arrive, next turn
+                    rest = _Batch(batch.arrival_ns)
+                    rest.items = items[i + 1 :]
+                    rest.handle = self.loop.call_soon(self._arrive, direction, rest)
+                    direction.in_flight[id(rest)] = rest
+                raise
 
     def cut(self, a: str, b: str) -> list[tuple[Any, ...]]:
         """Take the link down; messages in flight are lost. Returns their delivery arguments,

@@ -189,3 +189,43 @@ def test_same_seed_same_trace_event_for_event():
     first, again, other = run_scenario(7), run_scenario(7), run_scenario(8)
     assert first == again
     assert first != other
+
+
+def test_a_cancelled_outside_await_leaves_the_playground_usable(play):
+    env = play.env("a")
+    play.loop.pace = 1.0  # paced: the outside await waits on its own loop, where Stop lands
+    play.loop.wall_clock = lambda: 0.0  # a wall clock that never moves: nothing really sleeps
+
+    async def cell():
+        promise = env.S.nap(10)
+        waiting = asyncio.ensure_future(_await(promise))
+        for _ in range(3):
+            await asyncio.sleep(0)
+        waiting.cancel()  # the Stop button on a cell that awaits
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+        play.loop.pace = 0.0
+        promise.__exit__(None, None, None)
+        return await env.S.add(1, 2)
+
+    assert asyncio.run(cell()) == 3
+
+
+async def _await(promise):
+    return await promise
+
+
+class Interrupting(WorkerEntrypoint):
+    def stop(self):
+        raise KeyboardInterrupt
+
+
+def test_a_keyboard_interrupt_in_a_blocking_run_leaves_the_playground_usable(play):
+    play.worker("i", Interrupting)
+    play.worker("c", A, services={"I": "i", "S": "s"})
+    env = play.env("c")
+    promise = env.I.stop()
+    with pytest.raises(KeyboardInterrupt):
+        play.run(promise)
+    promise.__exit__(None, None, None)
+    assert play.run(env.S.add(2, 3)) == 5
