@@ -32,7 +32,8 @@ from ..protocol import (
 )
 from ..trace import MessageEvent
 from .context import ExecutionContext
-from .hooks import Capability, ErrorHook, Hook, Origin, QuestionHook
+from .hooks import Capability, ErrorHook, Hook, Origin
+from .remote import QuestionHook
 from .marshal import Exporter, Importer
 
 if TYPE_CHECKING:

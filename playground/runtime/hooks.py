@@ -12,8 +12,8 @@ TargetHook     a local object: an RpcTarget, a function, an entrypoint or Durabl
 ValueHook      a resolved local value (the result of a call), traversed by pipelined paths
 PromiseHook    a local result still being computed (an ``async`` method running)
 ErrorHook      a failure: every call on it fails the same way
-RemoteHook     a capability imported from the peer of a session (a stub)
-QuestionHook   the result of a call sent to the peer (a promise), until it comes back
+RemoteHook     a capability imported from the peer of a session (a stub) — in :mod:`.remote`
+QuestionHook   the result of a call sent to the peer (a promise), until it comes back — ditto
 ============== ==========================================================================
 
 Ownership: each holder owns the hook it holds and must ``dispose`` it once; ``dup`` gives a new
@@ -27,15 +27,12 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import RpcError, Text
 from ..protocol import Path
 from .context import ExecutionContext
 from .targets import RESERVED_EVERYWHERE
-
-if TYPE_CHECKING:
-    from .connection import Connection
 
 __all__ = [
     "Capability",
@@ -43,11 +40,13 @@ __all__ = [
     "Hook",
     "Origin",
     "PromiseHook",
-    "QuestionHook",
-    "RemoteHook",
+    "Settled",
     "TargetHook",
     "ValueHook",
+    "dispose_value",
     "hook_for",
+    "pipeline_on_value",
+    "release_target",
 ]
 
 Settled = Callable[[bool, Any], None]
@@ -402,158 +401,6 @@ class PromiseHook(Hook):
         return "pending result" if r is None else r.describe()
 
 
-class RemoteHook(Hook):
-    """A capability the peer of ``connection`` exported to us (or its main object, id 0)."""
-
-    __slots__ = ("connection", "import_id", "_disposed")
-
-    def __init__(self, connection: Connection, import_id: int) -> None:
-        self.connection = connection
-        self.import_id = import_id
-        self._disposed = False
-
-    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
-        return self.connection.push(self.import_id, path, args, kwargs, origin, None)
-
-    def get(self, path: Path, origin: Origin = None) -> Hook:
-        return self.connection.push(self.import_id, path, None, None, origin, None)
-
-    def settle(self, callback: Settled) -> None:
-        from .stubs import RpcStub
-
-        callback(True, RpcStub._wrap(self.dup(), self.connection.context))
-
-    def dup(self) -> Hook:
-        self.connection.retain(self.import_id)
-        return RemoteHook(self.connection, self.import_id)
-
-    def dispose(self) -> None:
-        if not self._disposed:
-            self._disposed = True
-            self.connection.drop(self.import_id)
-
-    def describe(self) -> str:
-        return f"stub {self.import_id} from {self.connection.peer_worker}"
-
-    @property
-    def worker(self) -> str | None:
-        return self.connection.peer_worker
-
-
-class _Question:
-    """State shared by the dups of one :class:`QuestionHook`."""
-
-    __slots__ = (
-        "connection",
-        "id",
-        "call_seq",
-        "refs",
-        "pulled",
-        "done",
-        "ok",
-        "value",
-        "waiters",
-        "released",
-        "abandoned",
-    )
-
-    def __init__(self, connection: Connection, question_id: int, call_seq: int | None) -> None:
-        self.connection = connection
-        self.id = question_id
-        self.call_seq = call_seq
-        self.refs = 1
-        self.pulled = False
-        self.done = False
-        self.ok = False
-        self.value: Any = None
-        self.waiters: list[Settled] = []
-        self.released = False
-        self.abandoned = False
-
-
-class QuestionHook(Hook):
-    """The result of a call sent to the peer. Calls on it are pipelined (pushed at once); the
-    first ``settle`` sends the pull. Once the result has come back the import is released and
-    calls go to the resolved value instead."""
-
-    __slots__ = ("_q", "_disposed")
-
-    def __init__(self, connection: Connection, question_id: int, call_seq: int | None, _q: _Question | None = None) -> None:
-        self._q = _q or _Question(connection, question_id, call_seq)
-        self._disposed = False
-
-    @property
-    def call_seq(self) -> int | None:
-        return self._q.call_seq
-
-    @property
-    def is_settled(self) -> bool:
-        return self._q.done
-
-    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
-        q = self._q
-        if q.done:
-            return pipeline_on_value(q.ok, q.value, path, args, kwargs, False, q.connection.context)
-        return q.connection.push(q.id, path, args, kwargs, origin, q.call_seq, pipelined=True)
-
-    def get(self, path: Path, origin: Origin = None) -> Hook:
-        q = self._q
-        if q.done:
-            return pipeline_on_value(q.ok, q.value, path, [], None, True, q.connection.context)
-        return q.connection.push(q.id, path, None, None, origin, q.call_seq, pipelined=True)
-
-    def settle(self, callback: Settled) -> None:
-        q = self._q
-        if q.done:
-            callback(q.ok, q.value)
-            return
-        q.waiters.append(callback)
-        if not q.pulled:
-            q.pulled = True
-            q.connection.pull(q.id)
-
-    def arrived(self, ok: bool, value: Any) -> None:
-        """The result came back (called by the connection)."""
-        q = self._q
-        q.done, q.ok, q.value = True, ok, value
-        if not q.released:
-            q.released = True
-            q.connection.drop(q.id)
-        waiters, q.waiters = q.waiters, []
-        for waiter in waiters:
-            waiter(ok, value)
-        if q.abandoned and ok:
-            dispose_value(value)
-
-    def dup(self) -> Hook:
-        self._q.refs += 1
-        return QuestionHook(self._q.connection, self._q.id, self._q.call_seq, self._q)
-
-    def dispose(self) -> None:
-        if self._disposed:
-            return
-        self._disposed = True
-        q = self._q
-        q.refs -= 1
-        if q.refs:
-            return
-        if q.done:
-            return
-        if q.pulled:
-            q.abandoned = True  # release once the result is here, or the answer would cross it
-            return
-        if not q.released:
-            q.released = True
-            q.connection.drop(q.id)
-
-    def describe(self) -> str:
-        return f"result {self._q.id} from {self._q.connection.peer_worker}"
-
-    @property
-    def worker(self) -> str | None:
-        return self._q.connection.peer_worker
-
-
 def pipeline_on_value(
     ok: bool,
     value: Any,
@@ -611,11 +458,6 @@ def _stubs() -> Any:
     from . import stubs
 
     return stubs
-
-
-def broken(message: str = Text.STUB_DISPOSED) -> ErrorHook:
-    """An :class:`ErrorHook` with an :class:`RpcError`."""
-    return ErrorHook(RpcError(message))
 
 
 from . import invoke as _invoke  # noqa: E402  (invoke needs the hooks defined above)

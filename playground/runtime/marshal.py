@@ -20,7 +20,8 @@ import msgpack
 
 from ..codec import Ext, pack_small
 from ..errors import DataCloneError, RpcError, Text
-from .hooks import Capability, ErrorHook, Hook, QuestionHook, RemoteHook, TargetHook, ValueHook
+from .hooks import Capability, ErrorHook, Hook, TargetHook, ValueHook
+from .remote import QuestionHook, RemoteHook
 from .invoke import is_class_target, is_function
 from .flow import RemoteWriter, WritableHook, pump
 from .streams import ReadableStream, WritableStream

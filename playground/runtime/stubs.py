@@ -24,13 +24,13 @@ from .hooks import (
     Capability,
     ErrorHook,
     Hook,
-    QuestionHook,
     TargetHook,
     ValueHook,
     dispose_value,
     pipeline_on_value,
 )
 from .invoke import describe_target, is_class_target, is_function
+from .remote import QuestionHook
 from .where import user_frame
 
 if TYPE_CHECKING:

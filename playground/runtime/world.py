@@ -22,7 +22,6 @@ import inspect
 import itertools
 import math
 import random
-import warnings
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -32,19 +31,20 @@ from ..errors import ConfigurationError, SimulationError, UnknownWorkerError
 from ..sim.clock import NS, VirtualLoop
 from ..sim.network import Link, LinkProperties, Network
 from ..sim.units import Duration, parse_bandwidth, parse_duration_ns
-from ..trace import AwaitEvent, CallEvent, NoteEvent, Recorder, Recording, Trace
-from .bindings import Env, ServiceHook, ServiceStub, unknown_binding
+from ..trace import Recorder, Recording, Trace
+from .bindings import Env, ServiceHook, ServiceStub
 from .compat import Compatibility
 from .connection import Connection
 from .context import ExecutionContext
-from .durable import DurableObjectNamespace, DurableObjects
+from .durable import DurableObjects
 from .faults import Faults
-from .hooks import Hook, PromiseHook, QuestionHook
+from .hooks import PromiseHook
 from .host import Host
 from .http import Request
 from .ledger import Ledger, StubInfo
 from .lifecycle import Lifecycle
 from .stubs import RpcPromise
+from .tables import BindingTable, Tracing
 from .wire import Wire
 from .worker import Worker, define_worker
 
@@ -56,7 +56,7 @@ T = TypeVar("T")
 CLIENT = "internet"
 
 
-class Playground:
+class Playground(Tracing, BindingTable):
     """A simulated Workers world: workers that call each other over links in virtual time.
 
     ``latency`` (one way, every link), ``jitter`` (added at random, seeded), ``bandwidth`` (bytes
@@ -349,118 +349,6 @@ class Playground:
 
     def message_lost(self, connection: Connection, seq: int) -> None:
         self.faults.message_lost(connection, seq)
-
-    # -- bindings ------------------------------------------------------------------------------
-
-    def binding_names(self, worker: str) -> list[str]:
-        w = self._workers.get(worker)
-        if w is None:
-            return []
-        return sorted(set(w.services) | set(w.durable_objects) | set(w.vars))
-
-    def _validate_bindings(self, name: str) -> None:
-        worker = self._workers[name]
-        for binding, (service, entrypoint) in worker.services.items():
-            target = self._workers.get(service)
-            if target is None:
-                known = ", ".join(sorted(self._workers)) or "none"
-                raise ConfigurationError(
-                    f'Worker "{name}" binds {binding} to service "{service}", which is not in this '
-                    f'playground (workers: {known}). Add it with play.worker("{service}", ...) or '
-                    "fix the binding."
-                )
-            try:
-                target.entrypoint(entrypoint)
-            except ConfigurationError as exc:
-                raise ConfigurationError(f'Worker "{name}" binding {binding}: {exc}') from None
-        for binding, (class_name, owner) in worker.durable_objects.items():
-            target = self._workers.get(owner)
-            if target is None:
-                raise ConfigurationError(
-                    f'Worker "{name}" binds {binding} to Durable Object class {class_name} of '
-                    f'worker "{owner}", which is not in this playground.'
-                )
-            try:
-                target.durable_object_class(class_name)
-            except ConfigurationError as exc:
-                raise ConfigurationError(f'Worker "{name}" binding {binding}: {exc}') from None
-
-    def make_binding(self, worker: str, name: str, context: ExecutionContext) -> Any:
-        w = self._workers.get(worker)
-        if w is None:
-            raise unknown_binding(worker, name, [])
-        if name in w.services:
-            self._validate_bindings(worker)
-            service, entrypoint = w.services[name]
-            return ServiceStub(ServiceHook(self, worker, service, entrypoint, context))
-        if name in w.durable_objects:
-            self._validate_bindings(worker)
-            class_name, owner = w.durable_objects[name]
-            return DurableObjectNamespace(self, owner, class_name, context)
-        if name in w.vars:
-            return w.vars[name]
-        raise unknown_binding(worker, name, self.binding_names(worker))
-
-    # -- trace helpers -----------------------------------------------------------------------
-
-    def record_call(
-        self,
-        connection: Connection,
-        question: int,
-        path: tuple[Any, ...],
-        is_get: bool,
-        pipelined: bool,
-        target_call: int | None,
-        target_stub: int | None,
-        where: tuple[str, int] | None,
-        promise_args: tuple[int, ...] = (),
-    ) -> int:
-        rec = self.recorder
-        seq = rec.next_seq
-        rec.add(
-            CallEvent(
-                seq,
-                self.loop._now_ns / NS,
-                connection.worker,
-                connection.peer_worker,
-                connection.session_id,
-                question,
-                path,
-                is_get,
-                pipelined,
-                target_call,
-                target_stub,
-                where,
-                promise_args,
-            )
-        )
-        return seq
-
-    def call_where(self, call_seq: int | None) -> tuple[str, int] | None:
-        if call_seq is None:
-            return None
-        event = self.recorder.events[call_seq]
-        return event.where if isinstance(event, CallEvent) else None
-
-    def note_await(self, hook: Hook, context: ExecutionContext | None, where: tuple[str, int] | None) -> None:
-        call = hook.call_seq if isinstance(hook, QuestionHook) else None
-        rec = self.recorder
-        worker = context.worker if context is not None else "(local)"
-        rec.add(AwaitEvent(rec.next_seq, self.now, worker, call, where))
-
-    def warn(self, text: str, category: type[Warning]) -> None:
-        """A warning for the user, issued when control returns to them (never from inside the
-        simulation, where a warnings filter set to "error" would break it)."""
-        self._warnings.append((text, category))
-
-    def flush_warnings(self) -> None:
-        pending, self._warnings = self._warnings, []
-        for text, category in pending:
-            warnings.warn(text, category, stacklevel=3)
-
-    def note(self, level: str, worker: str, text: str) -> None:
-        rec = self.recorder
-        rec.add(NoteEvent(rec.next_seq, self.now, level, worker, text))
 
     # -- targets -------------------------------------------------------------------------------
 

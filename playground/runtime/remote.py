@@ -1,0 +1,172 @@
+"""Hooks for what lives on the other side of a session: imported stubs and remote results.
+
+``RemoteHook`` is a capability the peer exported to us; calls on it are pushed at once.
+``QuestionHook`` is the result of a call we sent: calls on it are pipelined (pushed, addressed
+to the unresolved result); the first ``settle`` sends the pull; once the result is back the
+import is released and later calls go to the resolved value. See :mod:`.hooks` for the rules
+every hook follows.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..protocol import Path
+from .hooks import Hook, Origin, Settled, dispose_value, pipeline_on_value
+
+if TYPE_CHECKING:
+    from .connection import Connection
+
+__all__ = ["QuestionHook", "RemoteHook"]
+
+
+class RemoteHook(Hook):
+    """A capability the peer of ``connection`` exported to us (or its main object, id 0)."""
+
+    __slots__ = ("connection", "import_id", "_disposed")
+
+    def __init__(self, connection: Connection, import_id: int) -> None:
+        self.connection = connection
+        self.import_id = import_id
+        self._disposed = False
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        return self.connection.push(self.import_id, path, args, kwargs, origin, None)
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        return self.connection.push(self.import_id, path, None, None, origin, None)
+
+    def settle(self, callback: Settled) -> None:
+        from .stubs import RpcStub
+
+        callback(True, RpcStub._wrap(self.dup(), self.connection.context))
+
+    def dup(self) -> Hook:
+        self.connection.retain(self.import_id)
+        return RemoteHook(self.connection, self.import_id)
+
+    def dispose(self) -> None:
+        if not self._disposed:
+            self._disposed = True
+            self.connection.drop(self.import_id)
+
+    def describe(self) -> str:
+        return f"stub {self.import_id} from {self.connection.peer_worker}"
+
+    @property
+    def worker(self) -> str | None:
+        return self.connection.peer_worker
+
+
+class _Question:
+    """State shared by the dups of one :class:`QuestionHook`."""
+
+    __slots__ = (
+        "connection",
+        "id",
+        "call_seq",
+        "refs",
+        "pulled",
+        "done",
+        "ok",
+        "value",
+        "waiters",
+        "released",
+        "abandoned",
+    )
+
+    def __init__(self, connection: Connection, question_id: int, call_seq: int | None) -> None:
+        self.connection = connection
+        self.id = question_id
+        self.call_seq = call_seq
+        self.refs = 1
+        self.pulled = False
+        self.done = False
+        self.ok = False
+        self.value: Any = None
+        self.waiters: list[Settled] = []
+        self.released = False
+        self.abandoned = False
+
+
+class QuestionHook(Hook):
+    """The result of a call sent to the peer. Calls on it are pipelined (pushed at once); the
+    first ``settle`` sends the pull. Once the result has come back the import is released and
+    calls go to the resolved value instead."""
+
+    __slots__ = ("_q", "_disposed")
+
+    def __init__(self, connection: Connection, question_id: int, call_seq: int | None, _q: _Question | None = None) -> None:
+        self._q = _q or _Question(connection, question_id, call_seq)
+        self._disposed = False
+
+    @property
+    def call_seq(self) -> int | None:
+        return self._q.call_seq
+
+    @property
+    def is_settled(self) -> bool:
+        return self._q.done
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        q = self._q
+        if q.done:
+            return pipeline_on_value(q.ok, q.value, path, args, kwargs, False, q.connection.context)
+        return q.connection.push(q.id, path, args, kwargs, origin, q.call_seq, pipelined=True)
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        q = self._q
+        if q.done:
+            return pipeline_on_value(q.ok, q.value, path, [], None, True, q.connection.context)
+        return q.connection.push(q.id, path, None, None, origin, q.call_seq, pipelined=True)
+
+    def settle(self, callback: Settled) -> None:
+        q = self._q
+        if q.done:
+            callback(q.ok, q.value)
+            return
+        q.waiters.append(callback)
+        if not q.pulled:
+            q.pulled = True
+            q.connection.pull(q.id)
+
+    def arrived(self, ok: bool, value: Any) -> None:
+        """The result came back (called by the connection)."""
+        q = self._q
+        q.done, q.ok, q.value = True, ok, value
+        if not q.released:
+            q.released = True
+            q.connection.drop(q.id)
+        waiters, q.waiters = q.waiters, []
+        for waiter in waiters:
+            waiter(ok, value)
+        if q.abandoned and ok:
+            dispose_value(value)
+
+    def dup(self) -> Hook:
+        self._q.refs += 1
+        return QuestionHook(self._q.connection, self._q.id, self._q.call_seq, self._q)
+
+    def dispose(self) -> None:
+        if self._disposed:
+            return
+        self._disposed = True
+        q = self._q
+        q.refs -= 1
+        if q.refs:
+            return
+        if q.done:
+            return
+        if q.pulled:
+            q.abandoned = True  # release once the result is here, or the answer would cross it
+            return
+        if not q.released:
+            q.released = True
+            q.connection.drop(q.id)
+
+    def describe(self) -> str:
+        return f"result {self._q.id} from {self._q.connection.peer_worker}"
+
+    @property
+    def worker(self) -> str | None:
+        return self._q.connection.peer_worker
