@@ -26,6 +26,7 @@ class Stop:
     title: str
     words: str
     code: str
+    baseline: str | None = None  # another coroutine function of the code, to compare with
 
 
 STOPS: list[Stop] = [
@@ -158,9 +159,11 @@ STOPS: list[Stop] = [
         ''',
     ),
     Stop(
-        "Promise pipelining: awaiting first costs two round trips",
-        "getCounter() then increment(): with an await in between, the second call waits for "
-        "the first to come back.",
+        "Promise pipelining: one round trip instead of two",
+        "getCounter() then increment(): with an await in between (awaited), the second call "
+        "waits for the first to come back. Omit the first await (main): get_counter() returns a "
+        "promise for a counter, and the call on it leaves at once, addressed to the result that "
+        "has not come back yet.",
         '''
         class Counter(RpcTarget):
             def __init__(self):
@@ -176,38 +179,17 @@ STOPS: list[Stop] = [
         play = Playground(latency="25ms")
         play.worker("counter-service", CounterService)
         play.worker("client", CounterService, services={"COUNTER_SERVICE": "counter-service"})
+        env = play.env("client")
 
-        async def main():
-            env = play.env("client")
+        async def awaited():
             with await env.COUNTER_SERVICE.get_counter() as counter:   # round trip 1
                 return await counter.increment()                       # round trip 2
-        ''',
-    ),
-    Stop(
-        "Promise pipelining: one round trip",
-        "Omit the first await. get_counter() returns a promise for a counter, and the call on it "
-        "is sent at once, addressed to the result that has not come back yet.",
-        '''
-        class Counter(RpcTarget):
-            def __init__(self):
-                self._n = 0
-            def increment(self):
-                self._n += 1
-                return self._n
-
-        class CounterService(WorkerEntrypoint):
-            def get_counter(self):
-                return Counter()
-
-        play = Playground(latency="25ms")
-        play.worker("counter-service", CounterService)
-        play.worker("client", CounterService, services={"COUNTER_SERVICE": "counter-service"})
 
         async def main():
-            env = play.env("client")
             with env.COUNTER_SERVICE.get_counter() as promise_for_counter:  # no await
                 return await promise_for_counter.increment()
         ''',
+        baseline="awaited",
     ),
     Stop(
         "Pipelining into properties and functions",
@@ -377,16 +359,21 @@ STOPS: list[Stop] = [
 ]
 
 
-def run_stop(stop: Stop) -> tuple[Any, Any, Any]:
-    """Run a stop's code in a fresh namespace; returns ``(result, trace segment, playground)``."""
+def run_stop(stop: Stop) -> tuple[Any, Any, Any, Any]:
+    """Run a stop's code in a fresh namespace; returns ``(result, trace segment, playground,
+    baseline segment or None)``."""
     import playground
 
     namespace: dict[str, Any] = {name: getattr(playground, name) for name in playground.__all__}
     exec(compile(textwrap.dedent(stop.code), f"<tour: {stop.title}>", "exec"), namespace)
     play = namespace["play"]
+    baseline = None
+    if stop.baseline is not None:
+        with play.record() as baseline:
+            play.run(namespace[stop.baseline]())
     with play.record() as segment:
         result = play.run(namespace["main"]())
-    return result, segment, play
+    return result, segment, play, baseline
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -410,9 +397,8 @@ def main(argv: list[str] | None = None) -> int:
             border_style="cyan",
         )
     )
-    awaited_round_trips: int | None = None
     for number, stop in enumerate(STOPS, 1):
-        result, segment, play = run_stop(stop)
+        result, segment, play, baseline = run_stop(stop)
         console.print(Rule(f"[bold]{number}. {stop.title}"))
         console.print(Text(stop.words, style="italic"))
         console.print(Syntax(textwrap.dedent(stop.code).strip(), "python", theme="ansi_dark", line_numbers=False))
@@ -431,11 +417,13 @@ def main(argv: list[str] | None = None) -> int:
             stalls = sum(1 for e in streams if e.action == "stall")
             chunks = sum(1 for e in streams if e.action == "chunk")
             facts.add_row("streams", f"{chunks} chunk(s), window {max(e.window for e in streams):,} bytes, {stalls} stall(s)")
-        if "awaiting first" in stop.title:
-            awaited_round_trips = segment.round_trips
-        if "one round trip" in stop.title and awaited_round_trips is not None:
-            saved = awaited_round_trips - segment.round_trips
-            facts.add_row("saving", f"pipelining saved {saved} round trip(s) of {awaited_round_trips}")
+        if baseline is not None:
+            facts.add_row(
+                "saving",
+                f"{stop.baseline}(): {baseline.round_trips} round trips, {baseline.elapsed * 1000:g} ms; "
+                f"main(): {segment.round_trips}, {segment.elapsed * 1000:g} ms — pipelining saved "
+                f"{baseline.round_trips - segment.round_trips} round trip(s)",
+            )
         parts: list[Any] = [facts]
         if hasattr(segment, "__rich_console__") or hasattr(segment, "__rich__"):
             parts.append(segment)

@@ -1,0 +1,49 @@
+"""The guided tour: every stop runs, and says what the seed says it should."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from playground.tour import STOPS, run_stop
+
+EXPECTED = {
+    "Worker A calls a method of Worker B": (3, 1),
+    "An HTTP request into Worker A": ("Result: 3", 2),
+    "Functions are passed by reference": ([2, 3, -2], 4),
+    "Functions as parameters: the callee calls back": ("callback returned 42", 2),
+    "Class instances: RpcTarget": (([2, 3, -2], -2), 5),
+    "Promise pipelining: one round trip instead of two": (1, 1),
+    "Pipelining into properties and functions": ("qux", 1),
+    "Forwarding a stub to a third worker": (5, 3),
+    "Streams are the way past the limit": (33 * 1024 * 1024, 1),
+}
+
+
+@pytest.mark.parametrize("stop", STOPS, ids=[s.title for s in STOPS])
+def test_every_stop_runs_and_releases_everything(stop):
+    result, segment, play, baseline = run_stop(stop)
+    if stop.title in EXPECTED:
+        assert (result, segment.round_trips) == EXPECTED[stop.title]
+    if baseline is not None:
+        assert baseline.round_trips == 2 and baseline.elapsed == pytest.approx(0.1)
+    play.run(play.idle())
+    assert play.open_connections() == []
+    assert play.leaks() == []
+
+
+def test_errors_and_limits_are_shown_with_the_runtimes_words():
+    by_title = {s.title: s for s in STOPS}
+    failed, _, _, _ = run_stop(by_title["A failed call fails its pipelined calls too"])
+    assert failed == "KeyError: 'nobody' (remote=True)"
+    limit, _, _, _ = run_stop(by_title["The 32 MiB limit"])
+    assert limit.startswith("Serialized RPC arguments or return values are limited to 32MiB")
+
+
+def test_the_tour_command_finishes_in_the_terminal():
+    out = subprocess.run(
+        [sys.executable, "-m", "playground", "tour"], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert "Done:" in out.stdout and f"{len(STOPS)} examples" in out.stdout
