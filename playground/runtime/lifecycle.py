@@ -208,6 +208,12 @@ class Lifecycle:
                 f"{Text.STUB_LEAK} ({len(held)} stub(s) in {context.worker}, {context.label}; see play.trace)",
                 StubLeakWarning,
             )
+        callees = [
+            c.peer.context
+            for c in context.connections
+            if c is not context.served and c.peer is not None and c.peer.context is not None
+            and c.peer.context.served is c.peer and c.peer.context.kind in ("call", "fetch")
+        ]
         for rid in held:
             world.ledger.release(rid)
         for connection in list(context.connections):
@@ -215,6 +221,9 @@ class Lifecycle:
                 connection.break_exports(RpcError(Text.CONTEXT_GONE))
             connection.end_streams()
         self._event("closed", context)
+        for callee in callees:  # a client that is gone has disconnected: calls it made are canceled
+            for hook in [h for h in world._running if h.context is callee and not h.finished]:
+                hook.fail(RpcError(CLIENT_GONE))  # (wait_until work goes on)
 
     def abort(self, context: ExecutionContext, reason: BaseException) -> None:
         """``ctx.abort(reason)``: fail every call in flight in ``context`` and end it now."""
@@ -237,6 +246,9 @@ class Lifecycle:
         if context is not None:
             context.connections.discard(connection)
         self.check(context)
+
+
+CLIENT_GONE = "The client's execution context ended, so this request was canceled."
 
 
 class GatedHook(Hook):

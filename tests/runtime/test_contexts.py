@@ -211,3 +211,37 @@ def test_a_forwarded_stub_stops_working_when_the_introducers_context_ends():
     (error,) = Keeper.outcome
     assert type(error) is RpcError
     assert str(error) == "The execution context which hosts this callback is no longer running."
+
+
+class Slow(WorkerEntrypoint):
+    progress: list = []
+
+    async def slow(self):
+        Slow.progress.append("started")
+        await asyncio.sleep(10)
+        Slow.progress.append("finished")  # never: its client went away
+        return "done"
+
+
+class FireAndForget(WorkerEntrypoint):
+    def fire(self):
+        self.env.SLOW.slow()  # not awaited, not kept: dropped when this request ends
+        return "returned"
+
+
+def test_calls_left_running_by_a_request_that_ended_are_canceled():
+    Slow.progress.clear()
+    play = Playground(latency="10ms")
+    play.worker("slow", Slow)
+    play.worker("fire", FireAndForget, services={"SLOW": "slow"})
+    play.worker("client", Client, services={"F": "fire"})
+    env = play.env("client")
+
+    async def scenario():
+        result = await env.F.fire()
+        await play.sleep(20)
+        return result
+
+    with pytest.warns(StubLeakWarning):
+        assert play.run(scenario()) == "returned"
+    assert Slow.progress == ["started"]
