@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: tour test bench clean
+.PHONY: tour test bench lint clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "playground needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -32,6 +32,12 @@ bench: $(VENV)/.test
 	$(BIN)/python benchmarks/call_overhead.py
 	$(BIN)/python benchmarks/streams.py
 	$(BIN)/python benchmarks/render.py
+
+## make lint: type checks and lint (not part of make test)
+lint: $(VENV)/.test
+	$(BIN)/python -m pip install -q -e ".[dev]"
+	$(BIN)/python -m mypy playground
+	$(BIN)/python -m ruff check playground tests --select F,E9
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -268,9 +268,9 @@ class Encoder:
         if t is int:  # only ints msgpack could not fit in 64 bits reach here
             return msgpack.ExtType(Ext.BIGINT, str(obj).encode())
         if t is set:
-            return [marker(Ext.SET), *obj]  # type: ignore[attr-defined]
+            return [marker(Ext.SET), *obj]  # type: ignore[misc]
         if t is frozenset:
-            return [marker(Ext.FROZENSET), *obj]  # type: ignore[attr-defined]
+            return [marker(Ext.FROZENSET), *obj]  # type: ignore[misc]
         if t is _dt.datetime:
             return msgpack.ExtType(Ext.DATETIME, obj.isoformat().encode())  # type: ignore[attr-defined]
         if t is _dt.date:

@@ -440,9 +440,9 @@ class Connection:
             if isinstance(hook, Hook):
                 hook.dispose()
         for question in event.questions:
-            hook = self.questions.pop(question, None)
-            if hook is not None:
-                hook.arrived(False, error)
+            pending = self.questions.pop(question, None)
+            if pending is not None:
+                pending.arrived(False, error)
         self.closed = True
         if self.context is not None:
             self.context.connections.discard(self)

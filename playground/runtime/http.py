@@ -187,6 +187,9 @@ class Request(_Body):
 
     __slots__ = ("url", "method")
 
+    url: str
+    method: str
+
     def __init__(
         self,
         url: str | Request,

@@ -220,6 +220,10 @@ class RpcPromise(Capability):
     _ctx: ExecutionContext | None
     _rid: int
     _settled: tuple[bool, Any] | None
+    _future: asyncio.Future[None] | None
+    _disposed: bool
+    _pulling: bool
+    _where: tuple[str, int] | None
 
     @classmethod
     def _wrap(

@@ -20,8 +20,10 @@ from .hooks import Hook
 from .remote import QuestionHook
 
 if TYPE_CHECKING:
+    from ..sim.clock import VirtualLoop
+    from ..trace import Recorder
     from .connection import Connection
-    from .world import Playground
+    from .worker import Worker
 
 __all__ = ["BindingTable", "Tracing"]
 
@@ -29,13 +31,15 @@ __all__ = ["BindingTable", "Tracing"]
 class BindingTable:
     """The bindings of each worker (a part of :class:`~playground.Playground`)."""
 
-    def binding_names(self: Playground, worker: str) -> list[str]:
+    _workers: dict[str, Worker]
+
+    def binding_names(self, worker: str) -> list[str]:
         w = self._workers.get(worker)
         if w is None:
             return []
         return sorted(set(w.services) | set(w.durable_objects) | set(w.vars))
 
-    def _validate_bindings(self: Playground, name: str) -> None:
+    def _validate_bindings(self, name: str) -> None:
         worker = self._workers[name]
         for binding, (service, entrypoint) in worker.services.items():
             target = self._workers.get(service)
@@ -62,18 +66,18 @@ class BindingTable:
             except ConfigurationError as exc:
                 raise ConfigurationError(f'Worker "{name}" binding {binding}: {exc}') from None
 
-    def make_binding(self: Playground, worker: str, name: str, context: ExecutionContext) -> Any:
+    def make_binding(self, worker: str, name: str, context: ExecutionContext) -> Any:
         w = self._workers.get(worker)
         if w is None:
             raise unknown_binding(worker, name, [])
         if name in w.services:
             self._validate_bindings(worker)
             service, entrypoint = w.services[name]
-            return ServiceStub(ServiceHook(self, worker, service, entrypoint, context))
+            return ServiceStub(ServiceHook(self, worker, service, entrypoint, context))  # type: ignore[arg-type]
         if name in w.durable_objects:
             self._validate_bindings(worker)
             class_name, owner = w.durable_objects[name]
-            return DurableObjectNamespace(self, owner, class_name, context)
+            return DurableObjectNamespace(self, owner, class_name, context)  # type: ignore[arg-type]
         if name in w.vars:
             return w.vars[name]
         raise unknown_binding(worker, name, self.binding_names(worker))
@@ -83,9 +87,15 @@ class Tracing:
     """Recording calls, awaits and notes (a part of :class:`~playground.Playground`)."""
 
     _warnings: list[tuple[str, type[Warning]]]
+    recorder: Recorder
+    loop: VirtualLoop
+
+    @property
+    def now(self) -> float:  # pragma: no cover - defined by Playground
+        raise NotImplementedError
 
     def record_call(
-        self: Playground,
+        self,
         connection: Connection,
         question: int,
         path: tuple[Any, ...],
@@ -117,28 +127,28 @@ class Tracing:
         )
         return seq
 
-    def call_where(self: Playground, call_seq: int | None) -> tuple[str, int] | None:
+    def call_where(self, call_seq: int | None) -> tuple[str, int] | None:
         if call_seq is None:
             return None
         event = self.recorder.events[call_seq]
         return event.where if isinstance(event, CallEvent) else None
 
-    def note_await(self: Playground, hook: Hook, context: ExecutionContext | None, where: tuple[str, int] | None) -> None:
+    def note_await(self, hook: Hook, context: ExecutionContext | None, where: tuple[str, int] | None) -> None:
         call = hook.call_seq if isinstance(hook, QuestionHook) else None
         rec = self.recorder
         worker = context.worker if context is not None else "(local)"
         rec.add(AwaitEvent(rec.next_seq, self.now, worker, call, where))
 
-    def warn(self: Playground, text: str, category: type[Warning]) -> None:
+    def warn(self, text: str, category: type[Warning]) -> None:
         """A warning for the user, issued when control returns to them (never from inside the
         simulation, where a warnings filter set to "error" would break it)."""
         self._warnings.append((text, category))
 
-    def flush_warnings(self: Playground) -> None:
+    def flush_warnings(self) -> None:
         pending, self._warnings = self._warnings, []
         for text, category in pending:
             warnings.warn(text, category, stacklevel=3)
 
-    def note(self: Playground, level: str, worker: str, text: str) -> None:
+    def note(self, level: str, worker: str, text: str) -> None:
         rec = self.recorder
         rec.add(NoteEvent(rec.next_seq, self.now, level, worker, text))

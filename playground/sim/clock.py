@@ -303,7 +303,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
         finally:
             self._driving = False
             self._host_paced = False
-            self._thread_id = None
+            self._thread_id = None  # type: ignore[assignment]
             events._set_running_loop(previous)
             sys.set_asyncgen_hooks(*old_hooks)
 
