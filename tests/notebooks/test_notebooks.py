@@ -1,0 +1,110 @@
+"""Every course notebook runs top to bottom in a real kernel, in under a minute, without error;
+a few outputs are checked for what a reader must see. The notebooks in git have no outputs and
+match their sources in ``notebooks/src/``."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+pytest.importorskip("nbclient", reason="the notebook tests need the test extra: pip install -e '.[test,notebook]'")
+pytest.importorskip("ipykernel", reason="the notebook tests need the notebook extra: pip install -e '.[test,notebook]'")
+
+from .conftest import KERNEL_NAME, NOTEBOOKS  # noqa: E402
+from .run import errors, execute, outputs, text  # noqa: E402
+
+NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
+DIAGRAM = '<img src="data:image/svg+xml;base64,'
+
+
+def diagrams(nb: Any) -> list[tuple[int, str]]:
+    """``(cell, text/plain)`` of every output that shows a trace diagram or a chart as an image."""
+    return [(i, text(o)) for i, o in outputs(nb) if DIAGRAM in text(o, "text/html")]
+
+
+def check_start_here(nb: Any) -> None:
+    found = diagrams(nb)
+    assert any("1 round trip · 50 ms" in plain for _, plain in found), found
+    assert any("2 round trips · 100 ms" in plain and "Tip:" in plain for _, plain in found), found
+    # the paced cell, the one the browser test watches live, ends with its final frame
+    assert any(plain.startswith("3 round trips · 150 ms") for _, plain in found), found
+    assert all("round trip" in plain for _, plain in found)
+
+
+def check_pipelining(nb: Any) -> None:
+    found = [plain for _, plain in diagrams(nb)]
+    assert any(p.startswith("2 round trips") and "Tip:" in p for p in found), found
+    assert any(p.startswith("1 round trip") and "without pipelining: 2 round trips" in p for p in found), found
+    assert any("KeyError: 'nobody' (remote=True)" in text(o) for _, o in outputs(nb))
+
+
+def check_explorer(nb: Any) -> None:
+    plain = "\n".join(text(o) for _, o in outputs(nb))
+    assert "awaited:   5 round trips, 250 ms" in plain and "pipelined: 1 round trip,  50 ms" in plain
+    assert any(p.startswith("Virtual time (chain 3, fan-out 2); Round trips") for _, p in diagrams(nb))
+    assert any(o.get("data", {}).get("application/vnd.jupyter.widget-view+json") for _, o in outputs(nb))
+
+
+def check_flow_control(nb: Any) -> None:
+    plain = "\n".join(text(o) for _, o in outputs(nb))
+    assert "the writer stalled" in plain and "slow reader" in plain
+    assert any(p.startswith("Throughput: 20 MB/s link") for _, p in diagrams(nb))
+
+
+def check_faults(nb: Any) -> None:
+    plain = "\n".join(text(o) for _, o in outputs(nb))
+    assert plain.count("Network connection lost. (retryable=True)") == 3
+    assert "session one released" in plain
+    assert "a new stub:   {'in memory': 1, 'in storage': 4}" in plain
+
+
+def check_capabilities(nb: Any) -> None:
+    plain = "\n".join(text(o) for _, o in outputs(nb))
+    assert 'The RPC receiver does not implement the method "delete".' in plain
+    assert "PermissionError: access to this document was revoked (remote=True)" in plain
+
+
+CHECKS: dict[str, Callable[[Any], None]] = {
+    "00-start-here": check_start_here,
+    "04-promise-pipelining": check_pipelining,
+    "09-pipelining-explorer": check_explorer,
+    "10-flow-control-lab": check_flow_control,
+    "11-faults-lab": check_faults,
+    "12-capability-patterns": check_capabilities,
+}
+
+
+def test_the_course_is_complete():
+    assert NAMES[0] == "00-start-here"
+    assert len(NAMES) == 13, NAMES
+
+
+@pytest.mark.notebook
+@pytest.mark.parametrize("name", NAMES)
+def test_notebook_runs_top_to_bottom(name: str, kernel_dirs: list[str]):
+    done = execute(NOTEBOOKS / f"{name}.ipynb", kernel_dirs, KERNEL_NAME)
+    assert errors(done.nb) == []
+    assert done.seconds < 60, f"{name} took {done.seconds:.1f} s"
+    assert diagrams(done.nb), f"{name} shows no diagram"
+    CHECKS.get(name, lambda nb: None)(done.nb)
+
+
+def test_notebooks_in_git_have_no_outputs():
+    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert cell["outputs"] == [] and cell["execution_count"] is None, path.name
+        assert "widgets" not in nb["metadata"], path.name
+
+
+def test_notebooks_match_their_sources():
+    result = subprocess.run(
+        [sys.executable, str(NOTEBOOKS / "build.py"), "--check"], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
