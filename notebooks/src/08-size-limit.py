@@ -48,7 +48,7 @@ except RpcError as error:
 #
 # The limit applies to all the arguments of one call together. Two 17 MiB blobs are fine one at
 # a time, but not in the same call. This error is raised here, before anything is sent: the
-# diagram stays empty.
+# diagram shows only the first call.
 
 # %%
 blob = bytes(17 * MiB)
@@ -68,6 +68,7 @@ except RpcError as error:
 # %%
 stream = await service.foo()
 print(f"{len(await stream.read_all()):,} bytes")
+await play.idle()             # let the stream's closing messages arrive before the next cell
 
 # %% [markdown]
 # Better still, produce the data in chunks: the writer never holds more than a window of bytes
@@ -76,7 +77,7 @@ print(f"{len(await stream.read_all()):,} bytes")
 # %%
 class Exporter(WorkerEntrypoint):
     def export(self, megabytes):
-        return ReadableStream.from_iterable(bytes(MiB) for _ in range(megabytes))
+        return ReadableStream.from_iterable(bytes(4 * MiB) for _ in range(megabytes // 4))
 
 play.worker("exporter", Exporter)
 play.worker("analyst", Client, services={"EXPORTER": "exporter"})
@@ -84,7 +85,7 @@ play.worker("analyst", Client, services={"EXPORTER": "exporter"})
 total = 0
 async for chunk in await play.env("analyst").EXPORTER.export(40):
     total += len(chunk)
-print(f"{total:,} bytes in 1 MiB chunks")
+print(f"{total:,} bytes in 4 MiB chunks")
 
 # %% [markdown]
 # ## HTTP bodies stream too
