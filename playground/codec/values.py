@@ -77,6 +77,8 @@ class Ext(IntEnum):
     EXPORT = 32  # a stub the sender exports (negative id)
     PROMISE = 33  # a promise the sender exports (negative id)
     IMPORT = 34  # one of the receiver's own exports, sent back
+    HANDOFF = 37  # one of the receiver's own exports in another of its sessions: [session, id]
+    HANDOFF_PROMISE = 38  # the same, for a result still being computed there
     SERVICE = 35  # a service binding (worker, entrypoint)
     DURABLE_OBJECT = 36  # a Durable Object stub
     REQUEST = 40
@@ -87,7 +89,10 @@ class Ext(IntEnum):
 
 
 _CAPABILITY_CODES = frozenset(
-    {Ext.EXPORT, Ext.PROMISE, Ext.IMPORT, Ext.SERVICE, Ext.DURABLE_OBJECT, Ext.READABLE, Ext.WRITABLE}
+    {
+        Ext.EXPORT, Ext.PROMISE, Ext.IMPORT, Ext.HANDOFF, Ext.HANDOFF_PROMISE, Ext.SERVICE,
+        Ext.DURABLE_OBJECT, Ext.READABLE, Ext.WRITABLE,
+    }
 )
 _RUNTIME_MARKS = frozenset({Ext.REQUEST, Ext.RESPONSE, Ext.HEADERS})
 
@@ -419,6 +424,8 @@ class DisplayRef:
         if self.code in (Ext.EXPORT, Ext.PROMISE, Ext.IMPORT):
             name = {Ext.EXPORT: "stub", Ext.PROMISE: "promise", Ext.IMPORT: "your"}[self.code]
             return f"<{name} {self.data}>"
+        if self.code in (Ext.HANDOFF, Ext.HANDOFF_PROMISE):
+            return f"<your {'stub' if self.code is Ext.HANDOFF else 'promise'} {self.data}>"
         return f"<{self.code.name.lower()} {self.data}>"
 
 

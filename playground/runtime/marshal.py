@@ -80,6 +80,10 @@ class Exporter:
                 if transfer:
                     self.transfers.append(obj)
                 return msgpack.ExtType(Ext.IMPORT, pack_small(hook.import_id))
+            if type(hook) is RemoteHook and _same_worker(hook.connection, connection):
+                if transfer:
+                    self.transfers.append(obj)
+                return _handoff(Ext.HANDOFF, hook.connection, hook.import_id)
             special = connection.world.wire.encode_special(obj)
             if special is not NotImplemented:
                 return special
@@ -100,6 +104,8 @@ class Exporter:
             return value
         if not isinstance(obj, RpcProperty) and transfer:
             self.transfers.append(obj)
+        if type(hook) is QuestionHook and _same_worker(hook.connection, connection):
+            return _handoff(Ext.HANDOFF_PROMISE, hook.connection, hook.question_id)
         call_seq = getattr(hook, "call_seq", None)
         if call_seq is not None:
             self.promise_calls.append(call_seq)
@@ -147,6 +153,17 @@ class Exporter:
             if pipe_id is not None:
                 session.unpipe(pipe_id)
             stream._give_back(taken)
+
+
+def _same_worker(theirs: Connection, ours: Connection) -> bool:
+    """A capability from another session with the very worker we are sending to: it is the
+    receiver's own, and is handed back rather than proxied (as capabilities inside one process
+    are, in workerd)."""
+    return theirs.peer_worker == ours.peer_worker and theirs.peer is not None and theirs.broken is None
+
+
+def _handoff(code: Ext, connection: Connection, export_id: int) -> msgpack.ExtType:
+    return msgpack.ExtType(code, pack_small([connection.session_id, export_id]))
 
 
 def _dup_target(target: Any) -> Any:
@@ -217,6 +234,8 @@ class Importer:
             if self.group is not None:
                 self.group.append(stub)
             return stub
+        if code is Ext.HANDOFF or code is Ext.HANDOFF_PROMISE:
+            return self._handoff(code, *msgpack.unpackb(data))
         if code is Ext.READABLE:
             pipe = connection.pipes.pop(msgpack.unpackb(data))
             connection.readers.add(pipe)
@@ -228,6 +247,30 @@ class Importer:
             connection.writers.add(writer)
             return WritableStream(writer.sink())
         return connection.world.wire.decode_capability(connection, code, data)
+
+    def _handoff(self, code: Ext, session_id: int, export_id: int) -> object:
+        """One of our own exports, from another of our sessions with the sender."""
+        connection = self.connection
+        world = connection.world
+        own = world.connection_end(session_id, connection.worker)
+        hook: Hook
+        if own is None or own.broken is not None or not own.session.has_export(export_id):
+            hook = ErrorHook(RpcError(Text.CONTEXT_GONE))
+        else:
+            found = own.session.export_hook(export_id)
+            hook = found.dup() if isinstance(found, Hook) else ErrorHook(RpcError(Text.CONTEXT_GONE))
+        where = world.call_where(self.origin_call)
+        if code is Ext.HANDOFF_PROMISE:
+            promise = RpcPromise._wrap(hook, connection.context, where=where)
+            if self.group is not None:
+                self.group.append(promise)
+            return promise
+        stub = RpcStub._wrap(
+            hook, connection.context, where=where, origin_call=self.origin_call, managed=self.group is not None
+        )
+        if self.group is not None:
+            self.group.append(stub)
+        return stub
 
     def decode_marked(self, code: Ext, items: list[Any]) -> object:
         return self.connection.world.wire.decode_marked(self.connection, code, items)

@@ -105,6 +105,14 @@ class QuestionHook(Hook):
         return self._q.call_seq
 
     @property
+    def connection(self) -> Connection:
+        return self._q.connection
+
+    @property
+    def question_id(self) -> int:
+        return self._q.id
+
+    @property
     def is_settled(self) -> bool:
         return self._q.done
 

@@ -335,6 +335,13 @@ class Playground(Tracing, BindingTable):
     def closed(self) -> bool:
         return self._closed
 
+    def connection_end(self, session_id: int, worker: str) -> Connection | None:
+        """``worker``'s end of session ``session_id``, if that session is open."""
+        for connection in self._connections:
+            if connection.session_id == session_id and connection.worker == worker:
+                return connection
+        return None
+
     def open_connections(self) -> list[Connection]:
         """Connection ends whose session has not ended (for leak checks)."""
         return list(self._connections)

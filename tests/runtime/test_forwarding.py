@@ -95,3 +95,58 @@ def test_stubs_list_owner_target_where_and_since():
     assert "introducer" in str(info) and "test_forwarding.py" in str(info)
     dispose(counter)
     assert play.stubs() == [] and play.leaks() == []
+
+
+class Account(RpcTarget):
+    def balance(self):
+        return 100
+
+
+class Bank(WorkerEntrypoint):
+    def open_account(self):
+        return Account()
+
+    async def describe(self, account):
+        return await account.balance()
+
+
+def make_bank():
+    play = Playground(latency="25ms")
+    play.worker("bank", Bank)
+    play.worker("teller", Introducer, services={"BANK": "bank"})
+    return play, play.env("teller").BANK
+
+
+def test_a_stub_sent_back_to_its_own_worker_is_called_there_directly():
+    play, bank = make_bank()
+
+    async def scenario():
+        account = await bank.open_account()
+        with play.record() as rec:
+            value = await bank.describe(account)
+        again = await account.balance()  # the teller's own stub still works
+        dispose(account)
+        return value, again, rec
+
+    value, again, rec = play.run(scenario())
+    assert (value, again) == (100, 100)
+    assert rec.round_trips == 1 and rec.elapsed == pytest.approx(0.05)
+    pushes = [(m.sender, m.receiver) for m in rec.messages if m.kind == "push"]
+    assert pushes == [("teller", "bank")]  # balance() never crossed back to the teller
+    assert play.stubs() == []
+
+
+def test_a_promise_sent_back_to_its_own_worker_resolves_there():
+    play, bank = make_bank()
+
+    async def scenario():
+        with play.record() as rec:
+            with bank.open_account() as account:
+                value = await bank.describe(account)
+        return value, rec
+
+    value, rec = play.run(scenario())
+    assert value == 100
+    assert rec.round_trips == 1
+    assert [(m.sender, m.receiver) for m in rec.messages if m.kind == "push"] == [("teller", "bank")] * 2
+    assert play.stubs() == [] and play.leaks() == []
