@@ -24,7 +24,7 @@ from .hooks import Capability, ErrorHook, Hook, TargetHook, ValueHook
 from .remote import QuestionHook, RemoteHook
 from .invoke import is_class_target, is_function
 from .flow import RemoteWriter, WritableHook, pump
-from .streams import ReadableStream, WritableStream
+from .streams import ReadableStream, WritableStream, adopt
 from .stubs import RpcPromise, RpcProperty, RpcStub
 
 if TYPE_CHECKING:
@@ -116,6 +116,7 @@ class Exporter:
         (from commit on); a writable: export its sink as a writable end."""
         connection = self.connection
         taken = stream._take()  # TypeError, and nothing changes, if it is locked
+        adopt(taken, connection.world)
         if isinstance(stream, ReadableStream):
             pipe_id = connection.session.pipe()
             self.streams.append((stream, taken, pipe_id))

@@ -157,6 +157,15 @@ class Pipe:
         return chunk
 
 
+def adopt(half: Any, world: Playground) -> None:
+    """A pipe made outside any playground (an ``IdentityTransformStream`` created in a notebook
+    cell) joins ``world`` when one of its halves is sent there: from then on, awaiting its other
+    half drives that playground's loop, as awaiting an RPC promise does."""
+    pipe = half if isinstance(half, Pipe) else getattr(half, "pipe", None)
+    if isinstance(pipe, Pipe) and pipe.world is None:
+        pipe.world = world
+
+
 class _IterSource:
     """A stream's source that pulls chunks from a (sync or async) iterable, on demand."""
 

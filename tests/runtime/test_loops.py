@@ -93,6 +93,60 @@ def test_asyncio_run_drives_the_playground_from_its_own_loop(play):
     assert asyncio.run(main()) == (3, 7, pytest.approx(0.1))
 
 
+class Pipes(WorkerEntrypoint):
+    async def write_three(self, writable):
+        writer = writable.get_writer()
+        for part in (b"foo, ", b"bar, ", b"baz!"):
+            await writer.write(part)
+        await writer.close()
+        return "written"
+
+    async def read_text(self, readable):
+        return (await readable.read_all()).decode()
+
+
+@pytest.mark.parametrize("reader_first", [False, True])
+def test_a_pipe_made_in_a_cell_sends_its_writable_and_reads_under_top_level_await(reader_first):
+    play = Playground(latency="10ms")
+    play.worker("pipes", Pipes)
+    play.worker("a", A, services={"P": "pipes"})
+    env = play.env("a")
+
+    async def cell():
+        t = playground.IdentityTransformStream()  # made outside any worker
+        if reader_first:
+            text, done = await asyncio.gather(t.readable.read_all(), env.P.write_three(t.writable))
+        else:
+            done, text = await asyncio.gather(env.P.write_three(t.writable), t.readable.read_all())
+        return text, done, play.now
+
+    result = asyncio.run(asyncio.wait_for(cell(), timeout=60))  # a hang fails, never blocks
+    assert result == (b"foo, bar, baz!", "written", pytest.approx(0.04))
+    play.close()
+
+
+def test_a_pipe_made_in_a_cell_sends_its_readable_and_writes_under_top_level_await():
+    play = Playground(latency="10ms")
+    play.worker("pipes", Pipes)
+    play.worker("a", A, services={"P": "pipes"})
+    env = play.env("a")
+
+    async def cell():
+        t = playground.IdentityTransformStream()
+        writer = t.writable.get_writer()
+
+        async def write():
+            await writer.write(b"written ")
+            await writer.write(b"locally")
+            await writer.close()
+
+        text, _ = await asyncio.gather(env.P.read_text(t.readable), write())
+        return text, play.now
+
+    assert asyncio.run(asyncio.wait_for(cell(), timeout=60)) == ("written locally", pytest.approx(0.02))
+    play.close()
+
+
 def test_play_run_works_inside_a_running_loop(play):
     env = play.env("a")
 
