@@ -7,12 +7,11 @@ made and loses it when it is disposed, transferred or released; each change is a
 
 from __future__ import annotations
 
-import os
 import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..trace import StubEvent, Where
+from ..trace import StubEvent, Where, where_text
 
 if TYPE_CHECKING:
     from .context import ExecutionContext
@@ -40,10 +39,9 @@ class StubInfo:
     managed: bool
 
     def __str__(self) -> str:
-        where = f"{os.path.basename(self.where[0])}:{self.where[1]}" if self.where else "?"
         state = "" if self.reachable else ", unreachable"
         return (
-            f"{self.kind} #{self.id} to {self.target}, owned by {self.owner}, made at {where} "
+            f"{self.kind} #{self.id} to {self.target}, owned by {self.owner}, made at {where_text(self.where)} "
             f"at {self.since * 1000:g} ms{state}"
         )
 

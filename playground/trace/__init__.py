@@ -11,6 +11,7 @@ from .events import (
     StreamEvent,
     StubEvent,
     Where,
+    where_text,
 )
 from .recorder import Recorder, Recording, Trace
 from .stats import longest_chain, pipelined_calls, round_trips
@@ -32,4 +33,5 @@ __all__ = [
     "longest_chain",
     "pipelined_calls",
     "round_trips",
+    "where_text",
 ]

@@ -20,6 +20,7 @@ by name (``event.kind``) and ``event._asdict()``; ``event._fields`` lists the fi
 
 from __future__ import annotations
 
+import os
 from typing import Any, NamedTuple
 
 __all__ = [
@@ -33,10 +34,21 @@ __all__ = [
     "StreamEvent",
     "StubEvent",
     "Where",
+    "where_text",
 ]
 
 #: Where in the user's code something happened: (file name, line number).
 Where = tuple[str, int]
+
+
+def where_text(where: Where | None) -> str:
+    """``file.py:12``, or ``cell:12`` for a notebook cell (whose file is a kernel temp file)."""
+    if where is None:
+        return "?"
+    name = os.path.basename(where[0])
+    if name.startswith("<ipython-input") or "ipykernel_" in where[0]:
+        name = "cell"
+    return f"{name}:{where[1]}"
 
 
 class MessageEvent(NamedTuple):

@@ -6,10 +6,9 @@ before the result it is made on had come back, ``resolve 3``, ``release``.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from ..trace.events import CallEvent, MessageEvent, StubEvent
+from ..trace.events import CallEvent, MessageEvent, StubEvent, where_text
 from .view import View
 
 __all__ = ["COLOURS", "call_label", "colour", "message_label", "role", "short", "tooltip", "where_text"]
@@ -100,16 +99,6 @@ def message_label(view: View, m: MessageEvent) -> str:
         value = m.value
         return m.kind if value is None else f"{m.kind} {short(value)}"
     return m.kind
-
-
-def where_text(where: tuple[str, int] | None) -> str:
-    """``file.py:12``, or ``cell:12`` for a notebook cell."""
-    if where is None:
-        return "?"
-    name = os.path.basename(where[0])
-    if name.startswith("<ipython-input") or "ipykernel_" in where[0]:
-        name = "cell"
-    return f"{name}:{where[1]}"
 
 
 def _ms(seconds: float | None) -> str:
