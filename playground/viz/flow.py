@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..trace.events import StreamEvent
+from .labels import size_text
 from .svgkit import LEAK, MUTED, attr, esc, text
 
 __all__ = ["StreamStory", "flow_panels", "streams"]
@@ -57,20 +58,14 @@ def streams(events: list[StreamEvent]) -> list[StreamStory]:
     return list(stories.values())
 
 
-def _bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
-        n /= 1024
-    return f"{n:,.1f} GiB"
-
-
 def flow_panels(events: list[StreamEvent], t0: float, t1: float, width: float, y: float) -> tuple[list[str], float]:
     """SVG for every stream's strip starting at ``y``; returns the parts and the y after them."""
     out: list[str] = []
     span = max(t1 - t0, 1e-12)
     left, right = 76.0, width - 30
     for s in streams(events):
+        if not (s.chunks or s.stalls or s.ended == "error"):
+            continue  # only the end of a stream drawn in an earlier cell: nothing to show here
         top, bottom = y + 22, y + HEIGHT - 8
         peak = max([max(p[1], p[2]) for p in s.points] + [1])
 
@@ -81,7 +76,7 @@ def flow_panels(events: list[StreamEvent], t0: float, t1: float, width: float, y
             return bottom - v / peak * (bottom - top)
 
         stalled = f" · stalled {s.stalled * 1000:,.4g} ms" if s.stalls else " · never stalled"
-        title = f"stream {s.stream}: {s.sender} → {s.receiver} · {_bytes(s.sent)} in {s.chunks:,} chunks{stalled}"
+        title = f"stream {s.stream}: {s.sender} → {s.receiver} · {size_text(s.sent)} in {s.chunks:,} chunks{stalled}"
         out.append(text(20, y + 12, title, size=11.5, weight="600"))
         out.append(f"<rect {attr(x=left, y=top, width=right - left, height=bottom - top, fill='#fafafa', stroke='#e5e7eb')}/>")
         for a, b in s.stalls:
@@ -99,7 +94,7 @@ def flow_panels(events: list[StreamEvent], t0: float, t1: float, width: float, y
         area.append(f"L {px(s.points[-1][0]):.1f} {bottom:.1f} Z")
         out.append(f"<path {attr(d=' '.join(area), fill=CHUNK, fill_opacity=0.22, stroke=CHUNK, stroke_width=1.2)}/>")
         out.append(f"<path {attr(d=' '.join(line), fill='none', stroke='#374151', stroke_width=1.2, stroke_dasharray='5 3')}/>")
-        out.append(text(left - 6, top + 8, _bytes(peak), size=9.5, fill=MUTED, anchor="end"))
+        out.append(text(left - 6, top + 8, size_text(peak), size=9.5, fill=MUTED, anchor="end"))
         out.append(text(right, bottom + 11, "in flight (area) · window (dashed) · stalls (red)", size=9.5, fill=MUTED, anchor="end"))
         y += HEIGHT + 8
     return out, y

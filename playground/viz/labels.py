@@ -11,7 +11,7 @@ from typing import Any
 from ..trace.events import CallEvent, MessageEvent, StubEvent, where_text
 from .view import View
 
-__all__ = ["COLOURS", "call_label", "colour", "message_label", "role", "short", "tooltip", "where_text"]
+__all__ = ["COLOURS", "call_label", "colour", "message_label", "role", "short", "size_text", "tooltip", "where_text"]
 
 #: Stroke colour of each message kind (presentation attributes, never CSS classes).
 COLOURS: dict[str, str] = {
@@ -80,8 +80,18 @@ def call_label(call: CallEvent | None, path: tuple[Any, ...] = (), args: Any = N
     return f"{name or 'call'}({_arguments(args)})"
 
 
-def _size(n: int) -> str:
-    return f"{n / 1024:.3g} KiB" if n >= 1024 else f"{n} B"
+def size_text(n: float) -> str:
+    """Bytes in the largest binary unit that keeps the number under 1024: ``512 B``,
+    ``1.5 KiB``, ``192 KiB``, ``4 MiB`` (three significant figures, never an exponent)."""
+    for unit in ("B", "KiB", "MiB"):
+        if n < 1024:
+            break
+        n /= 1024
+    else:
+        unit = "GiB"
+    if unit == "B":
+        return f"{n:,.0f} B"
+    return f"{n:,.0f} {unit}" if n >= 100 else f"{n:.3g} {unit}"
 
 
 def message_label(view: View, m: MessageEvent) -> str:
@@ -89,7 +99,7 @@ def message_label(view: View, m: MessageEvent) -> str:
     call = view.call_of(m)
     if m.kind == "stream":
         op = str(m.path[0]) if m.path else "write"
-        return f"write {_size(max(m.size - 24, 0))}" if op == "write" else op  # less the framing
+        return f"write {size_text(max(m.size - 24, 0))}" if op == "write" else op  # less the framing
     if m.kind in ("resolve", "reject") and not m.counted:
         return "ack" if m.kind == "resolve" else "ack (error)"
     if m.kind == "push":

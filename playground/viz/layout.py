@@ -14,9 +14,9 @@ renderer draws one arrow per (sender, receiver, time bucket).
 from __future__ import annotations
 
 import bisect
-import math
 from dataclasses import dataclass
 
+from .chart import nice_ticks
 from .model import Diagram
 
 __all__ = ["Layout", "layout"]
@@ -115,19 +115,8 @@ def layout(d: Diagram, *, max_arrows: int = 300) -> Layout:
     return Layout(x, times, tops, rows, ends, scale, bottom, width, False, t0, t1)
 
 
-def nice_ticks(t0: float, t1: float, count: int = 8) -> list[float]:
-    """Round times (in seconds) from ``t0`` to ``t1``, about ``count`` of them."""
+def time_ticks(t0: float, t1: float, count: int = 8) -> list[float]:
+    """About ``count`` times from ``t0`` to ``t1`` at round distances *from ``t0``* (the axis
+    labels times relative to the start of what it shows, which need not be a round time)."""
     span_ms = max((t1 - t0) * 1000, 1e-6)
-    raw = span_ms / count
-    step = 10 ** math.floor(math.log10(raw))
-    for k in (1, 2, 2.5, 5, 10):
-        if step * k >= raw:
-            step *= k
-            break
-    first = math.ceil(t0 * 1000 / step) * step
-    out = []
-    v = first
-    while v <= t1 * 1000 + 1e-9:
-        out.append(v / 1000)
-        v += step
-    return out
+    return [t0 + v / 1000 for v in nice_ticks(0, span_ms, count) if v <= span_ms * (1 + 1e-9)]

@@ -4,7 +4,7 @@ flights. Each function returns SVG text; ``until`` (seconds) hides what had not 
 from __future__ import annotations
 
 from .labels import COLOURS, stub_tooltip, where_text
-from .layout import TOP, Layout, nice_ticks
+from .layout import TOP, Layout, time_ticks
 from .model import Diagram, Lifetime
 from .svgkit import BRACKET, FLIGHT, GRID, LEAK, MONO, MUTED, attr, esc, text
 
@@ -32,7 +32,7 @@ def axis(d: Diagram, lay: Layout) -> list[str]:
     """Light grid lines with ms labels on the left."""
     out = []
     instants = sorted({m.sent_at for m in d.messages} | {m.received_at for m in d.messages if m.received_at is not None})
-    ticks = instants if 0 < len(instants) <= 14 else nice_ticks(lay.t0, lay.t1)
+    ticks = instants if 0 < len(instants) <= 14 else time_ticks(lay.t0, lay.t1)
     last_y = -100.0
     for t in ticks:
         y = lay.y(t)

@@ -39,5 +39,20 @@ def test_stream_story_counts_bytes_chunks_and_stalls():
 def test_a_strip_per_stream_with_its_stalls_shaded():
     svg = render_svg(stalled_stream())
     [heading] = [t for t in texts(svg) if t.startswith("stream 7:")]
-    assert heading == "stream 7: a → b · 192.0 KiB in 12 chunks · stalled 150 ms"
+    assert heading == "stream 7: a → b · 192 KiB in 12 chunks · stalled 150 ms"
     assert len([t for t in titles(svg) if t.startswith("writer waited 50 ms")]) == 3
+
+
+def test_a_stream_whose_only_events_here_are_its_end_gets_no_strip():
+    events = stalled_stream()
+    tail = [e for e in events if isinstance(e, MessageEvent) or e.action == "close"]
+    svg = render_svg(tail)
+    assert not [t for t in texts(svg) if t.startswith("stream 7:")]
+    assert [t for t in texts(render_svg(events)) if t.startswith("stream 7:")]  # the full one has it
+
+
+def test_sizes_use_the_largest_unit_without_exponents():
+    from playground.viz.labels import size_text
+
+    sizes = [512, 1536, 192 * KIB, 4100 * KIB, 4 * KIB * KIB, 3 * KIB**3]
+    assert [size_text(n) for n in sizes] == ["512 B", "1.5 KiB", "192 KiB", "4 MiB", "4 MiB", "3 GiB"]

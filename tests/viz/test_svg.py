@@ -132,3 +132,15 @@ def test_runtime_warnings_are_shown_under_the_diagram():
     words = texts(render_svg(events))
     assert "⚠ b: A stub was not disposed." in words
     assert not any("quiet" in w for w in words)
+
+
+def test_the_time_axis_counts_round_steps_from_the_start_of_a_cell_that_starts_at_an_odd_time():
+    start, messages = 1.2371, []
+    for i in range(20):  # more instants than get a grid line each: the axis picks round steps
+        sent = start + i * 0.007
+        messages.append(MessageEvent(i, sent, "push", "a", "b", sent, sent + 0.025, 30, 1, i + 1, 0, ("f",), None, b"\x90", True))
+    labels = [t for t in texts(render_svg(messages)) if re.fullmatch(r"[\d,.]+ ms", t)]
+    values = [float(t[:-3].replace(",", "")) for t in labels]
+    assert values[0] == 0 and len(values) >= 4
+    step = values[1] - values[0]
+    assert step in (10, 20, 25, 50) and all(v == i * step for i, v in enumerate(values))
