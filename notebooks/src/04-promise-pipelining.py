@@ -100,6 +100,36 @@ with play.env("caller").MY_SERVICE.foo() as foo:
     print(await foo.bar.baz())
 
 # %% [markdown]
+# ## A promise as an argument
+#
+# A promise can also be *passed* before it has settled. Here the account that `open_account()`
+# will return goes straight into `describe()`: both calls leave together, and the bank finds
+# the account among its own results when `describe` runs. It calls the account where it lives,
+# without asking the notebook: one round trip. (Awaiting the account first would cost two.)
+
+# %%
+class Account(RpcTarget):
+    def __init__(self, owner):
+        self._owner = owner
+    def owner(self):
+        return self._owner
+    def balance(self):
+        return 100
+
+class Bank(WorkerEntrypoint):
+    def open_account(self, owner):
+        return Account(owner)
+    async def describe(self, account):
+        return f"{await account.owner()} has {await account.balance()}"
+
+play.worker("bank", Bank)
+play.worker("teller", Client, services={"BANK": "bank"})
+bank = play.env("teller").BANK
+
+with bank.open_account("Ada") as account:
+    print(await bank.describe(account))
+
+# %% [markdown]
 # ## When the first call fails, the pipelined ones fail with it
 #
 # If the first call throws, every call pipelined on its result fails with the same exception.
