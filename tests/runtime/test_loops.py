@@ -13,6 +13,7 @@ from playground import Playground, RpcError, WorkerEntrypoint
 from playground.errors import DeadlockError, SimulationError
 
 from .services import failure
+from .test_streams import Service as Pipes  # write_three(writable), read_text(readable)
 
 
 class Sleepy(WorkerEntrypoint):
@@ -91,18 +92,6 @@ def test_asyncio_run_drives_the_playground_from_its_own_loop(play):
         return first, second, play.now
 
     assert asyncio.run(main()) == (3, 7, pytest.approx(0.1))
-
-
-class Pipes(WorkerEntrypoint):
-    async def write_three(self, writable):
-        writer = writable.get_writer()
-        for part in (b"foo, ", b"bar, ", b"baz!"):
-            await writer.write(part)
-        await writer.close()
-        return "written"
-
-    async def read_text(self, readable):
-        return (await readable.read_all()).decode()
 
 
 @pytest.mark.parametrize("reader_first", [False, True])
