@@ -150,17 +150,23 @@ def pipelining_floor(view: View) -> dict[int, tuple[int, int]]:
 def without_pipelining(view: View) -> int:
     """Round trips the same calls would have cost had every pipelined call awaited its target."""
     floor = pipelining_floor(view)
+    if not floor:  # nothing was pipelined: the calls cost what they cost
+        return round_trips_of(plain_depths(view))
     depth = depths(view.messages, floor=floor)
     # a second pass lets a call wait for answers that came later in the log than its own push
     by_seq = {m.seq: m for m in view.messages}
+    moved = False
     for seq, (push, steps) in list(floor.items()):
         call = view.call_of(by_seq[push])
         answer = view.answers.get(call.seq) if call is not None else None
         if answer is not None and answer.seq in depth and depth[answer.seq] + 1 > depth[push] + steps:
             floor[seq] = (answer.seq, 1)
+            moved = True
+    if not moved:
+        return round_trips_of(depth)
     if any(other > seq for seq, (other, _) in floor.items()):
         depth = _settle(view.messages, floor)
-    elif floor:
+    else:
         depth = depths(view.messages, floor=floor)
     return round_trips_of(depth)
 

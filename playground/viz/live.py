@@ -2,11 +2,13 @@
 
 :class:`LiveView` is fed events one by one (from a recorder listener); it stays silent until
 the first RPC event (a call or a message), then publishes a display bundle at once and again
-whenever enough wall time has passed. The pause between frames adapts: at least ``interval``
-seconds, and at least ``COST_RATIO`` times what the next frame is expected to take (the last
-frame's cost, scaled by how many more events there are now), so drawing takes about a tenth of
-the cell's time at most. Live frames skip the advisor and the saving; :meth:`finish` publishes
-the complete final frame. With ``pace`` > 0 (virtual time tied to the wall clock), a
+whenever enough wall time has passed: at least ``interval`` seconds after the last frame, and
+only while live drawing, the next frame included, stays within ``BUDGET`` of the cell's wall
+time so far. The next frame's cost is predicted from the events it will draw: the last frame's
+cost scaled by their number, or the cost per event measured on earlier large frames, whichever
+is higher. So a short cell gets its first frame and its final one, a long one a frame every
+``interval`` or so. Live frames skip the advisor and the saving; :meth:`finish` publishes the
+complete final frame. With ``pace`` > 0 (virtual time tied to the wall clock), a
 background thread also redraws every ``interval`` so that arrows grow while they fly.
 """
 
@@ -16,7 +18,7 @@ import heapq
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from ..trace.events import CallEvent, Event, MessageEvent
 from .html import mimebundle
@@ -24,7 +26,7 @@ from .view import View
 
 __all__ = ["LiveView"]
 
-COST_RATIO = 9.0
+BUDGET = 0.1  # live frames take at most about this share of a cell's wall time
 MIN_EVENTS = 400  # below this many events a frame's cost is mostly fixed, not per event
 
 
@@ -64,17 +66,24 @@ class LiveView:
         self._last_at = start
         self._last_wall = clock()
         self._arrivals: list[float] = []  # arrival times still ahead (paced runs only)
-        self._last_end = 0.0
+        self._began = self._last_wall
+        self._drawing = 0.0  # wall seconds spent on frames so far
+        self._due = 0.0  # no live frame before this wall time
         self._last_cost = 0.0
         self._last_count = 1
+
+    #: Wall seconds a frame costs per event drawn, as last measured on a large frame (shared by
+    #: every view in the process; a first guess until then).
+    per_event: ClassVar[float] = 4e-6
 
     def add(self, event: Event) -> None:
         """Take one event; draw a frame if it is the first RPC event or one is due."""
         self.events.append(event)
-        self._last_at, self._last_wall = event.at, self.clock()
-        if self.pace > 0 and type(event) is MessageEvent and event.received_at is not None:
-            with self._lock:
-                heapq.heappush(self._arrivals, event.received_at)
+        if self.pace > 0:
+            self._last_at, self._last_wall = event.at, self.clock()
+            if type(event) is MessageEvent and event.received_at is not None:
+                with self._lock:
+                    heapq.heappush(self._arrivals, event.received_at)
         if self.error is not None:
             return
         if not self.started:
@@ -84,14 +93,22 @@ class LiveView:
             self._frame(final=False)
             if self.pace > 0:
                 self._start_ticking()
-        elif self.clock() - self._last_end >= self._pause():
-            self._frame(final=False)
+        elif self.clock() >= self._due:
+            if self._affordable():
+                self._frame(final=False)
+            else:  # ask again a little later, not at every event
+                self._due = self.clock() + self.interval / 4
 
-    def _pause(self) -> float:
-        """Wall seconds to wait before the next frame: ``interval``, or ``COST_RATIO`` times what
-        the next frame should cost (the last one's, grown with the number of events since)."""
-        growth = len(self.events) / max(self._last_count, MIN_EVENTS)
-        return max(self.interval, COST_RATIO * self._last_cost * max(growth, 1.0))
+    def predicted_cost(self) -> float:
+        """Wall seconds the next frame should take."""
+        count = len(self.events)
+        scaled = self._last_cost * count / max(self._last_count, MIN_EVENTS)
+        return max(scaled, LiveView.per_event * count)
+
+    def _affordable(self) -> bool:
+        """Would drawing now keep live frames within ``BUDGET`` of the cell's wall time?"""
+        cost = self.predicted_cost()
+        return self._drawing + cost <= BUDGET * (self.clock() - self._began + cost)
 
     def finish(self) -> None:
         """Publish the final frame (nothing if the cell made no RPC)."""
@@ -158,9 +175,12 @@ class LiveView:
             bundle = {"text/plain": f"playground: the live trace view failed: {exc!r}"}
         self.publish(bundle)
         self.frames += 1
-        self._last_end = self.clock()
-        self._last_cost = self._last_end - began
-        self._last_count = len(self.events)
+        end = self.clock()
+        self._last_cost, self._last_count = end - began, len(self.events)
+        self._drawing += self._last_cost
+        self._due = end + self.interval
+        if self._last_count >= MIN_EVENTS:
+            LiveView.per_event = self._last_cost / self._last_count
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
         return mimebundle(self.view(final=True))

@@ -108,6 +108,8 @@ def _flights(view: View) -> tuple[list[Flight], dict[int, int]]:
     flights: list[Flight] = []
     flight_of: dict[int, int] = {}
     for (lane, at), group in groups.items():
+        if len(group) < 2:
+            continue  # a flight is two calls or more
         calls = [view.call_of(m) for m in group if m.kind == "push"]
         dependent = any(c is not None and (c.pipelined or c.seq in carried) for c in calls)
         if len(calls) < 2 or not dependent:

@@ -11,6 +11,7 @@ import scenes
 import playground
 from playground.trace import NoteEvent
 from playground.viz import LiveView
+from playground.viz.live import BUDGET
 
 
 class FakeClock:
@@ -36,6 +37,29 @@ def test_a_live_view_waits_for_the_first_rpc_event_then_throttles():
     live.finish()
     assert frames[-1]["text/plain"].startswith("2 round trips · 100 ms")
     assert frames[-1]["text/html"].startswith('<img src="data:image/svg+xml;base64,')
+
+
+def test_live_frames_keep_to_their_share_of_the_cells_wall_time(monkeypatch):
+    monkeypatch.setattr(LiveView, "per_event", 4e-6)  # learned across views: start from the guess
+    _play, rec = scenes.many_calls(300)
+    clock = FakeClock()
+    frames: list[dict[str, str]] = []
+
+    costs: list[float] = []
+
+    def publish(bundle):
+        frames.append(bundle)
+        costs.append(20e-6 * len(live.events))  # a frame costs 20 µs of wall time per event drawn
+        clock.now += costs[-1]
+
+    live = LiveView(publish, now=lambda: rec.end, start=rec.start, interval=0.01, clock=clock)
+    for event in rec.events:
+        clock.now += 0.0002  # the cell makes an event every 0.2 ms
+        live.add(event)
+    assert len(frames) >= 3  # it does keep the picture moving
+    # a frame every 10 ms would draw most of the time; the budget holds drawing near a tenth
+    # (the first large frame may overshoot once, before its cost per event is known)
+    assert sum(costs) <= BUDGET * clock.now + max(costs), (len(frames), costs, clock.now)
 
 
 def test_a_frame_that_fails_is_shown_not_dropped():
