@@ -202,41 +202,23 @@ class Importer:
 
     def decode_capability(self, code: Ext, data: bytes) -> object:
         connection = self.connection
-        if code is Ext.EXPORT or code is Ext.PROMISE or code is Ext.IMPORT:
+        if code is Ext.EXPORT:
             ref = msgpack.unpackb(data)
-            world = connection.world
-            where = world.call_where(self.origin_call)
-            if code is Ext.IMPORT:
-                hook = connection.session.export_hook(ref)
-                if not isinstance(hook, Hook):
-                    raise RpcError(f"export {ref} has no hook")
-                stub = RpcStub._wrap(
-                    hook.dup(), connection.context, where=where, origin_call=self.origin_call,
-                    managed=self.group is not None,
-                )
-            elif code is Ext.PROMISE:
-                connection.session.introduce(ref, promise=True)
-                question = QuestionHook(connection, ref, None)
-                connection.questions[ref] = question
-                promise = RpcPromise._wrap(question, connection.context, where=where)
-                if self.group is not None:
-                    self.group.append(promise)
-                return promise
-            else:
-                connection.session.introduce(ref)
-                stub = RpcStub._wrap(
-                    RemoteHook(connection, ref),
-                    connection.context,
-                    describe=f"stub from {connection.peer_worker}",
-                    where=where,
-                    origin_call=self.origin_call,
-                    managed=self.group is not None,
-                )
-            if self.group is not None:
-                self.group.append(stub)
-            return stub
+            connection.session.introduce(ref)
+            return self._handle(RemoteHook(connection, ref), describe=f"stub from {connection.peer_worker}")
+        if code is Ext.PROMISE:
+            ref = msgpack.unpackb(data)
+            connection.session.introduce(ref, promise=True)
+            question = connection.questions[ref] = QuestionHook(connection, ref, None)
+            return self._handle(question, promise=True)
+        if code is Ext.IMPORT:
+            ref = msgpack.unpackb(data)
+            hook = connection.session.export_hook(ref)
+            if not isinstance(hook, Hook):
+                raise RpcError(f"export {ref} has no hook")
+            return self._handle(hook.dup())
         if code is Ext.HANDOFF or code is Ext.HANDOFF_PROMISE:
-            return self._handoff(code, *msgpack.unpackb(data))
+            return self._handle(self._handed_back(*msgpack.unpackb(data)), promise=code is Ext.HANDOFF_PROMISE)
         if code is Ext.READABLE:
             pipe = connection.pipes.pop(msgpack.unpackb(data))
             connection.readers.add(pipe)
@@ -249,29 +231,31 @@ class Importer:
             return WritableStream(writer.sink())
         return connection.world.wire.decode_capability(connection, code, data)
 
-    def _handoff(self, code: Ext, session_id: int, export_id: int) -> object:
-        """One of our own exports, from another of our sessions with the sender."""
+    def _handle(self, hook: Hook, *, promise: bool = False, describe: str | None = None) -> object:
+        """A stub (or promise) over ``hook`` for the receiving context; one of the group that the
+        result's disposal takes with it, if there is a group."""
         connection = self.connection
-        world = connection.world
-        own = world.connection_end(session_id, connection.worker)
-        hook: Hook
-        if own is None or own.broken is not None or not own.session.has_export(export_id):
-            hook = ErrorHook(RpcError(Text.CONTEXT_GONE))
+        where = connection.world.call_where(self.origin_call)
+        handle: RpcStub | RpcPromise
+        if promise:
+            handle = RpcPromise._wrap(hook, connection.context, where=where)
         else:
-            found = own.session.export_hook(export_id)
-            hook = found.dup() if isinstance(found, Hook) else ErrorHook(RpcError(Text.CONTEXT_GONE))
-        where = world.call_where(self.origin_call)
-        if code is Ext.HANDOFF_PROMISE:
-            promise = RpcPromise._wrap(hook, connection.context, where=where)
-            if self.group is not None:
-                self.group.append(promise)
-            return promise
-        stub = RpcStub._wrap(
-            hook, connection.context, where=where, origin_call=self.origin_call, managed=self.group is not None
-        )
+            handle = RpcStub._wrap(
+                hook, connection.context, describe=describe, where=where, origin_call=self.origin_call,
+                managed=self.group is not None,
+            )
         if self.group is not None:
-            self.group.append(stub)
-        return stub
+            self.group.append(handle)
+        return handle
+
+    def _handed_back(self, session_id: int, export_id: int) -> Hook:
+        """One of our own exports, from another of our sessions with the sender (a handoff)."""
+        own = self.connection.world.connection_end(session_id, self.connection.worker)
+        if own is not None and own.broken is None and own.session.has_export(export_id):
+            found = own.session.export_hook(export_id)
+            if isinstance(found, Hook):
+                return found.dup()
+        return ErrorHook(RpcError(Text.CONTEXT_GONE))
 
     def decode_marked(self, code: Ext, items: list[Any]) -> object:
         return self.connection.world.wire.decode_marked(self.connection, code, items)
