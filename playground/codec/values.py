@@ -420,13 +420,23 @@ class DisplayRef:
         self.code = code
         self.data = data
 
+    @property
+    def label(self) -> str:
+        """What it is, in words: ``stub``, ``promise``, ``your stub`` (one of the receiver's own
+        sent back), ``your promise``, or the kind of capability (``readable``, ``service``...)."""
+        return _DISPLAY_LABELS.get(self.code) or self.code.name.lower()
+
     def __repr__(self) -> str:
-        if self.code in (Ext.EXPORT, Ext.PROMISE, Ext.IMPORT):
-            name = {Ext.EXPORT: "stub", Ext.PROMISE: "promise", Ext.IMPORT: "your"}[self.code]
-            return f"<{name} {self.data}>"
-        if self.code in (Ext.HANDOFF, Ext.HANDOFF_PROMISE):
-            return f"<your {'stub' if self.code is Ext.HANDOFF else 'promise'} {self.data}>"
-        return f"<{self.code.name.lower()} {self.data}>"
+        return f"<{self.label} {self.data}>"
+
+
+_DISPLAY_LABELS = {
+    Ext.EXPORT: "stub",
+    Ext.PROMISE: "promise",
+    Ext.IMPORT: "your stub",
+    Ext.HANDOFF: "your stub",
+    Ext.HANDOFF_PROMISE: "your promise",
+}
 
 
 class _DisplayImporter:

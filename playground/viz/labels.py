@@ -46,9 +46,8 @@ def short(value: Any, limit: int = 24) -> str:
     """A compact, one-line rendering of a decoded value, cut to ``limit`` characters."""
     if isinstance(value, str):
         text = repr(value)
-    elif type(value).__name__ == "DisplayRef":
-        text = repr(value).strip("<>").split(" ")[0]
-        text = "your stub" if text == "your" else text
+    elif type(value).__name__ == "DisplayRef":  # (viz reads traces, not the codec)
+        text = value.label
     elif isinstance(value, list):
         text = "[" + ", ".join(short(v, limit) for v in value) + "]"
     elif isinstance(value, dict):

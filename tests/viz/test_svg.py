@@ -144,3 +144,14 @@ def test_the_time_axis_counts_round_steps_from_the_start_of_a_cell_that_starts_a
     assert values[0] == 0 and len(values) >= 4
     step = values[1] - values[0]
     assert step in (10, 20, 25, 50) and all(v == i * step for i, v in enumerate(values))
+
+
+def test_capabilities_in_payloads_are_named_by_what_they_are():
+    from playground.codec import DisplayRef, Ext
+    from playground.viz.labels import short
+
+    assert [short(DisplayRef(code, 3)) for code in (Ext.EXPORT, Ext.PROMISE, Ext.IMPORT)] == [
+        "stub", "promise", "your stub",
+    ]
+    assert short(DisplayRef(Ext.HANDOFF, [1, 3])) == "your stub"
+    assert short(DisplayRef(Ext.HANDOFF_PROMISE, [1, 3])) == "your promise"
