@@ -78,14 +78,13 @@ class Connection:
         worker: str,
         peer_worker: str,
         session_id: int,
-        main: Hook | None = None,
     ) -> None:
         self.world = world
         self.context = context
         self.worker = worker
         self.peer_worker = peer_worker
         self.peer: Connection | None = None
-        self.session = Session(main=main)
+        self.session = Session()
         self.session_id = session_id
         self.questions: dict[int, QuestionHook] = {}
         self.closed = False
@@ -416,15 +415,11 @@ class Connection:
                 hook.dispose()
         self.flush()
 
-    def fail(self, error: BaseException, *, notify_peer: bool = False) -> None:
+    def fail(self, error: BaseException) -> None:
         """The session is dead (a cut link, a crash): fail what waits, release what we hold."""
         if self.broken is not None or self.closed:
             return
-        reason = self.world.wire.encode_error(error, self) if notify_peer else None
-        event = self.session.abort(reason)
-        if notify_peer:
-            self.flush()
-        self._aborted(event, error)
+        self._aborted(self.session.abort(None), error)
 
     def _aborted(self, event: SessionAborted, error: BaseException) -> None:
         self.broken = error

@@ -20,17 +20,12 @@ if TYPE_CHECKING:
     from .connection import Connection
     from .world import Playground
 
-__all__ = ["ExecutionContext", "current_context"]
+__all__ = ["ExecutionContext", "current"]
 
 #: The context whose code is running right now (unset in host code).
 current: contextvars.ContextVar[ExecutionContext | None] = contextvars.ContextVar(
     "playground_context", default=None
 )
-
-
-def current_context() -> ExecutionContext | None:
-    """The execution context of the worker code running now, or None outside worker code."""
-    return current.get()
 
 
 class ExecutionContext:
@@ -48,7 +43,6 @@ class ExecutionContext:
         "tasks",
         "handles",
         "closed",
-        "instance",
         "env",
         "api",
         "__weakref__",
@@ -66,7 +60,6 @@ class ExecutionContext:
         self.tasks: set[Any] = set()  # running invocations and wait_until work
         self.handles: dict[int, Any] = {}  # live stub records owned here, by record id
         self.closed = False
-        self.instance: Any = None  # the entrypoint or handler object serving this context
         self.env: Any = None  # the worker's bindings, as seen from this context
         self.api: Any = None  # what user code sees as ``ctx`` (wait_until...)
 
@@ -80,6 +73,15 @@ class ExecutionContext:
             return fn(*args, **kwargs)
         finally:
             current.reset(token)
+
+    def construct(self, cls: Any) -> Any:
+        """A worker's object for this context: ``cls(ctx, env)`` as the runtime makes it, with
+        ``env`` and ``ctx`` set afterwards if its constructor did not keep them."""
+        obj = self.run_sync(cls, self.api, self.env)
+        for name, value in (("env", self.env), ("ctx", self.api)):
+            if not hasattr(obj, name):
+                setattr(obj, name, value)
+        return obj
 
     def task(self, coro: Any, *, eager: bool = True) -> Any:
         """Run ``coro`` as work of this context (with it current). ``eager``: its first step

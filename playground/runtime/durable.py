@@ -219,11 +219,7 @@ class DurableObjects:
         instance.context = context
         context.api = DurableObjectState(world, instance, context)
         self._live[key] = instance
-        instance.obj = context.run_sync(cls, context.api, context.env)
-        for name, value in (("ctx", context.api), ("env", context.env)):
-            if not hasattr(instance.obj, name):
-                setattr(instance.obj, name, value)
-        context.instance = instance.obj
+        instance.obj = context.construct(cls)
         return instance
 
     def discard(self, key: tuple[str, str, str], reason: BaseException) -> _Instance | None:

@@ -101,10 +101,10 @@ class FlowController:
 class RemoteWriter:
     """Writes into a writable end on the other side of ``connection`` (import ``target``)."""
 
-    def __init__(self, connection: Connection, target: int, window: int | None = None) -> None:
+    def __init__(self, connection: Connection, target: int) -> None:
         self.connection = connection
         self.target = target
-        self.flow = FlowController(window if window is not None else connection.world.stream_window)
+        self.flow = FlowController(connection.world.stream_window)
         self.stream_id = connection.world._next_id()
         self.closed = False
         self.error: BaseException | None = None

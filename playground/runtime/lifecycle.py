@@ -126,18 +126,13 @@ class Lifecycle:
         self._attach(connection, context)
         main: Hook
         if ep.is_handler:
-            context.instance = ep.handler
             main = TargetHook(ep.handler, context, reserved=RESERVED_ON_ENTRYPOINTS, handler=True, disposer=False)
         else:
             try:
-                instance = context.run_sync(ep.cls, context.api, context.env)
-                for name, value in (("env", context.env), ("ctx", context.api)):
-                    if not hasattr(instance, name):
-                        setattr(instance, name, value)
+                instance = context.construct(ep.cls)
             except Exception as exc:
                 main = ErrorHook(exc)
             else:
-                context.instance = instance
                 main = TargetHook(instance, context, reserved=RESERVED_ON_ENTRYPOINTS, disposer=False)
         connection.session.serve(main)
 

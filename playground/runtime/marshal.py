@@ -64,10 +64,7 @@ class Exporter:
                 target = _dup_target(obj)
             hook = TargetHook(target, connection.context)
             return self._export(hook, Ext.EXPORT)
-        special = world.wire.encode_special(obj)
-        if special is not NotImplemented:
-            return special
-        return NotImplemented
+        return world.wire.encode_special(obj)
 
     def _capability(self, obj: Capability) -> object:
         connection = self.connection
@@ -122,9 +119,7 @@ class Exporter:
             self.streams.append((stream, taken, pipe_id))
             return msgpack.ExtType(Ext.READABLE, pack_small(pipe_id))
         self.streams.append((stream, taken, None))
-        export_id = connection.session.export(WritableHook(taken, connection.context))
-        self.exported.append(export_id)
-        return msgpack.ExtType(Ext.WRITABLE, pack_small(export_id))
+        return self._export(WritableHook(taken, connection.context), Ext.WRITABLE)
 
     def commit(self) -> None:
         """The message will be sent: stubs whose ownership moved with it are now disposed, and

@@ -112,10 +112,6 @@ class QuestionHook(Hook):
     def question_id(self) -> int:
         return self._q.id
 
-    @property
-    def is_settled(self) -> bool:
-        return self._q.done
-
     def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
         q = self._q
         if q.done:

@@ -146,9 +146,6 @@ class Network:
             setattr(link.props, name, value)
         return link
 
-    def links(self) -> list[Link]:
-        return list(self._links.values())
-
     def send(
         self,
         sender: str,
