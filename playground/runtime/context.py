@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import contextvars
 
-from ..sim.eager import eager_task
-from typing import TYPE_CHECKING, Any
+import inspect
+from typing import TYPE_CHECKING, Any, NoReturn
+
+from ..sim.eager import as_coroutine, eager_task
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -82,6 +84,19 @@ class ExecutionContext:
             if not hasattr(obj, name):
                 setattr(obj, name, value)
         return obj
+
+    def wait_until(self, awaitable: Any) -> None:
+        """``ctx.wait_until``: keep this context alive until ``awaitable`` finishes."""
+        if not inspect.isawaitable(awaitable):
+            raise TypeError(f"wait_until() takes an awaitable; got {type(awaitable).__name__}.")
+        self.task(as_coroutine(awaitable))
+
+    def abort(self, reason: object, default: type[BaseException]) -> NoReturn:
+        """``ctx.abort(reason)``: end this context now; calls in flight fail with ``reason``
+        (an exception, or the text of a ``default`` one)."""
+        error = reason if isinstance(reason, BaseException) else default(str(reason or "Aborted"))
+        self.world.lifecycle.abort(self, error)
+        raise error
 
     def task(self, coro: Any, *, eager: bool = True) -> Any:
         """Run ``coro`` as work of this context (with it current). ``eager``: its first step

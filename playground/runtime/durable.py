@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -144,7 +143,8 @@ class DurableObjectState:
         self.storage = instance.storage
 
     def wait_until(self, awaitable: Awaitable[Any]) -> None:
-        self._context.task(_as_coroutine(awaitable))
+        """Keep this object's context alive until ``awaitable`` finishes."""
+        self._context.wait_until(awaitable)
 
     async def block_concurrency_while(self, fn: Callable[[], Awaitable[Any]]) -> Any:
         """Run ``fn()``; new calls to this object wait until it is done. If it raises, the
@@ -163,9 +163,7 @@ class DurableObjectState:
 
     def abort(self, reason: object = None) -> None:
         """Reset this object: calls in flight and calls on old stubs fail with ``reason``."""
-        error = reason if isinstance(reason, BaseException) else RpcError(str(reason or "Aborted"))
-        self._world.lifecycle.abort(self._context, error)
-        raise error
+        self._context.abort(reason, RpcError)
 
     def __repr__(self) -> str:
         return f"<DurableObjectState {self.id!r}>"
@@ -301,8 +299,3 @@ class DurableObjectStub(ServiceStub):
     def __repr__(self) -> str:
         return f"<DurableObjectStub {self._desc}>"
 
-
-async def _as_coroutine(awaitable: Awaitable[Any]) -> Any:
-    if not inspect.isawaitable(awaitable):
-        raise TypeError(f"wait_until() takes an awaitable; got {type(awaitable).__name__}.")
-    return await awaitable

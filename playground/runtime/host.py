@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..errors import DeadlockError, RpcError, SimulationError, Text
 from ..sim.clock import NS
+from ..sim.eager import as_coroutine
 from ..sim.units import Duration, parse_duration_ns
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class Host:
                 "play.run() was called from code already running inside the playground; use "
                 "`await` there instead."
             )
-        task = loop.create_task(_as_coroutine(awaitable))
+        task = loop.create_task(as_coroutine(awaitable))
         try:
             loop.run_until(task.done, self.on_idle)
         except BaseException:
@@ -157,6 +158,3 @@ def _set_done(future: asyncio.Future[Any]) -> None:
     if not future.done():
         future.set_result(None)
 
-
-async def _as_coroutine(awaitable: Awaitable[T]) -> T:
-    return await awaitable

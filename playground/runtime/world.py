@@ -394,9 +394,7 @@ class EntrypointContext:
 
     def wait_until(self, awaitable: Awaitable[Any]) -> None:
         """Keep the execution context alive until ``awaitable`` finishes (after the return)."""
-        if not inspect.isawaitable(awaitable):
-            raise TypeError(f"wait_until() takes an awaitable; got {type(awaitable).__name__}.")
-        self._context.task(_as_coroutine(awaitable))
+        self._context.wait_until(awaitable)
 
     @property
     def exports(self) -> _Exports:
@@ -405,9 +403,7 @@ class EntrypointContext:
 
     def abort(self, reason: object = None) -> None:
         """End this execution context now: calls in flight fail with ``reason``."""
-        error = reason if isinstance(reason, BaseException) else RuntimeError(str(reason or "Aborted"))
-        self._context.world.lifecycle.abort(self._context, error)
-        raise error
+        self._context.abort(reason, RuntimeError)
 
     def __repr__(self) -> str:
         return f"<ctx of {self._context.label}>"
@@ -433,10 +429,6 @@ class _Exports:
             return ServiceStub(ServiceHook(world, context.worker, context.worker, entrypoint, context, props))
 
         return binding
-
-
-async def _as_coroutine(awaitable: Awaitable[T]) -> T:
-    return await awaitable
 
 
 _latest: list[Playground] = []

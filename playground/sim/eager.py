@@ -14,10 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import sys
-from collections.abc import Coroutine, Generator
-from typing import Any
+from collections.abc import Awaitable, Coroutine, Generator
+from typing import Any, TypeVar
 
-__all__ = ["eager_task"]
+T = TypeVar("T")
+
+__all__ = ["as_coroutine", "eager_task"]
 
 
 def eager_task(
@@ -76,3 +78,8 @@ class _Resume:
                     value = coro.send(sent)
                 except StopIteration as stop:
                     return stop.value
+
+
+async def as_coroutine(awaitable: Awaitable[T]) -> T:
+    """Any awaitable (a future, an RPC promise) as a coroutine, which a task can run."""
+    return await awaitable

@@ -54,6 +54,13 @@ class MyActor(DurableObject):
     def ping(self):
         return "pong"
 
+    def wait_for_nothing(self):
+        try:
+            self.ctx.wait_until(5)
+        except TypeError as error:
+            return str(error)
+        return "accepted"
+
     async def hang(self):
         await asyncio.Event().wait()
 
@@ -144,6 +151,13 @@ def test_one_instance_per_id_keeps_state_across_calls():
     other = ns.get(ns.id_from_name("other"))
     assert play.run(other.increment(1)) == 1
     assert MyActor.constructed == 2
+
+
+def test_wait_until_refuses_what_cannot_be_awaited_at_the_call():
+    play, env = make()
+    stub = env.MY_ACTOR.get(env.MY_ACTOR.id_from_name("room"))
+    assert play.run(stub.wait_for_nothing()) == "wait_until() takes an awaitable; got int."
+    assert play.run(stub.ping()) == "pong"  # and the object carries on
 
 
 def test_ids_from_names_are_stable_unique_ids_are_seeded():
