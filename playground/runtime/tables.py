@@ -32,6 +32,7 @@ class BindingTable:
     """The bindings of each worker (a part of :class:`~playground.Playground`)."""
 
     _workers: dict[str, Worker]
+    _bindings_checked: set[str]  # workers whose bindings all resolve (workers are never removed)
 
     def binding_names(self, worker: str) -> list[str]:
         w = self._workers.get(worker)
@@ -40,6 +41,8 @@ class BindingTable:
         return sorted(set(w.services) | set(w.durable_objects) | set(w.vars))
 
     def _validate_bindings(self, name: str) -> None:
+        if name in self._bindings_checked:
+            return
         worker = self._workers[name]
         for binding, (service, entrypoint) in worker.services.items():
             target = self._workers.get(service)
@@ -51,7 +54,8 @@ class BindingTable:
                     "fix the binding."
                 )
             try:
-                target.entrypoint(entrypoint)
+                if entrypoint is not None:
+                    target.entrypoint_class(entrypoint)
             except ConfigurationError as exc:
                 raise ConfigurationError(f'Worker "{name}" binding {binding}: {exc}') from None
         for binding, (class_name, owner) in worker.durable_objects.items():
@@ -65,6 +69,7 @@ class BindingTable:
                 target.durable_object_class(class_name)
             except ConfigurationError as exc:
                 raise ConfigurationError(f'Worker "{name}" binding {binding}: {exc}') from None
+        self._bindings_checked.add(name)
 
     def make_binding(self, worker: str, name: str, context: ExecutionContext) -> Any:
         w = self._workers.get(worker)

@@ -48,10 +48,8 @@ class Worker:
             parts.append(f"durable_objects={sorted(self.durable_objects)}")
         return f"<Worker {self.name}: {', '.join(parts)}>"
 
-    def entrypoint(self, name: str | None) -> Entrypoint:
-        """The default entrypoint (``None``) or a named one; a clear error if missing."""
-        if name is None:
-            return self.main
+    def entrypoint_class(self, name: str) -> type:
+        """The class of the named entrypoint (nothing is made); a clear error if missing."""
         cls = self.exports.get(name)
         if cls is None or issubclass(cls, DurableObject):
             names = sorted(n for n, c in self.exports.items() if not issubclass(c, DurableObject))
@@ -60,6 +58,13 @@ class Worker:
                 f"{', '.join(names) or 'none'}). Add the class to exports=[...] in "
                 f'play.worker("{self.name}", ...).'
             )
+        return cls
+
+    def entrypoint(self, name: str | None) -> Entrypoint:
+        """The default entrypoint (``None``) or a named one, ready to serve a call."""
+        if name is None:
+            return self.main
+        cls = self.entrypoint_class(name)
         if issubclass(cls, WorkerEntrypoint):
             return Entrypoint(name, cls)
         return Entrypoint(name, None, _handler_object(cls))

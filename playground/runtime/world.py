@@ -112,6 +112,7 @@ class Playground(Tracing, BindingTable):
         self.faults = Faults(self)
         self._ids = itertools.count(1)
         self._workers: dict[str, Worker] = {}
+        self._bindings_checked: set[str] = set()
         self._connections: dict[Connection, None] = {}
         self._running: dict[PromiseHook, None] = {}  # results being computed, for hang detection
         self._closed = False
@@ -422,7 +423,8 @@ class _Exports:
             raise AttributeError(name)
         context = self._context
         world = context.world
-        world.workers[context.worker].entrypoint(None if name == "default" else name)
+        if name != "default":
+            world.workers[context.worker].entrypoint_class(name)
 
         def binding(*, props: Any = None) -> ServiceStub:
             entrypoint = None if name == "default" else name

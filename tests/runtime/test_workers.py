@@ -228,3 +228,27 @@ def test_a_body_can_be_read_once():
             return first, str(exc)
 
     assert asyncio.run(scenario()) == ("once", "Body has already been used. It can only be used once.")
+
+
+class CountedHandler:
+    """A named entrypoint that is a plain handler class: one object per call that reaches it."""
+
+    made = 0
+
+    def __init__(self):
+        CountedHandler.made += 1
+
+    def one_arg_omit_env_ctx(self, i):
+        return i + 3
+
+
+def test_making_and_checking_bindings_constructs_no_entrypoint():
+    CountedHandler.made = 0
+    play = Playground()
+    play.worker("handlers", DefaultHandler, exports=[CountedHandler])
+    play.worker("client", Client, services={"H": ("handlers", "CountedHandler")})
+    env = play.env("client")
+    binding = env.H
+    assert CountedHandler.made == 0  # checking that the entrypoint exists makes nothing
+    assert play.run(binding.one_arg_omit_env_ctx(1)) == 4
+    assert CountedHandler.made == 1
