@@ -32,6 +32,7 @@ bench: $(VENV)/.test
 	$(BIN)/python benchmarks/call_overhead.py
 	$(BIN)/python benchmarks/streams.py
 	$(BIN)/python benchmarks/render.py
+	$(BIN)/python benchmarks/notebooks.py
 
 ## make lint: type checks and lint (not part of make test)
 lint: $(VENV)/.test

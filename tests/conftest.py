@@ -1,10 +1,12 @@
-"""Every test ends with a leak check: no stub left undisposed, every session table empty."""
+"""Every test ends with a leak check: no stub left undisposed, every session table empty.
+Notebook tests share one kernelspec that runs this interpreter."""
 
 from __future__ import annotations
 
 import pytest
 
 from playground import Playground
+from playground.runtime.world import watch_playgrounds
 from playground.testing import leak_report
 
 
@@ -13,16 +15,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _leak_check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch):
+def _leak_check(request: pytest.FixtureRequest):
     created: list[Playground] = []
-    original = Playground.__init__
-
-    def tracking_init(self: Playground, *args, **kwargs) -> None:
-        original(self, *args, **kwargs)
-        created.append(self)
-
-    monkeypatch.setattr(Playground, "__init__", tracking_init)
-    yield
+    unwatch = watch_playgrounds(created.append)
+    try:
+        yield
+    finally:
+        unwatch()
     strict = request.node.get_closest_marker("leaks_ok") is None
     problems: list[str] = []
     for play in created:
@@ -37,3 +36,11 @@ def _leak_check(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
 def play() -> Playground:
     """A playground with 25 ms links and seed 0."""
     return Playground(latency="25ms", seed=0)
+
+
+@pytest.fixture(scope="session")
+def kernel_dirs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
+    """Kernel directories whose one kernel runs this interpreter (the project's venv)."""
+    from tests.notebooks.run import kernel_spec
+
+    return kernel_spec(tmp_path_factory.mktemp("kernels"))

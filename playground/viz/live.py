@@ -48,6 +48,7 @@ class LiveView:
         interval: float = 0.08,
         clock: Callable[[], float] = time.perf_counter,
         pace: float = 0.0,
+        wait: Callable[[float], object] = time.sleep,
     ) -> None:
         self.publish = publish
         self.now = now
@@ -55,6 +56,7 @@ class LiveView:
         self.workers = workers
         self.interval = interval
         self.clock = clock
+        self.wait = wait  # the ticker's pause between frames (a test steps it by hand)
         self.events: list[Event] = []
         self.started = False
         self.frames = 0
@@ -62,7 +64,7 @@ class LiveView:
         self.pace = pace
         self.finished = False
         self._lock = threading.RLock()
-        self._ticker: threading.Thread | None = None
+        self.ticker: threading.Thread | None = None
         self._last_at = start
         self._last_wall = clock()
         self._arrivals: list[float] = []  # arrival times still ahead (paced runs only)
@@ -125,37 +127,36 @@ class LiveView:
         if self.pace <= 0:
             return now
         guess = self._last_at + (self.clock() - self._last_wall) / self.pace
-        with self._lock:
-            arrivals = self._arrivals
-            while arrivals and arrivals[0] <= now:
-                heapq.heappop(arrivals)
-            return max(now, min(guess, arrivals[0])) if arrivals else now
+        arrival = self._next_arrival(now)
+        return now if arrival is None else max(now, min(guess, arrival))
 
     def stop(self) -> None:
         """Stop drawing without a final frame (the extension was unloaded mid-cell)."""
         self.finished = True
 
-    def _in_flight(self) -> bool:
-        now = self.now()
+    def _next_arrival(self, now: float) -> float | None:
+        """The earliest arrival still in flight at virtual time ``now`` (paced runs)."""
         with self._lock:
-            while self._arrivals and self._arrivals[0] <= now:
-                heapq.heappop(self._arrivals)
-            return bool(self._arrivals)
+            arrivals = self._arrivals
+            while arrivals and arrivals[0] <= now:
+                heapq.heappop(arrivals)
+            return arrivals[0] if arrivals else None
 
     def _start_ticking(self) -> None:
         def tick() -> None:
             while not self.finished and self.error is None:
-                time.sleep(self.interval)
-                if not self.finished and self._in_flight():
+                self.wait(self.interval)
+                if not self.finished and self._next_arrival(self.now()) is not None:
                     self._frame(final=False)
 
-        self._ticker = threading.Thread(target=tick, name="playground-live-view", daemon=True)
-        self._ticker.start()
+        self.ticker = threading.Thread(target=tick, name="playground-live-view", daemon=True)
+        self.ticker.start()
 
-    def view(self, *, final: bool = False) -> View:
-        """The events so far as a view."""
+    def view(self, *, final: bool = False, end: float | None = None) -> View:
+        """The events so far as a view, up to virtual time ``end`` (default: now)."""
         workers = self.workers() if final and self.workers is not None else ()
-        end = self.now() if final else self.estimated_now()
+        if end is None:
+            end = self.now() if final else self.estimated_now()
         return View(self.events, workers, self.start, end)
 
     def _frame(self, *, final: bool) -> None:
@@ -167,9 +168,8 @@ class LiveView:
     def _draw(self, *, final: bool) -> None:
         began = self.clock()
         try:
-            view = self.view(final=final)
-            until = None if final else self.estimated_now()
-            bundle = mimebundle(view, until=until, complete=final)
+            end = self.now() if final else self.estimated_now()
+            bundle = mimebundle(self.view(final=final, end=end), until=None if final else end, complete=final)
         except Exception as exc:  # noqa: BLE001 - shown to the user, never dropped
             self.error = exc
             bundle = {"text/plain": f"playground: the live trace view failed: {exc!r}"}

@@ -1,7 +1,11 @@
-"""Execute one notebook with nbclient in a kernel of this interpreter; used by the tests."""
+"""Execute a notebook with nbclient in a kernel of this interpreter (the project's venv), not
+whatever kernels the machine has; used by the tests and by ``benchmarks/notebooks.py``."""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +16,27 @@ from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 
-__all__ = ["Executed", "errors", "execute", "outputs", "text"]
+__all__ = ["KERNEL_NAME", "Executed", "errors", "execute", "kernel_spec", "outputs", "text"]
+
+KERNEL_NAME = "playground-test"
+
+
+def kernel_spec(root: Path) -> list[str]:
+    """Write a kernelspec whose one kernel runs ``sys.executable`` into ``root``; returns the
+    kernel directories to give :func:`execute`."""
+    spec = root / KERNEL_NAME
+    spec.mkdir(parents=True, exist_ok=True)
+    (spec / "kernel.json").write_text(
+        json.dumps(
+            {
+                "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                "display_name": "playground (tests)",
+                "language": "python",
+            }
+        ),
+        encoding="utf-8",
+    )
+    return [str(root)]
 
 
 @dataclass
@@ -23,20 +47,22 @@ class Executed:
     seconds: float
 
 
-def execute(path: Path, kernel_dirs: list[str], kernel_name: str, *, timeout: float = 120) -> Executed:
-    """Run every cell of ``path`` top to bottom (in its own folder); cell errors are kept as
-    outputs, not raised, so that a test can report all of them."""
-    nb = nbformat.read(path, as_version=4)
-    manager = KernelManager(kernel_name=kernel_name, kernel_spec_manager=KernelSpecManager(kernel_dirs=kernel_dirs))
+def execute(notebook: Path | Any, kernel_dirs: list[str], *, timeout: float = 120, quiet: bool = False) -> Executed:
+    """Run every cell of ``notebook`` (a path, run in its own folder, or a notebook object) top
+    to bottom; cell errors are kept as outputs, not raised, so that a test can report them all.
+    ``quiet``: the kernel's own log (its stderr) is dropped."""
+    nb = nbformat.read(notebook, as_version=4) if isinstance(notebook, Path) else notebook
+    folder = notebook.parent if isinstance(notebook, Path) else Path.cwd()
+    manager = KernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(kernel_dirs=kernel_dirs))
     client = NotebookClient(
         nb,
         km=manager,
         timeout=timeout,
         allow_errors=True,
-        resources={"metadata": {"path": str(path.parent)}},
+        resources={"metadata": {"path": str(folder)}},
     )
     started = time.perf_counter()
-    client.execute()
+    client.execute(**({"stderr": subprocess.DEVNULL} if quiet else {}))
     return Executed(nb, time.perf_counter() - started)
 
 

@@ -1,4 +1,5 @@
-"""Every course notebook runs top to bottom in a real kernel, in under a minute, without error;
+"""Every course notebook runs top to bottom in a real kernel without error (how long each takes,
+against the minute it may take, is ``benchmarks/notebooks.py``'s job);
 a few outputs are checked for what a reader must see. The notebooks in git have no outputs and
 match their sources in ``notebooks/src/``."""
 
@@ -15,7 +16,7 @@ import pytest
 pytest.importorskip("nbclient", reason="the notebook tests need the test extra: pip install -e '.[test,notebook]'")
 pytest.importorskip("ipykernel", reason="the notebook tests need the notebook extra: pip install -e '.[test,notebook]'")
 
-from .conftest import KERNEL_NAME, NOTEBOOKS  # noqa: E402
+from .conftest import NOTEBOOKS  # noqa: E402
 from .run import errors, execute, outputs, text  # noqa: E402
 
 NAMES = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
@@ -90,9 +91,8 @@ def test_the_course_is_complete():
 @pytest.mark.notebook
 @pytest.mark.parametrize("name", NAMES)
 def test_notebook_runs_top_to_bottom(name: str, kernel_dirs: list[str]):
-    done = execute(NOTEBOOKS / f"{name}.ipynb", kernel_dirs, KERNEL_NAME)
+    done = execute(NOTEBOOKS / f"{name}.ipynb", kernel_dirs)  # benchmarks/notebooks.py times them
     assert errors(done.nb) == []
-    assert done.seconds < 60, f"{name} took {done.seconds:.1f} s"
     assert diagrams(done.nb), f"{name} shows no diagram"
     CHECKS.get(name, lambda nb: None)(done.nb)
 

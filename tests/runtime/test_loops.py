@@ -4,7 +4,6 @@ virtual time inside workers."""
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -70,9 +69,7 @@ def play():
 
 def test_sleep_inside_a_worker_is_virtual(play):
     env = play.env("a")
-    started = time.perf_counter()
-    assert play.run(env.S.nap(3600)) == 3600.025
-    assert time.perf_counter() - started < 5  # an hour of virtual time, not of wall time
+    assert play.run(env.S.nap(3600)) == 3600.025  # an hour of virtual time (of wall time, it would hang)
     assert play.now == pytest.approx(3600.05)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import threading
 
 import IPython.display
 import pytest
@@ -163,23 +163,49 @@ def test_each_cell_gets_its_own_view_and_unload_stops_it(shell):
     playground.load_ipython_extension(shell)  # for the fixture's unload
 
 
+class Ticks:
+    """A ticker's wait that returns only when the test says so: the test steps the ticker one
+    frame at a time instead of sleeping. (The timeouts only stop a broken test from hanging.)"""
+
+    def __init__(self) -> None:
+        self.waiting = threading.Semaphore(0)
+        self.go = threading.Semaphore(0)
+
+    def __call__(self, seconds: float) -> None:
+        self.waiting.release()
+        assert self.go.acquire(timeout=10)
+
+    def step(self) -> None:
+        """Let the ticker draw one frame and come back to wait."""
+        assert self.waiting.acquire(timeout=10)
+        self.go.release()
+        assert self.waiting.acquire(timeout=10)  # back: its frame is drawn
+        self.waiting.release()
+
+    def release(self) -> None:
+        self.go.release()
+
+
 def test_with_pace_the_clock_is_extrapolated_between_events_and_a_ticker_redraws():
     play, rec = scenes.pipelined_counter()
     first_flight = [e for e in rec.events if e.at == 0.0]
     frames: list[dict[str, str]] = []
     clock = FakeClock()
-    live = LiveView(frames.append, now=lambda: 0.0, start=0.0, interval=0.005, clock=clock, pace=2.0)
+    ticks = Ticks()
+    live = LiveView(frames.append, now=lambda: 0.0, start=0.0, interval=0.005, clock=clock, pace=2.0, wait=ticks)
     for event in first_flight:
         live.add(event)
     clock.now = 0.020  # 20 ms of wall time at pace 2: 10 ms of virtual time
     assert live.estimated_now() == 0.010
     clock.now = 1.0  # never past the next arrival still in flight
     assert live.estimated_now() == 0.025
-    deadline = time.monotonic() + 5
-    while len(frames) < 3 and time.monotonic() < deadline:
-        time.sleep(0.005)
-    assert len(frames) >= 3  # the ticker redraws while nothing else happens
+    before = len(frames)
+    for _ in range(3):
+        ticks.step()
+    assert len(frames) == before + 3  # the ticker redraws while nothing else happens
     live.finish()
     count = len(frames)
-    time.sleep(0.03)
-    assert len(frames) == count  # and stops with the cell
+    ticks.release()
+    assert live.ticker is not None
+    live.ticker.join(timeout=10)
+    assert not live.ticker.is_alive() and len(frames) == count  # and stops with the cell

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-nbformat = pytest.importorskip("nbformat")
-nbclient = pytest.importorskip("nbclient")
+pytest.importorskip("nbformat")
+pytest.importorskip("nbclient")
 pytest.importorskip("ipykernel")
 
 SETUP = """from playground import Playground, WorkerEntrypoint, RpcTarget
@@ -19,8 +19,10 @@ env = play.env("a")"""
 
 
 @pytest.mark.notebook
-def test_cells_with_rpc_get_one_final_diagram_and_others_nothing():
+def test_cells_with_rpc_get_one_final_diagram_and_others_nothing(kernel_dirs):
     from nbformat.v4 import new_code_cell, new_notebook
+
+    from tests.notebooks.run import execute
 
     nb = new_notebook()
     nb.cells = [
@@ -29,7 +31,7 @@ def test_cells_with_rpc_get_one_final_diagram_and_others_nothing():
         new_code_cell("with await env.S.get_counter() as c:\n    print(await c.increment(2))"),
         new_code_cell("1 + 1"),
     ]
-    nbclient.NotebookClient(nb, timeout=60, kernel_name="python3").execute()
+    execute(nb, kernel_dirs, timeout=60)
     assert nb.cells[0].outputs == [] and nb.cells[1].outputs == []
     [diagram, printed] = nb.cells[2].outputs
     assert diagram["output_type"] == "display_data"
