@@ -14,7 +14,7 @@ from .events import (
     where_text,
 )
 from .recorder import Recorder, Recording, Trace
-from .stats import longest_chain, pipelined_calls, round_trips
+from .stats import depths, longest_chain, pipelined_calls, round_trips, round_trips_of
 
 __all__ = [
     "AwaitEvent",
@@ -30,8 +30,10 @@ __all__ = [
     "StubEvent",
     "Trace",
     "Where",
+    "depths",
     "longest_chain",
     "pipelined_calls",
     "round_trips",
+    "round_trips_of",
     "where_text",
 ]

@@ -2,30 +2,54 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from .events import CallEvent, MessageEvent
 
-__all__ = ["round_trips", "longest_chain"]
+__all__ = ["depths", "longest_chain", "pipelined_calls", "round_trips", "round_trips_of"]
 
 
-def longest_chain(messages: Iterable[MessageEvent]) -> int:
-    """Length of the longest causal chain of counted messages (calls and results).
+def depths(
+    messages: Iterable[MessageEvent],
+    *,
+    floor: Mapping[int, tuple[int, int]] | None = None,
+    cause: Mapping[int, int | None] | None = None,
+    earlier: Mapping[int, int] | None = None,
+) -> dict[int, int]:
+    """The depth of each counted message (calls and results), by seq.
 
-    A message's chain is one more than the chain of its ``cause`` — the counted message whose
-    arrival it followed in the same execution context — when that cause is among ``messages``,
-    and 1 otherwise. Releases and other bookkeeping do not count.
+    A message's depth is one more than its ``cause``'s — the counted message whose arrival it
+    followed in the same execution context — when that cause is among ``messages``, and 1
+    otherwise. Releases and other bookkeeping do not count.
+
+    For "what if" questions (``viz.chains``, ``viz.advisor``): ``cause`` overrides a message's
+    cause (``None``: no cause); ``floor[seq] = (other, steps)`` forces ``depth[seq] >=
+    depth[other] + steps``, reading an ``other`` later in the log from ``earlier`` (the depths
+    of a previous pass), if given.
     """
-    chain: dict[int, int] = {}
-    longest = 0
+    depth: dict[int, int] = {}
     for m in messages:
         if not m.counted:
             continue
-        length = chain.get(m.cause, 0) + 1 if m.cause is not None else 1
-        chain[m.seq] = length
-        if length > longest:
-            longest = length
-    return longest
+        c = cause[m.seq] if cause is not None and m.seq in cause else m.cause
+        d = depth.get(c, 0) + 1 if c is not None else 1
+        if floor is not None and m.seq in floor:
+            other, steps = floor[m.seq]
+            known = depth[other] if other in depth else earlier.get(other) if earlier is not None else None
+            if known is not None:
+                d = max(d, known + steps)
+        depth[m.seq] = d
+    return depth
+
+
+def round_trips_of(depth: Mapping[int, int]) -> int:
+    """Round trips for a depth table: the deepest chain divided by two, rounded up."""
+    return (max(depth.values(), default=0) + 1) // 2
+
+
+def longest_chain(messages: Iterable[MessageEvent]) -> int:
+    """Length of the longest causal chain of counted messages (the deepest :func:`depths`)."""
+    return max(depths(messages).values(), default=0)
 
 
 def round_trips(messages: Iterable[MessageEvent]) -> int:
@@ -35,7 +59,7 @@ def round_trips(messages: Iterable[MessageEvent]) -> int:
     ``increment()`` → 2; ``await env.S.get_counter().increment()`` → 1; two calls gathered → 1;
     A calls B, whose method awaits a call to C → 2.
     """
-    return (longest_chain(messages) + 1) // 2
+    return round_trips_of(depths(messages))
 
 
 def pipelined_calls(calls: Iterable[CallEvent]) -> int:

@@ -12,7 +12,8 @@ import linecache
 from dataclasses import dataclass
 
 from ..trace.events import CallEvent, Where
-from .chains import depths, plain_depths, round_trips_of
+from ..trace.stats import depths, round_trips_of
+from .chains import plain_depths
 from .labels import call_label, where_text
 from .view import View
 

@@ -14,47 +14,20 @@ opposite question with :func:`depths` and a ``sooner`` map (see ``advisor.py``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ..trace.events import MessageEvent
+from ..trace.stats import depths, round_trips_of
 from .view import View
 
 __all__ = [
     "Bracket",
     "brackets",
     "critical_path",
-    "depths",
     "plain_depths",
     "promise_targets",
-    "round_trips_of",
     "without_pipelining",
 ]
-
-
-def depths(
-    messages: list[MessageEvent],
-    *,
-    floor: Mapping[int, tuple[int, int]] | None = None,
-    cause: Mapping[int, int | None] | None = None,
-) -> dict[int, int]:
-    """Depth of each counted message, by seq.
-
-    ``floor[seq] = (other_seq, steps)`` forces ``depth[seq] >= depth[other_seq] + steps`` when
-    ``other_seq`` comes first; ``cause`` overrides a message's cause (``None``: no cause).
-    """
-    depth: dict[int, int] = {}
-    for m in messages:
-        if not m.counted:
-            continue
-        c = cause[m.seq] if cause is not None and m.seq in cause else m.cause
-        d = depth.get(c, 0) + 1 if c is not None else 1
-        if floor is not None and m.seq in floor:
-            other, steps = floor[m.seq]
-            if other in depth:
-                d = max(d, depth[other] + steps)
-        depth[m.seq] = d
-    return depth
 
 
 def plain_depths(view: View) -> dict[int, int]:
@@ -64,11 +37,6 @@ def plain_depths(view: View) -> dict[int, int]:
         return cached
     depth = view.memo["depths"] = depths(view.messages)
     return depth
-
-
-def round_trips_of(depth: Mapping[int, int]) -> int:
-    """Round trips for a depth table: the deepest chain divided by two, rounded up."""
-    return (max(depth.values(), default=0) + 1) // 2
 
 
 def critical_path(view: View) -> list[MessageEvent]:
@@ -112,7 +80,6 @@ def brackets(view: View) -> list[Bracket]:
     return out
 
 
-#: msgpack's ext-type leading bytes: a payload without any of them carries no capability.
 def promise_targets(view: View) -> dict[int, int]:
     """Call seq → the call whose unresolved result it carried as a parameter (the last one, if
     several), from each call's ``promise_args``."""
@@ -172,18 +139,11 @@ def without_pipelining(view: View) -> int:
 
 
 def _settle(messages: list[MessageEvent], floor: dict[int, tuple[int, int]]) -> dict[int, int]:
-    """Depths when floors may point forward in the log: relax until nothing changes."""
+    """Depths when floors may point forward in the log: pass again until nothing changes."""
     depth = depths(messages, floor=floor)
     for _ in range(8):
-        counted = [m for m in messages if m.counted]
-        changed = False
-        for m in counted:
-            d = depth.get(m.cause, 0) + 1 if m.cause is not None else 1
-            if m.seq in floor and floor[m.seq][0] in depth:
-                d = max(d, depth[floor[m.seq][0]] + floor[m.seq][1])
-            if d != depth[m.seq]:
-                depth[m.seq] = d
-                changed = True
-        if not changed:
+        again = depths(messages, floor=floor, earlier=depth)
+        if again == depth:
             break
+        depth = again
     return depth

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 
 from ..trace.events import MessageEvent, StubEvent, Where
 from .advisor import Advice, advise
-from .chains import Bracket, brackets, plain_depths, promise_targets, round_trips_of, without_pipelining
+from ..trace.stats import pipelined_calls, round_trips_of
+from .chains import Bracket, brackets, plain_depths, promise_targets, without_pipelining
 from .view import View
 
 __all__ = ["Diagram", "Flight", "Lifetime", "Summary", "build"]
@@ -155,7 +156,7 @@ def build(view: View, *, complete: bool = True) -> Diagram:
     calls = view.calls
     lifetimes = _lifetimes(view)
     flights, flight_of = _flights(view)
-    pipelined = sum(1 for c in calls if c.pipelined)
+    pipelined = pipelined_calls(calls)
     summary = Summary(
         round_trips=round_trips_of(plain_depths(view)),
         elapsed=view.end - view.start,
