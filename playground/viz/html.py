@@ -29,13 +29,14 @@ def _img(svg: str, alt: str) -> str:
     return f'<img src="data:image/svg+xml;base64,{data}" alt="{esc(alt)}" style="max-width:100%"/>'
 
 
+def _html(svg: str, alt: str, inline: bool) -> str:
+    return f"<div>{svg}</div>" if inline else _img(svg, alt)
+
+
 def render_html(source: Any, *, inline: bool = False, diagram: Diagram | None = None, **options: Any) -> str:
     """HTML for a trace: a data-URI image (default, safe everywhere) or an inline SVG."""
     d = diagram or build(view_of(source))
-    svg = render_svg(d.view, diagram=d, **options)
-    if inline:
-        return f"<div>{svg}</div>"
-    return _img(svg, d.summary.line())
+    return _html(render_svg(d.view, diagram=d, **options), d.summary.line(), inline)
 
 
 def mimebundle(source: Any, *, inline: bool = False, complete: bool = True, **options: Any) -> dict[str, str]:
@@ -44,11 +45,10 @@ def mimebundle(source: Any, *, inline: bool = False, complete: bool = True, **op
     ``complete=False`` leaves out the advisor and the saving (for live frames)."""
     d = build(view_of(source), complete=complete)
     svg = render_svg(d.view, diagram=d, **options)
-    text = d.summary.line()
-    if d.advice:
-        text += "\n" + "\n".join(f"Tip: {a}" for a in d.advice)
+    line = d.summary.line()
+    text = line + "".join(f"\nTip: {a}" for a in d.advice)
     return {
-        "text/html": f"<div>{svg}</div>" if inline else _img(svg, d.summary.line()),
+        "text/html": _html(svg, line, inline),
         "image/svg+xml": svg,
         "text/plain": text,
     }

@@ -102,10 +102,10 @@ def message_label(view: View, m: MessageEvent) -> str:
     if m.kind in ("resolve", "reject") and not m.counted:
         return "ack" if m.kind == "resolve" else "ack (error)"
     if m.kind == "push":
-        label = call_label(call, m.path, m.value)
+        label = call_label(call, m.path, view.value_of(m))
         return ("→ " + label) if call is not None and call.pipelined else label
     if m.kind in ("resolve", "reject"):
-        value = m.value
+        value = view.value_of(m)
         return m.kind if value is None else f"{m.kind} {short(value)}"
     return m.kind
 
@@ -125,7 +125,7 @@ def tooltip(view: View, m: MessageEvent) -> str:
         f"{m.size} bytes" + ("" if m.counted else ", bookkeeping (not a round trip)"),
     ]
     if m.payload is not None:
-        lines.append("payload: " + short(m.value, 200))
+        lines.append("payload: " + short(view.value_of(m), 200))
     if call is not None:
         lines.append(
             f"call {call_label(call, (), None)} from {call.caller}"

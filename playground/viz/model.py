@@ -42,7 +42,6 @@ class Lifetime:
     start: float
     end: float | None = None
     ended_by: str = ""
-    made_before: bool = False
     kind: str = "stub"
     managed: bool = False
     marks: list[tuple[float, str]] = field(default_factory=list)
@@ -67,22 +66,35 @@ class Summary:
     leaks: int
     without_pipelining: int  # -1: not computed (live frames)
 
+    @property
+    def shows_saving(self) -> bool:
+        """Is there a saving to state (computed, and pipelining was used or made a difference)?"""
+        return self.without_pipelining >= 0 and (self.pipelined > 0 or self.without_pipelining != self.round_trips)
+
+    def headline(self) -> str:
+        """``1 round trip · 50 ms``."""
+        return f"{_count(self.round_trips, 'round trip')} · {self.elapsed * 1000:,.4g} ms"
+
+    def details(self) -> list[str]:
+        """Calls (how many pipelined), messages, bytes and leaks, each as words."""
+        return [
+            _count(self.calls, "call") + f" ({self.pipelined:,} pipelined)",
+            _count(self.messages, "message"),
+            _count(self.bytes, "byte"),
+            _count(self.leaks, "leak"),
+        ]
+
+    def saving(self) -> str:
+        """``without pipelining: 2 round trips``, or nothing when there is no saving to state."""
+        return f"without pipelining: {_count(self.without_pipelining, 'round trip')}" if self.shows_saving else ""
+
     def line(self) -> str:
         """One line: round trips, time, calls, messages, bytes, leaks, and the saving."""
-        def n(k: int, word: str) -> str:
-            return f"{k:,} {word}" + ("" if k == 1 else "s")
+        return " · ".join([self.headline(), *self.details(), *filter(None, [self.saving()])])
 
-        parts = [
-            n(self.round_trips, "round trip"),
-            f"{self.elapsed * 1000:,.4g} ms",
-            n(self.calls, "call") + f" ({self.pipelined:,} pipelined)",
-            n(self.messages, "message"),
-            n(self.bytes, "byte"),
-            n(self.leaks, "leak"),
-        ]
-        if self.without_pipelining >= 0 and (self.pipelined or self.without_pipelining != self.round_trips):
-            parts.append(f"without pipelining: {n(self.without_pipelining, 'round trip')}")
-        return " · ".join(parts)
+
+def _count(k: int, word: str) -> str:
+    return f"{k:,} {word}" + ("" if k == 1 else "s")
 
 
 @dataclass(slots=True)
@@ -134,7 +146,6 @@ def _lifetimes(view: View) -> list[Lifetime]:
             if made_before and s.kind == "promise":
                 continue  # a promise whose making was not traced: nothing to draw a bar from
             life = Lifetime(s.stub, s.owner, s.target, s.where, view.start if made_before else s.at, kind=s.kind, managed=s.managed)
-            life.made_before = made_before
             alive[s.stub] = life
             out.append(life)
         life.events.append(s)

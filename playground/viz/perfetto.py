@@ -35,7 +35,7 @@ def perfetto_events(source: Any) -> list[dict[str, Any]]:
         name = message_label(d.view, m)
         args = {"kind": m.kind, "bytes": m.size, "session": m.session, "id": m.id, "seq": m.seq}
         if m.payload is not None:
-            args["value"] = short(m.value, 200)
+            args["value"] = short(d.view.value_of(m), 200)
         sent = round(m.sent_at * US, 3)
         out.append({"ph": "X", "name": name, "cat": m.kind, "pid": pid[m.sender], "tid": 0, "ts": sent, "dur": 1, "args": args})
         out.append({"ph": "s", "name": m.kind, "cat": "message", "id": m.seq, "pid": pid[m.sender], "tid": 0, "ts": sent})

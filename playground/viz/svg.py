@@ -108,24 +108,19 @@ def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:
     return out, y + 8 + 18 * rows
 
 
-def _header_lines(d: Diagram) -> tuple[str, str, str]:
-    """(headline, saving, details): "1 round trip · 50 ms", "without pipelining: …", the rest."""
-    parts = d.summary.line().split(" · ")
-    saving = parts.pop() if parts[-1].startswith("without pipelining") else ""
-    return " · ".join(parts[:2]), saving, " · ".join(parts[2:])
-
-
 def _header(d: Diagram) -> str:
-    headline, saving, details = _header_lines(d)
+    s = d.summary
+    saving = s.saving()
     out = (
         f"<text {attr(x=20, y=26, font_size=16, fill=INK, font_family=FONT)}>"
-        f'<tspan font-weight="700">{esc(headline)}</tspan>'
+        f'<tspan font-weight="700">{esc(s.headline())}</tspan>'
         + (f'<tspan fill="#15803d" font-size="13" font-weight="600">   ({esc(saving)})</tspan>' if saving else "")
         + "</text>"
     )
+    details = s.details()
     spans = []
-    for i, part in enumerate(details.split(" · ")):
-        leak = part.endswith(("leak", "leaks")) and not part.startswith("0 ")
+    for i, part in enumerate(details):
+        leak = i == len(details) - 1 and s.leaks > 0
         colour = f' fill="{LEAK}" font-weight="700"' if leak else ""
         spans.append(("" if i == 0 else " · ") + f"<tspan{colour}>{esc(part)}</tspan>")
     return out + f"<text {attr(x=20, y=44, font_size=12, fill=MUTED, font_family=FONT)}>{''.join(spans)}</text>"
@@ -148,7 +143,8 @@ def render_svg(
     view: View = view_of(source)
     d = diagram or build(view)
     lay = layout(d, max_arrows=max_arrows)
-    headline, saving, details = _header_lines(d)
+    s = d.summary
+    headline, saving, details = s.headline(), s.saving(), " · ".join(s.details())
     width = lay.width = max(lay.width, 40 + 8.6 * len(headline) + 7 * len(saving), 40 + 6.4 * len(details), 600)
     body: list[str] = []
     body += axis(d, lay)

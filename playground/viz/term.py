@@ -94,7 +94,7 @@ class TraceRenderable:
         table = Table(title=None, box=None, header_style="bold", pad_edge=False)
         heads = ["round trips", "virtual time", "calls", "pipelined", "messages", "bytes", "leaks"]
         values = [s.round_trips, f"{s.elapsed * 1000:,.4g} ms", s.calls, s.pipelined, s.messages, s.bytes, s.leaks]
-        if s.pipelined or s.without_pipelining != s.round_trips:
+        if s.shows_saving:
             heads.append("without pipelining")
             values.append(f"{s.without_pipelining} round trips")
         for h in heads:

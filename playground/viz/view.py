@@ -65,12 +65,6 @@ class View:
             return tuple(known)
         return tuple(seen)
 
-    def until(self, count: int) -> View:
-        """The first ``count`` events, on the same lanes and time span."""
-        view = View(self.events[:count], (), self.start, self.end)
-        view.workers = self.workers
-        return view
-
     # -- events by type ----------------------------------------------------------------------
 
     @cached_property
@@ -103,6 +97,14 @@ class View:
     @cached_property
     def _calls_by_key(self) -> dict[tuple[int, str, int], CallEvent]:
         return {(c.session, c.caller, c.id): c for c in self.calls}
+
+    def value_of(self, m: MessageEvent) -> Any:
+        """``m.value`` (its payload decoded for display), decoded once per view."""
+        values = self.memo.setdefault("values", {})
+        assert isinstance(values, dict)
+        if m.seq not in values:
+            values[m.seq] = m.value
+        return values[m.seq]
 
     def call_of(self, m: MessageEvent) -> CallEvent | None:
         """The call a message belongs to: its push, pull and release, or its answer."""
