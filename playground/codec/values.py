@@ -272,6 +272,9 @@ class Encoder:
             return [marker(Ext.TUPLE), *obj]  # type: ignore[misc]
         if t is int:  # only ints msgpack could not fit in 64 bits reach here
             return msgpack.ExtType(Ext.BIGINT, str(obj).encode())
+        if t is Kwargs:
+            kwargs: Kwargs = obj  # type: ignore[assignment]
+            return [marker(Ext.KWARGS), dict(kwargs)]
         if t is set:
             return [marker(Ext.SET), *obj]  # type: ignore[misc]
         if t is frozenset:

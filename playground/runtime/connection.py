@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..codec import Ext, Kwargs, decode_message, decode_value, encode_message, encode_value, marker
+from ..codec import Kwargs, decode_message, decode_value, encode_message, encode_value
 from ..errors import ConnectionLost, RpcError
 from ..protocol import (
     COUNTED_KINDS,
@@ -134,7 +134,7 @@ class Connection:
         promise_args: tuple[int, ...] = ()
         if args is not None:
             if kwargs:
-                args = [*args, [marker(Ext.KWARGS), kwargs]]
+                args = [*args, Kwargs(kwargs)]
             exporter = Exporter(self, params=True)
             try:
                 payload = encode_value(args, exporter)
