@@ -367,10 +367,9 @@ class Connection:
             self.close()
 
     def close(self) -> None:
+        """The session ended normally (both tables empty): let go of our main object."""
         self.closed = True
         main = self.session.main
-        if self.context is not None:
-            self.context.connections.discard(self)
         if isinstance(main, Hook):
             main.dispose()
         self.world.connection_closed(self)
@@ -439,8 +438,6 @@ class Connection:
             if pending is not None:
                 pending.arrived(False, error)
         self.closed = True
-        if self.context is not None:
-            self.context.connections.discard(self)
         self.world.connection_closed(self)
 
 

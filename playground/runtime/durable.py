@@ -198,6 +198,12 @@ class DurableObjects:
     def generation(self, key: tuple[str, str, str]) -> int:
         return self._generation.get(key, 0)
 
+    def hook(self, context: ExecutionContext, key: tuple[str, str, str], object_id: DurableObjectId) -> Any:
+        """The hook of a new stub held by ``context`` to object ``key``'s instance alive now."""
+        from .bindings import DurableHook
+
+        return DurableHook(self._world, context, key, object_id, self.generation(key))
+
     def failure(self, key: tuple[str, str, str], generation: int) -> BaseException | None:
         """Why the instance of that generation is gone (None if it is not)."""
         return self._failure.get((key, generation))
@@ -269,11 +275,8 @@ class DurableObjectNamespace:
             raise TypeError(
                 f"get() takes a DurableObjectId (from id_from_name or new_unique_id); got {object_id!r}."
             )
-        from .bindings import DurableHook
-
         key = (self._worker, self._class_name, object_id.hex)
-        hook = DurableHook(self._world, self._home, key, object_id, self._world.durable.generation(key))
-        return DurableObjectStub(hook)
+        return DurableObjectStub(self._world.durable.hook(self._home, key, object_id))
 
     def get_by_name(self, name: str) -> DurableObjectStub:
         return self.get(self.id_from_name(name))

@@ -67,13 +67,11 @@ class Wire:
             service, entrypoint, props = msgpack.unpackb(data)
             return ServiceStub(ServiceHook(world, context.worker, service, entrypoint, context, props))
         if code is Ext.DURABLE_OBJECT:
-            from .bindings import DurableHook
             from .durable import DurableObjectId
 
             worker, class_name, hex_id, name = msgpack.unpackb(data)
             key = (worker, class_name, hex_id)
-            hook = DurableHook(world, context, key, DurableObjectId(hex_id, name), world.durable.generation(key))
-            return ServiceStub.__new__(ServiceStub, hook)  # type: ignore[arg-type]
+            return ServiceStub(world.durable.hook(context, key, DurableObjectId(hex_id, name)))
         raise RpcError(f"cannot decode a {code.name.lower()} reference")
 
     def decode_marked(self, connection: Connection, code: Ext, items: list[Any]) -> object:
