@@ -179,10 +179,7 @@ class Session:
 
     def is_idle(self) -> bool:
         """True when nothing but the main object is left in either table."""
-        if self._imports:
-            return False
-        exports = self._exports
-        return not exports or (len(exports) == 1 and MAIN in exports)
+        return not self._imports and not self.has_exports()
 
     def has_exports(self) -> bool:
         """Whether the peer still holds anything of ours besides the main object."""
@@ -233,8 +230,7 @@ class Session:
         self._check_alive()
         if target != MAIN and target not in self._imports:
             raise ProtocolError(f"push to import {target}, which this session does not hold")
-        question = self._next_question
-        self._next_question += 1
+        question = self._new_question()
         if stream:
             self._imports[question] = _Import(question=True, promise=True, pulled=True, stream=True)
             self._outbox.append(Stream(question, target, path, args))
@@ -247,10 +243,14 @@ class Session:
         """Ask the peer for a pipe; returns our import id of its writable end (a new question
         id), which ``Stream`` pushes can target at once."""
         self._check_alive()
-        question = self._next_question
-        self._next_question += 1
+        question = self._new_question()
         self._imports[question] = _Import(question=True)
         self._outbox.append(Pipe(question))
+        return question
+
+    def _new_question(self) -> int:
+        question = self._next_question
+        self._next_question += 1
         return question
 
     def unpipe(self, question: int) -> None:
@@ -367,11 +367,7 @@ class Session:
         return handler(self, message)
 
     def _receive_push(self, message: Push | Stream) -> Event:
-        if message.id != self._their_next_question:
-            raise ProtocolError(
-                f"push with id {message.id}; the next question id must be "
-                f"{self._their_next_question}"
-            )
+        self._check_question(message)
         target = self._export(message.target)
         self._their_next_question += 1
         stream = message.kind is Kind.STREAM
@@ -379,13 +375,17 @@ class Session:
         return CallArrived(message.id, message.target, target.hook, message.path, message.args, stream)
 
     def _receive_pipe(self, message: Pipe) -> Event:
-        if message.id != self._their_next_question:
-            raise ProtocolError(
-                f"pipe with id {message.id}; the next question id must be {self._their_next_question}"
-            )
+        self._check_question(message)
         self._their_next_question += 1
         self._exports[message.id] = _Export(None, answer=True)
         return PipeArrived(message.id)
+
+    def _check_question(self, message: Push | Stream | Pipe) -> None:
+        """The peer numbers its questions in order, from 1; a gap or a repeat is an error."""
+        if message.id != self._their_next_question:
+            raise ProtocolError(
+                f"{message.kind} with id {message.id}; the next question id must be {self._their_next_question}"
+            )
 
     def _receive_pull(self, message: Pull) -> Event:
         entry = self._export(message.id)

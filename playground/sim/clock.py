@@ -97,8 +97,7 @@ class _VirtualSelector:
                 "The virtual loop was asked to wait with nothing scheduled: everything in the "
                 "playground is waiting on something nothing will ever do."
             )
-        head = loop._scheduled[0]
-        when_ns = head._when_ns if isinstance(head, _Timer) else round(head.when() * NS)
+        when_ns = loop._scheduled[0]._when_ns  # every timer is a _Timer (call_at_ns)
         if loop.pace > 0 and not loop._host_paced:
             delay = loop._wall_deadline(when_ns) - loop.wall_clock()
             if delay > 0 and loop.wall_wait(delay):
@@ -224,8 +223,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
         self._drop_cancelled_timers()
         if not self._scheduled:
             return 0.0
-        head = self._scheduled[0]
-        when_ns = head._when_ns if isinstance(head, _Timer) else round(head.when() * NS)
+        when_ns = self._scheduled[0]._when_ns
         if when_ns <= self._now_ns:
             return 0.0
         return max(0.0, self._wall_deadline(when_ns) - self.wall_clock())
