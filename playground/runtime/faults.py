@@ -56,8 +56,7 @@ class Faults:
         for connection in list(world._connections):
             if name in (connection.worker, connection.peer_worker):
                 connection.fail(ConnectionLost())
-        for hook in [h for h in world._running if h.context is not None and h.context.worker == name]:
-            hook.fail(ConnectionLost())
+        world.fail_running(ConnectionLost(), lambda context: context is not None and context.worker == name)
         for context in list(world.lifecycle.contexts.values()):
             if context.worker == name:
                 for task in list(context.tasks):

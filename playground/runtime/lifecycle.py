@@ -217,8 +217,7 @@ class Lifecycle:
             connection.end_streams()
         self._event("closed", context)
         for callee in callees:  # a client that is gone has disconnected: calls it made are canceled
-            for hook in [h for h in world._running if h.context is callee and not h.finished]:
-                hook.fail(RpcError(CLIENT_GONE))  # (wait_until work goes on)
+            world.fail_running(RpcError(CLIENT_GONE), lambda c, callee=callee: c is callee)  # (wait_until work goes on)
 
     def abort(self, context: ExecutionContext, reason: BaseException) -> None:
         """``ctx.abort(reason)``: fail every call in flight in ``context`` and end it now."""
@@ -228,8 +227,7 @@ class Lifecycle:
         instance = world.durable.instance_of(context) if context.kind == "durable" else None
         if instance is not None:
             world.durable.discard(instance.key, reason)
-        for hook in [h for h in world._running if h.context is context]:
-            hook.fail(reason)
+        world.fail_running(reason, lambda c: c is context)
         for task in list(context.tasks):
             task.cancel()
         for connection in list(context.connections):

@@ -351,6 +351,12 @@ class Playground(Tracing, BindingTable):
         if self._closed:
             raise SimulationError("This playground has been closed; create a new Playground.")
 
+    def fail_running(self, error: BaseException, which: Callable[[ExecutionContext | None], bool]) -> None:
+        """Fail every result still being computed in a context that ``which`` picks (its task
+        is cancelled)."""
+        for hook in [h for h in self._running if not h.finished and which(h.context)]:
+            hook.fail(error)
+
     def connection_closed(self, connection: Connection) -> None:
         self._connections.pop(connection, None)
         self.lifecycle.connection_closed(connection)

@@ -67,6 +67,13 @@ class Service(WorkerEntrypoint):
     async def use_stash(self):
         return await Service.shared[0].increment(1)
 
+    async def nap_then_answer(self, seconds):
+        await asyncio.sleep(seconds)
+        return "answered"
+
+    async def abort_now(self):
+        self.ctx.abort(ValueError("this request only"))
+
 
 class Client(WorkerEntrypoint):
     pass
@@ -121,6 +128,41 @@ def test_a_context_stays_alive_while_the_caller_holds_stubs_into_it_and_abort_en
     assert type(error) is ValueError and str(error) == "foo bar abort reason"
     assert target.disposed == 1  # the leaked stub was released when the context ended
     assert str(later) == "The execution context which hosts this callback is no longer running."
+
+
+def test_aborting_one_request_leaves_the_others_running(play):
+    env = play.env("client")
+
+    async def scenario():
+        other = asyncio.ensure_future(_settled(env.S.nap_then_answer(1)))
+        await play.sleep(0.5)  # the other request is running in its own context by now
+        aborted = await failure(env.S.abort_now())
+        return aborted, await other
+
+    aborted, other = play.run(scenario())
+    assert str(aborted) == "this request only"
+    assert other == "answered"
+
+
+def test_a_crash_fails_only_the_crashed_workers_calls():
+    play = Playground(latency="10ms")
+    play.worker("svc", Service)
+    play.worker("spare", Service)
+    play.worker("client", Client, services={"S": "svc", "SPARE": "spare"})
+    env = play.env("client")
+
+    async def scenario():
+        doomed = asyncio.ensure_future(failure(env.S.nap_then_answer(1)))
+        kept = asyncio.ensure_future(_settled(env.SPARE.nap_then_answer(1)))
+        await play.sleep(0.5)
+        play.crash("svc")
+        return type(await doomed).__name__, await kept
+
+    assert play.run(scenario()) == ("ConnectionLost", "answered")
+
+
+async def _settled(promise):
+    return await promise
 
 
 def test_calls_through_returned_stubs_run_in_the_same_context(play):
