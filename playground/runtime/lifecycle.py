@@ -216,8 +216,8 @@ class Lifecycle:
                 connection.break_exports(RpcError(Text.CONTEXT_GONE))
             connection.end_streams()
         self._event("closed", context)
-        for callee in callees:  # a client that is gone has disconnected: calls it made are canceled
-            world.fail_running(RpcError(CLIENT_GONE), lambda c, callee=callee: c is callee)  # (wait_until work goes on)
+        if callees:  # a client that is gone has disconnected: calls it made are canceled
+            world.fail_running(RpcError(CLIENT_GONE), lambda c: c in callees)  # (wait_until work goes on)
 
     def abort(self, context: ExecutionContext, reason: BaseException) -> None:
         """``ctx.abort(reason)``: fail every call in flight in ``context`` and end it now."""
