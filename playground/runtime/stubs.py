@@ -46,6 +46,14 @@ def _context() -> ExecutionContext | None:
     return current.get()
 
 
+def _forget(handle: RpcStub | RpcPromise, action: str) -> None:
+    """The handle leaves the ledger of live stubs (once): disposed, transferred or settled."""
+    rid, handle._rid = handle._rid, 0
+    world = _world_of(handle._ctx)
+    if rid and world is not None:
+        world.ledger.remove(rid, action)
+
+
 def _world_of(context: ExecutionContext | None) -> Playground | None:
     return context.world if context is not None else None
 
@@ -126,28 +134,28 @@ class RpcStub(Capability):
     def __call__(self, *args: Any, **kwargs: Any) -> RpcPromise:
         return self._call((), args, kwargs)
 
+    def _unusable(self) -> Hook | None:
+        """Why a call or read cannot be made on this stub now (disposed, another request's)."""
+        if self._hook is None:
+            return ErrorHook(RpcError(Text.STUB_DISPOSED))
+        return _foreign(self._ctx, "Client")
+
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
-        hook = self._hook
         context = _context() or self._ctx
-        if hook is None:
-            return RpcPromise._wrap(ErrorHook(RpcError(Text.STUB_DISPOSED)), context)
-        foreign = _foreign(self._ctx, "Client")
-        if foreign is not None:
-            return RpcPromise._wrap(foreign, context)
+        refused = self._unusable()
+        if refused is not None:
+            return RpcPromise._wrap(refused, context)
         where = user_frame()
-        result = hook.call(path, list(args), kwargs or None, (self._rid, where))
+        result = self._hook.call(path, list(args), kwargs or None, (self._rid, where))  # type: ignore[union-attr]
         return RpcPromise._wrap(result, context, where=where)
 
     def _get(self, path: Path) -> RpcPromise:
-        hook = self._hook
         context = _context() or self._ctx
-        if hook is None:
-            return RpcPromise._wrap(ErrorHook(RpcError(Text.STUB_DISPOSED)), context)
-        foreign = _foreign(self._ctx, "Client")
-        if foreign is not None:
-            return RpcPromise._wrap(foreign, context)
+        refused = self._unusable()
+        if refused is not None:
+            return RpcPromise._wrap(refused, context)
         where = user_frame()
-        return RpcPromise._wrap(hook.get(path, (self._rid, where)), context, where=where)
+        return RpcPromise._wrap(self._hook.get(path, (self._rid, where)), context, where=where)  # type: ignore[union-attr]
 
     # -- lifetime --------------------------------------------------------------------------
 
@@ -165,9 +173,7 @@ class RpcStub(Capability):
         if hook is None:
             return
         self._hook = None
-        world = _world_of(self._ctx)
-        if world is not None:
-            world.ledger.remove(self._rid, action)
+        _forget(self, action)
         hook.dispose()
 
     def _capability_hook(self) -> Hook:
@@ -179,9 +185,7 @@ class RpcStub(Capability):
         if hook is None:
             return ErrorHook(RpcError(Text.STUB_DISPOSED))
         self._hook = None
-        world = _world_of(self._ctx)
-        if world is not None:
-            world.ledger.remove(self._rid, "transferred")
+        _forget(self, "transferred")
         return hook
 
     def __enter__(self) -> RpcStub:
@@ -259,13 +263,17 @@ class RpcPromise(Capability):
     def __call__(self, *args: Any, **kwargs: Any) -> RpcPromise:
         return self._call((), args, kwargs)
 
+    def _unusable(self) -> Hook | None:
+        """Why a call or read cannot be pipelined on this promise now."""
+        if self._disposed:
+            return ErrorHook(RpcError(Text.PROMISE_DISPOSED))
+        return _foreign(self._ctx, "JsRpcPromise")
+
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
         context = _context() or self._ctx
-        if self._disposed:
-            return RpcPromise._wrap(ErrorHook(RpcError(Text.PROMISE_DISPOSED)), context)
-        foreign = _foreign(self._ctx, "JsRpcPromise")
-        if foreign is not None:
-            return RpcPromise._wrap(foreign, context)
+        refused = self._unusable()
+        if refused is not None:
+            return RpcPromise._wrap(refused, context)
         where = user_frame()
         if self._settled is not None:
             ok, value = self._settled
@@ -276,11 +284,9 @@ class RpcPromise(Capability):
 
     def _get(self, path: Path) -> RpcPromise:
         context = _context() or self._ctx
-        if self._disposed:
-            return RpcPromise._wrap(ErrorHook(RpcError(Text.PROMISE_DISPOSED)), context)
-        foreign = _foreign(self._ctx, "JsRpcPromise")
-        if foreign is not None:
-            return RpcPromise._wrap(foreign, context)
+        refused = self._unusable()
+        if refused is not None:
+            return RpcPromise._wrap(refused, context)
         where = user_frame()
         if self._settled is not None:
             ok, value = self._settled
@@ -295,11 +301,7 @@ class RpcPromise(Capability):
         if self._settled is not None:
             return
         self._settled = (ok, value)
-        if self._rid:
-            world = _world_of(self._ctx)
-            if world is not None:
-                world.ledger.remove(self._rid, "settled")
-            self._rid = 0
+        _forget(self, "settled")
         future = self._future
         if future is not None and not future.done():
             future.set_result(None)
@@ -335,11 +337,7 @@ class RpcPromise(Capability):
         if self._disposed:
             return
         self._disposed = True
-        if self._rid:
-            world = _world_of(self._ctx)
-            if world is not None:
-                world.ledger.remove(self._rid, action)
-            self._rid = 0
+        _forget(self, action)
         self._hook.dispose()
         if self._settled is not None and self._settled[0]:
             dispose_value(self._settled[1])
@@ -358,11 +356,7 @@ class RpcPromise(Capability):
             return ErrorHook(RpcError(Text.PROMISE_DISPOSED))
         hook = self._capability_hook()
         self._disposed = True
-        if self._rid:
-            world = _world_of(self._ctx)
-            if world is not None:
-                world.ledger.remove(self._rid, "transferred")
-            self._rid = 0
+        _forget(self, "transferred")
         return hook
 
     def __enter__(self) -> RpcPromise:
