@@ -163,22 +163,26 @@ def _handler_arguments(
     fn: Any, name: str, args: list[Any], kwargs: dict[str, Any] | None, context: ExecutionContext | None
 ) -> tuple[list[Any], dict[str, Any] | None]:
     """Plain-object handlers take ``(arg, env, ctx)``: exactly one argument from the client."""
-    try:
-        params = [
-            p
-            for p in inspect.signature(fn).parameters.values()
-            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-    except (TypeError, ValueError):
-        params = []
-    arity = len(params)
-    if arity > 3:
+    if _positional_arity(fn) > 3:
         raise TypeError(Text.handler_arity(name))
     if len(args) != 1 or kwargs:
         raise TypeError(Text.handler_args(name))
+    return handler_arguments(fn, args[0], context), None
+
+
+def handler_arguments(fn: Any, arg: Any, context: ExecutionContext | None) -> list[Any]:
+    """``[arg, env, ctx]``, cut to what a plain handler's method takes (at least ``arg``)."""
     env = context.env if context is not None else None
     ctx = context.api if context is not None else None
-    return [args[0], env, ctx][: max(arity, 1)], None
+    return [arg, env, ctx][: max(_positional_arity(fn), 1)]
+
+
+def _positional_arity(fn: Any) -> int:
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    return sum(1 for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD))
 
 
 def describe_target(target: Any) -> str:

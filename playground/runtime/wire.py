@@ -24,7 +24,7 @@ from .context import current
 from .durable import DurableObjectStub
 from .hooks import ErrorHook, Hook, hook_for
 from .http import Headers, Request, Response
-from .invoke import class_member
+from .invoke import class_member, handler_arguments
 
 if TYPE_CHECKING:
     from .connection import Connection
@@ -120,20 +120,16 @@ class Wire:
         obj = getattr(target, "target", None)
         if obj is None:
             return target  # the main object could not be made: its error
+        args: list[Any] = [request]
         if getattr(target, "handler", False):
             fetch = getattr(obj, "fetch", None)
-            args: list[Any] = [request, context.env if context else None, context.api if context else None]
-            try:
-                arity = len(inspect.signature(fetch).parameters) if fetch is not None else 0
-            except (TypeError, ValueError):
-                arity = 3
-            args = args[: max(arity, 1)]
+            if fetch is not None:
+                args = handler_arguments(fetch, request, context)
         else:
             try:
                 fetch = class_member(obj, "fetch")
             except Exception:
                 fetch = None
-            args = [request]
         if fetch is None:
             return ErrorHook(TypeError("Handler does not export a fetch() function."))
         token = current.set(context)
