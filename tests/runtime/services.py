@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from playground import Playground, Response, RpcTarget, WorkerEntrypoint
 
+#: The runtime's texts, written out here (not taken from playground.errors) so that a change to
+#: them fails the tests.
+DISPOSED = "RPC stub used after being disposed."
+
+
+def not_implemented(name: str) -> str:
+    return f'The RPC receiver does not implement the method "{name}".'
+
 
 class NonRpcClass:
     pass

@@ -6,9 +6,8 @@ import pytest
 
 from playground import DataCloneError, Playground, RemoteError, RpcStub, RpcTarget, WorkerEntrypoint, dispose
 
-from .services import failure
+from .services import DISPOSED, failure
 
-DISPOSED = "RPC stub used after being disposed."
 TRANSFER = {"compatibility_flags": ["rpc_params_transfer_stubs"]}
 DUP = {}  # the default (dates from 2026-01-20)
 

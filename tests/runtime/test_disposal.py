@@ -6,9 +6,8 @@ import pytest
 
 from playground import Playground, RpcError, RpcStub, RpcTarget, WorkerEntrypoint, dispose
 
-from .services import failure
+from .services import DISPOSED, failure
 
-DISPOSED = "RPC stub used after being disposed."
 
 
 class Tracked(RpcTarget):

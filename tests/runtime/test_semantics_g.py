@@ -7,13 +7,8 @@ import pytest
 
 from playground import DataCloneError, RpcError, RpcStub, dispose
 
-from .services import failure, world
+from .services import DISPOSED, failure, not_implemented, world
 
-DISPOSED = "RPC stub used after being disposed."
-
-
-def not_implemented(name):
-    return f'The RPC receiver does not implement the method "{name}".'
 
 
 @pytest.fixture

@@ -6,11 +6,9 @@ import pytest
 
 from playground import RpcStub, RpcTarget
 
-from .services import failure, world
+from .services import failure, not_implemented, world
 
 
-def not_implemented(name: str) -> str:
-    return f'The RPC receiver does not implement the method "{name}".'
 
 
 @pytest.mark.parametrize(
