@@ -7,6 +7,8 @@
    does (goal: under 20 %). The final frame, drawn after the cell's code has returned (in
    ``post_run_cell``), is timed apart: it is what displaying the cell's trace costs at all,
    with or without live updates.
+3. A trace the pipelining advisor has much to say about (2,000 awaits that only served to call
+   one more method): its cost grows with the trace, not with its square.
 """
 
 from __future__ import annotations
@@ -62,6 +64,28 @@ def render_10k() -> None:
     play.close()
 
 
+def render_with_advice(pairs: int = 2_000) -> None:
+    """A trace the advisor has much to say about: every counter awaited only to be called."""
+
+    async def awaited_pairs(play: Playground) -> None:
+        for _ in range(pairs):
+            with await play.env("client").S.get_counter() as counter:
+                await counter.increment()
+
+    play = world()
+    with play.record() as rec:
+        play.run(awaited_pairs(play))
+    start = time.perf_counter()
+    svg = render_svg(rec)
+    took = time.perf_counter() - start
+    tips = svg.count("Tip: ")
+    print(
+        f"advice: {pairs:,} awaited-then-called pairs ({len(rec.messages):,} messages) rendered "
+        f"with {tips} tip(s) in {took * 1000:,.0f} ms"
+    )
+    play.close()
+
+
 def run_cell(live: bool, calls: int = 1_000) -> tuple[float, float, int]:
     """(seconds the cell's code took, seconds the final frame took, frames published)."""
     play = world()
@@ -107,4 +131,5 @@ def live_overhead(rounds: int = 15) -> None:
 
 if __name__ == "__main__":
     render_10k()
+    render_with_advice()
     live_overhead()

@@ -8,6 +8,7 @@ recomputed as if the second call had left together with the first (see ``chains.
 
 from __future__ import annotations
 
+import bisect
 import linecache
 from dataclasses import dataclass
 
@@ -65,6 +66,9 @@ def _candidates(view: View) -> list[tuple[CallEvent, CallEvent, Where | None]]:
             stub_users.setdefault(c.target_stub, []).append(c)
         if c.pipelined and c.target_call is not None:
             pipelined_on.add(c.target_call)
+    calls_of: dict[str, list[int]] = {}  # caller → its call seqs, ascending
+    for c in view.calls:
+        calls_of.setdefault(c.caller, []).append(c.seq)
     out = []
     for a in view.awaits:
         call = view.calls_by_seq.get(a.call) if a.call is not None else None
@@ -75,8 +79,8 @@ def _candidates(view: View) -> list[tuple[CallEvent, CallEvent, Where | None]]:
         if len(users) != 1 or users[0].caller != call.caller or users[0].seq < a.seq:
             continue
         nxt = users[0]
-        between = [c for c in view.calls if c.caller == call.caller and a.seq < c.seq < nxt.seq]
-        if not between:
+        mine = calls_of[call.caller]
+        if bisect.bisect_right(mine, a.seq) == bisect.bisect_left(mine, nxt.seq):  # no call between
             out.append((call, nxt, a.where))
     return out
 
@@ -88,8 +92,8 @@ def _saving(view: View, pairs: list[tuple[CallEvent, CallEvent, Where | None]], 
         push = view.pushes.get(first.seq)
         if push is None:
             continue
-        for m in view.messages:
-            if m.kind in ("push", "pull") and view.call_of(m) is second:
+        for m in view.messages_of_call.get(second.seq, ()):
+            if m.kind in ("push", "pull"):
                 cause[m.seq] = push.cause
     if not cause:
         return 0

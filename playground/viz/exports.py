@@ -38,11 +38,13 @@ def to_mermaid(source: Any, *, bookkeeping: bool = False) -> str:
     for lane, ident in ids.items():
         lines.append(f"    participant {ident}" + (f" as {_mermaid_text(lane)}" if ident != lane else ""))
     by_seq = {m.seq: m for m in d.messages}
+    opening: dict[tuple[str, float], int] = {}  # (sender, time sent) → the first message sent then
+    for m in d.messages:
+        opening.setdefault((m.sender, m.sent_at), m.seq)
     starts = {}
     for b in d.brackets:  # a round trip opens with the first message of its flight
         first = by_seq[b.first]
-        seq = next(m.seq for m in d.messages if m.sender == first.sender and m.sent_at == first.sent_at)
-        starts[seq] = b
+        starts[opening[(first.sender, first.sent_at)]] = b
     ends = {b.last: b for b in d.brackets}
     open_rect = False
     flights_noted: set[int] = set()

@@ -117,26 +117,32 @@ class View:
         return None
 
     @cached_property
+    def messages_of_call(self) -> dict[int, list[MessageEvent]]:
+        """Call seq → its messages (push, pull, answer, release), in order."""
+        out: dict[int, list[MessageEvent]] = {}
+        for m in self.messages:
+            call = self.call_of(m)
+            if call is not None:
+                out.setdefault(call.seq, []).append(m)
+        return out
+
+    def _first_of_each_call(self, kinds: Iterable[str]) -> dict[int, MessageEvent]:
+        out: dict[int, MessageEvent] = {}
+        for seq, messages in self.messages_of_call.items():
+            found = next((m for m in messages if m.kind in kinds), None)
+            if found is not None:
+                out[seq] = found
+        return out
+
+    @cached_property
     def pushes(self) -> dict[int, MessageEvent]:
         """Call seq → the push message that carried it."""
-        out: dict[int, MessageEvent] = {}
-        for m in self.messages:
-            if m.kind == "push":
-                call = self.call_of(m)
-                if call is not None and call.seq not in out:
-                    out[call.seq] = m
-        return out
+        return self._first_of_each_call(("push",))
 
     @cached_property
     def answers(self) -> dict[int, MessageEvent]:
         """Call seq → the resolve or reject that answered it."""
-        out: dict[int, MessageEvent] = {}
-        for m in self.messages:
-            if m.kind in ANSWER_KINDS:
-                call = self.call_of(m)
-                if call is not None and call.seq not in out:
-                    out[call.seq] = m
-        return out
+        return self._first_of_each_call(ANSWER_KINDS)
 
     @cached_property
     def calls_by_seq(self) -> dict[int, CallEvent]:
