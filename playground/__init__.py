@@ -6,7 +6,12 @@
 ...         return a + b
 >>> play = Playground(latency="25ms")
 >>> _ = play.worker("adder", Adder)
->>> play.run(play.env("adder") and _call(play))  # doctest: +SKIP
+>>> _ = play.worker("client", WorkerEntrypoint, services={"ADDER": "adder"})
+>>> play.run(play.env("client").ADDER.add(1, 2))  # in a notebook: await env.ADDER.add(1, 2)
+3
+>>> play.now  # virtual seconds: one round trip of 25 ms each way, not slept
+0.05
+>>> play.close()
 """
 
 from __future__ import annotations

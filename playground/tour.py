@@ -424,10 +424,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"main(): {segment.round_trips}, {segment.elapsed * 1000:g} ms — pipelining saved "
                 f"{baseline.round_trips - segment.round_trips} round trip(s)",
             )
-        parts: list[Any] = [facts]
-        if hasattr(segment, "__rich_console__") or hasattr(segment, "__rich__"):
-            parts.append(segment)
-        console.print(Group(*parts))
+        console.print(Group(facts, segment))
         play.run(play.idle())
         play.close()
     console.print(Rule())

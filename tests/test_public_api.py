@@ -40,3 +40,12 @@ def test_the_core_does_not_import_the_visualiser_or_rich():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_package_docstring_example_runs():
+    import doctest
+
+    import playground
+
+    result = doctest.testmod(playground)
+    assert result.attempted >= 5 and result.failed == 0
