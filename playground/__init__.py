@@ -16,16 +16,15 @@
 
 from __future__ import annotations
 
-import asyncio
-from asyncio import events
+from typing import Any
 
 from .errors import (
     ConnectionLost,
-    StreamCanceled,
     DataCloneError,
     PlaygroundError,
     RemoteError,
     RpcError,
+    StreamCanceled,
 )
 from .runtime import (
     DurableObject,
@@ -42,9 +41,10 @@ from .runtime import (
     WorkerEntrypoint,
     WritableStream,
     dispose,
+    sleep,
 )
-from .runtime.world import latest as _latest
-from .sim.units import Duration, parse_duration_ns
+from .runtime.wrangler import SDK as _SDK
+from .trace.recorder import set_renderers as _set_renderers
 
 __version__ = "0.1.0"
 
@@ -73,23 +73,15 @@ __all__ = [
 ]
 
 
-async def sleep(seconds: Duration) -> None:
-    """Wait ``seconds`` of virtual time.
+def _renderers() -> Any:
+    """The visualiser, loaded the first time a trace is drawn (the seam in ``trace.recorder``)."""
+    from . import viz
 
-    Inside worker code this is ``asyncio.sleep`` on the playground's virtual clock. From a
-    notebook cell or a script it drives the most recently created playground.
-    """
-    delay_ns = parse_duration_ns(seconds, "sleep duration")
-    loop = events._get_running_loop()
-    from .sim.clock import VirtualLoop
+    return viz
 
-    if isinstance(loop, VirtualLoop):
-        await asyncio.sleep(delay_ns / 1e9)
-        return
-    play = _latest()
-    if play is None:
-        raise RuntimeError("playground.sleep() needs a Playground: create one first.")
-    await play.sleep(delay_ns / 1e9)
+
+_set_renderers(_renderers)
+_SDK.update({name: globals()[name] for name in __all__})  # ``import workers`` in wrangler modules
 
 
 def load_ipython_extension(ip: object) -> None:

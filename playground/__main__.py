@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .tour import main as tour
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -15,8 +17,6 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("tour", help="walk through every example of the seed document")
     args = parser.parse_args(argv)
     if args.command == "tour":
-        from .tour import main as tour
-
         return tour()
     parser.print_help()
     return 2

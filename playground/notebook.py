@@ -10,12 +10,11 @@ first RPC event of the cell, so cells without RPC get no output; frames follow, 
 from __future__ import annotations
 
 import weakref
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .runtime.world import Playground
-    from .trace.events import Event
-    from .viz.live import LiveView
+from .runtime.world import Playground, playgrounds, watch_playgrounds
+from .trace.events import Event
+from .viz.live import LiveView
 
 __all__ = ["PlaygroundExtension", "load_ipython_extension", "unload_ipython_extension"]
 
@@ -41,8 +40,6 @@ class PlaygroundExtension:
     """Live trace views for the cells of one IPython shell."""
 
     def __init__(self, ip: Any, *, interval: float = 0.08) -> None:
-        from .runtime.world import playgrounds, watch_playgrounds
-
         self.ip = ip
         self.interval = interval
         self.armed = False
@@ -61,8 +58,6 @@ class PlaygroundExtension:
 
     def pre_run_cell(self, info: Any = None) -> None:
         """A cell starts: forget the last cell's views, note each playground's time."""
-        from .runtime.world import playgrounds
-
         for view in self.views.values():
             view.stop()
         self.views = {}
@@ -77,8 +72,6 @@ class PlaygroundExtension:
             return
         view = self.views.get(id(play))
         if view is None:
-            from .viz.live import LiveView
-
             view = LiveView(
                 _Handle(),
                 now=lambda: play.now,

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+import playground
+
 __all__ = ["STOPS", "Stop", "main", "run_stop"]
 
 
@@ -362,8 +364,6 @@ STOPS: list[Stop] = [
 def run_stop(stop: Stop) -> tuple[Any, Any, Any, Any]:
     """Run a stop's code in a fresh namespace; returns ``(result, trace segment, playground,
     baseline segment or None)``."""
-    import playground
-
     namespace: dict[str, Any] = {name: getattr(playground, name) for name in playground.__all__}
     exec(compile(textwrap.dedent(stop.code), f"<tour: {stop.title}>", "exec"), namespace)
     play = namespace["play"]

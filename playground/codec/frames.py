@@ -1,7 +1,9 @@
 """Protocol messages <-> bytes. A frame is one msgpack array: ``[kind, fields...]``.
 
-Payloads inside messages are already-encoded bytes (see :mod:`.values`), carried as msgpack
-``bin``; so the size of a frame is the real size of what crossed the simulated network.
+A message already is that array (a tuple whose first item is its kind, see
+:mod:`playground.protocol.messages`), so encoding is one call of msgpack's C packer. Payloads
+inside messages are already-encoded bytes (see :mod:`.values`), carried as msgpack ``bin``; so
+the size of a frame is the real size of what crossed the simulated network.
 """
 
 from __future__ import annotations
@@ -11,52 +13,42 @@ from typing import Any
 import msgpack
 
 from ..errors import ProtocolError
-from ..protocol.messages import Abort, Kind, Message, Pipe, Pull, Push, Reject, Release, Resolve, Stream
+from ..protocol.messages import MESSAGE_TYPES, Kind, Message
 
 __all__ = ["decode_message", "encode_message"]
 
-_packer = msgpack.Packer(use_bin_type=True)
+_pack = msgpack.Packer(use_bin_type=True).pack
+_new = tuple.__new__
+#: kind on the wire -> (the Kind, its class, the number of fields after the kind)
+_KINDS = {str(kind): (kind, cls, len(cls.FIELDS)) for kind, cls in MESSAGE_TYPES.items()}
+_PATH_AT = {Kind.PUSH: 3, Kind.STREAM: 3}
 
 
 def encode_message(message: Message) -> bytes:
     """The frame for ``message``."""
-    kind = message.kind
-    if kind is Kind.PUSH or kind is Kind.STREAM:
-        m: Any = message
-        return _packer.pack([kind, m.id, m.target, list(m.path), m.args])
-    if kind is Kind.PULL or kind is Kind.PIPE:
-        return _packer.pack([kind, message.id])  # type: ignore[union-attr]
-    if kind is Kind.RESOLVE:
-        return _packer.pack([kind, message.id, message.value])  # type: ignore[union-attr]
-    if kind is Kind.REJECT:
-        return _packer.pack([kind, message.id, message.error])  # type: ignore[union-attr]
-    if kind is Kind.RELEASE:
-        r: Any = message
-        return _packer.pack([kind, r.id, r.refcount])
-    if kind is Kind.ABORT:
-        return _packer.pack([kind, message.reason])  # type: ignore[union-attr]
-    raise ProtocolError(f"cannot encode {message!r}")
+    if type(message) not in _CLASSES:
+        raise ProtocolError(f"cannot encode {message!r}")
+    return _pack(message)
+
+
+_CLASSES = frozenset(MESSAGE_TYPES.values())
 
 
 def decode_message(frame: bytes) -> Message:
     """The message in ``frame``; :class:`~playground.errors.ProtocolError` if malformed."""
     try:
-        parts = msgpack.unpackb(frame, raw=False, max_bin_len=1 << 31)
-        build = _BUILDERS.get(parts[0])
-        if build is not None:
-            return build(parts)
+        parts: Any = msgpack.unpackb(frame, raw=False, use_list=False, max_bin_len=1 << 31)
     except Exception as exc:
         raise ProtocolError(f"malformed frame ({exc}): {frame[:40]!r}") from None
-    raise ProtocolError(f"unknown message kind {parts[0]!r}")
-
-
-_BUILDERS: dict[str, Any] = {
-    "push": lambda p: Push(p[1], p[2], tuple(p[3]), p[4]),
-    "pull": lambda p: Pull(p[1]),
-    "pipe": lambda p: Pipe(p[1]),
-    "resolve": lambda p: Resolve(p[1], p[2]),
-    "reject": lambda p: Reject(p[1], p[2]),
-    "release": lambda p: Release(p[1], p[2]),
-    "stream": lambda p: Stream(p[1], p[2], tuple(p[3]), p[4]),
-    "abort": lambda p: Abort(p[1]),
-}
+    if type(parts) is not tuple or not parts:
+        raise ProtocolError(f"malformed frame (not a list): {frame[:40]!r}")
+    entry = _KINDS.get(parts[0]) if type(parts[0]) is str else None
+    if entry is None:
+        raise ProtocolError(f"unknown message kind {parts[0]!r}")
+    kind, cls, arity = entry
+    if len(parts) != arity + 1:
+        raise ProtocolError(f"malformed {kind} frame: {arity} field(s) expected, got {len(parts) - 1}")
+    path_at = _PATH_AT.get(kind)
+    if path_at is not None and type(parts[path_at]) is not tuple:
+        raise ProtocolError(f"malformed {kind} frame: the path is not a list")
+    return _new(cls, (kind, *parts[1:]))  # type: ignore[no-any-return]

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import msgpack
 
+from .. import errors as _errors
 from ..errors import DataCloneError, PlaygroundError, RpcError, Text, remote_error_class
 
 __all__ = [
@@ -201,9 +202,7 @@ def _error_class(qualname: str, module: str) -> type[BaseException] | None:
             return cls
         return None
     if module == _OWN_MODULE or module.startswith(_OWN_MODULE + "."):
-        from .. import errors
-
-        cls = getattr(errors, qualname, None)
+        cls = getattr(_errors, qualname, None)
         if isinstance(cls, type) and issubclass(cls, PlaygroundError):
             return cls
     return None

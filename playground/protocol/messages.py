@@ -12,15 +12,23 @@ Ids follow Cap'n Web. Each side of a session has an import table and an export t
 
 Payloads (arguments, results, errors) travel as opaque encoded bytes: this layer never looks
 inside them. A ``Push`` with ``args=None`` reads a property instead of calling it.
+
+A message is an immutable tuple whose first item is its :class:`Kind` and whose other items
+are its fields, in the order of the constructor: ``Push(1, 0, ("add",), b"...")`` is the tuple
+``(Kind.PUSH, 1, 0, ("add",), b"...")``. So a message is cheap to make, compares by kind and
+fields, and *is* its own frame layout (:mod:`playground.codec.frames` packs it as it is).
+Fields are also readable by name (``message.id``, ``message.path``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
-from typing import ClassVar
+from operator import itemgetter
+from typing import Any
 
 __all__ = [
+    "COUNTED_KINDS",
+    "MESSAGE_TYPES",
     "Abort",
     "Kind",
     "Message",
@@ -32,7 +40,6 @@ __all__ = [
     "Release",
     "Resolve",
     "Stream",
-    "COUNTED_KINDS",
 ]
 
 #: A property path: names, or integer indexes into lists.
@@ -55,85 +62,158 @@ class Kind(StrEnum):
 #: Kinds that carry a call or a result, and so count towards round trips.
 COUNTED_KINDS = frozenset({Kind.PUSH, Kind.PULL, Kind.RESOLVE, Kind.REJECT, Kind.STREAM})
 
+_new = tuple.__new__
 
-@dataclass(frozen=True, slots=True)
-class Push:
+
+class _Message(tuple):  # type: ignore[type-arg]
+    """Base of every message: ``(kind, *fields)``; see the module docstring."""
+
+    __slots__ = ()
+    KIND: Kind
+    FIELDS: tuple[str, ...]
+
+    @property
+    def kind(self) -> Kind:
+        return self[0]  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={value!r}" for name, value in zip(self.FIELDS, self[1:]))
+        return f"{type(self).__name__}({fields})"
+
+    def __getnewargs__(self) -> tuple[Any, ...]:
+        return tuple(self[1:])
+
+
+def _fields(cls: type[_Message]) -> type[_Message]:
+    """Give a message class a property per field (``push.id`` is ``push[1]``)."""
+    for index, name in enumerate(cls.FIELDS, start=1):
+        setattr(cls, name, property(itemgetter(index), doc=f"The ``{name}`` field."))
+    return cls
+
+
+@_fields
+class Push(_Message):
     """Evaluate ``target.path(*args)`` (or read ``target.path`` when ``args`` is None).
 
     ``id`` is the sender's new import id for the result; ``target`` is one of the receiver's
     exports, possibly an answer that has not resolved yet (that is promise pipelining).
     """
 
-    kind: ClassVar[Kind] = Kind.PUSH
+    __slots__ = ()
+    KIND = Kind.PUSH
+    FIELDS = ("id", "target", "path", "args")
     id: int
     target: int
     path: Path
     args: bytes | None
 
+    def __new__(cls, id: int, target: int, path: Path, args: bytes | None) -> Push:
+        return _new(cls, (Kind.PUSH, id, target, path, args))
 
-@dataclass(frozen=True, slots=True)
-class Stream:
+
+@_fields
+class Stream(_Message):
     """Like :class:`Push`, but already pulled and released by itself once answered, and not
     pipelinable: used for writes into a stream (each is acknowledged by a resolve)."""
 
-    kind: ClassVar[Kind] = Kind.STREAM
+    __slots__ = ()
+    KIND = Kind.STREAM
+    FIELDS = ("id", "target", "path", "args")
     id: int
     target: int
     path: Path
     args: bytes | None
 
+    def __new__(cls, id: int, target: int, path: Path, args: bytes | None) -> Stream:
+        return _new(cls, (Kind.STREAM, id, target, path, args))
 
-@dataclass(frozen=True, slots=True)
-class Pipe:
+
+@_fields
+class Pipe(_Message):
     """Make a pipe on your side: your export ``id`` is its writable end, which I will write into
     with :class:`Stream` messages. Sent before the message that hands over the readable end, so
     the bytes can start flowing at once."""
 
-    kind: ClassVar[Kind] = Kind.PIPE
+    __slots__ = ()
+    KIND = Kind.PIPE
+    FIELDS = ("id",)
     id: int
 
+    def __new__(cls, id: int) -> Pipe:
+        return _new(cls, (Kind.PIPE, id))
 
-@dataclass(frozen=True, slots=True)
-class Pull:
+
+@_fields
+class Pull(_Message):
     """Send me the resolution of my import ``id`` (without it, results never cross the wire)."""
 
-    kind: ClassVar[Kind] = Kind.PULL
+    __slots__ = ()
+    KIND = Kind.PULL
+    FIELDS = ("id",)
     id: int
 
+    def __new__(cls, id: int) -> Pull:
+        return _new(cls, (Kind.PULL, id))
 
-@dataclass(frozen=True, slots=True)
-class Resolve:
+
+@_fields
+class Resolve(_Message):
     """Your import ``id`` resolved to ``value`` (encoded)."""
 
-    kind: ClassVar[Kind] = Kind.RESOLVE
+    __slots__ = ()
+    KIND = Kind.RESOLVE
+    FIELDS = ("id", "value")
     id: int
     value: bytes
 
+    def __new__(cls, id: int, value: bytes) -> Resolve:
+        return _new(cls, (Kind.RESOLVE, id, value))
 
-@dataclass(frozen=True, slots=True)
-class Reject:
+
+@_fields
+class Reject(_Message):
     """Your import ``id`` failed with ``error`` (an encoded exception)."""
 
-    kind: ClassVar[Kind] = Kind.REJECT
+    __slots__ = ()
+    KIND = Kind.REJECT
+    FIELDS = ("id", "error")
     id: int
     error: bytes
 
+    def __new__(cls, id: int, error: bytes) -> Reject:
+        return _new(cls, (Kind.REJECT, id, error))
 
-@dataclass(frozen=True, slots=True)
-class Release:
+
+@_fields
+class Release(_Message):
     """I drop my import ``id``, which you introduced to me ``refcount`` times."""
 
-    kind: ClassVar[Kind] = Kind.RELEASE
+    __slots__ = ()
+    KIND = Kind.RELEASE
+    FIELDS = ("id", "refcount")
     id: int
     refcount: int
 
+    def __new__(cls, id: int, refcount: int) -> Release:
+        return _new(cls, (Kind.RELEASE, id, refcount))
 
-@dataclass(frozen=True, slots=True)
-class Abort:
+
+@_fields
+class Abort(_Message):
     """The session is dead, for the (encoded) ``reason``."""
 
-    kind: ClassVar[Kind] = Kind.ABORT
+    __slots__ = ()
+    KIND = Kind.ABORT
+    FIELDS = ("reason",)
     reason: bytes
+
+    def __new__(cls, reason: bytes) -> Abort:
+        return _new(cls, (Kind.ABORT, reason))
 
 
 Message = Push | Stream | Pipe | Pull | Resolve | Reject | Release | Abort
+
+#: Each kind's message class.
+MESSAGE_TYPES: dict[Kind, type[_Message]] = {
+    cls.KIND: cls for cls in (Push, Stream, Pipe, Pull, Resolve, Reject, Release, Abort)
+}

@@ -31,8 +31,7 @@ nobody asked for) raises :class:`~playground.errors.ProtocolError`; nothing is d
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import ProtocolError
 from .messages import Abort, Kind, Message, Path, Pipe, Pull, Push, Reject, Release, Resolve, Stream
@@ -52,10 +51,19 @@ MAIN = 0
 
 
 # -- events: what the runtime must do after a message arrived ----------------------------
+# Events are named tuples (cheap: one is made per message received); two events compare equal
+# only if they are of the same type.
 
 
-@dataclass(frozen=True, slots=True)
-class CallArrived:
+def _same_type_eq(a: tuple[Any, ...], b: object) -> bool:
+    return type(a) is type(b) and tuple.__eq__(a, b)  # type: ignore[arg-type]
+
+
+def _same_type_ne(a: tuple[Any, ...], b: object) -> bool:
+    return not _same_type_eq(a, b)
+
+
+class CallArrived(NamedTuple):
     """The peer called (or read) ``path`` on our export ``target_id``.
 
     The runtime must evaluate it on ``target`` and report the result's hook with
@@ -70,24 +78,21 @@ class CallArrived:
     stream: bool
 
 
-@dataclass(frozen=True, slots=True)
-class PipeArrived:
+class PipeArrived(NamedTuple):
     """The peer asked for a pipe: the runtime must make one and report its writable end's hook
     with :meth:`Session.set_answer` (``id`` is that export's id)."""
 
     id: int
 
 
-@dataclass(frozen=True, slots=True)
-class PullArrived:
+class PullArrived(NamedTuple):
     """The peer wants the resolution of our export ``id`` (whose hook is ``target``)."""
 
     id: int
     target: object
 
 
-@dataclass(frozen=True, slots=True)
-class ResultArrived:
+class ResultArrived(NamedTuple):
     """Our question ``id`` settled: ``ok`` with an encoded value, or not with an encoded error."""
 
     id: int
@@ -95,16 +100,14 @@ class ResultArrived:
     payload: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class ExportReleased:
+class ExportReleased(NamedTuple):
     """The peer dropped our export ``id`` for good; the runtime should dispose ``hook``."""
 
     id: int
     hook: object
 
 
-@dataclass(frozen=True, slots=True)
-class SessionAborted:
+class SessionAborted(NamedTuple):
     """The session is dead. ``hooks`` were exported and must be disposed; ``questions`` were
     still unanswered and must fail."""
 
@@ -113,32 +116,54 @@ class SessionAborted:
     questions: tuple[int, ...]
 
 
+for _event in (CallArrived, PipeArrived, PullArrived, ResultArrived, ExportReleased, SessionAborted):
+    _event.__eq__ = _same_type_eq  # type: ignore[method-assign,assignment]
+    _event.__ne__ = _same_type_ne  # type: ignore[method-assign,assignment]
+    _event.__hash__ = tuple.__hash__  # type: ignore[method-assign,assignment]
+
 Event = CallArrived | PipeArrived | PullArrived | ResultArrived | ExportReleased | SessionAborted | None
 
 
 # -- table entries ---------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
 class _Export:
-    hook: object
-    refcount: int = 1
-    answer: bool = False  # the result of one of the peer's pushes
-    promise: bool = False  # may be pulled: an answer, or a promise we exported
-    pulled: bool = False
-    settled: bool = False
-    stream: bool = False  # answered stream pushes leave the table by themselves
+    __slots__ = ("hook", "refcount", "answer", "promise", "pulled", "settled", "stream")
+
+    def __init__(
+        self,
+        hook: object,
+        answer: bool = False,  # the result of one of the peer's pushes
+        promise: bool = False,  # may be pulled: an answer, or a promise we exported
+        pulled: bool = False,
+        stream: bool = False,  # answered stream pushes leave the table by themselves
+    ) -> None:
+        self.hook = hook
+        self.refcount = 1
+        self.answer = answer
+        self.promise = promise
+        self.pulled = pulled
+        self.settled = False
+        self.stream = stream
 
 
-@dataclass(slots=True)
 class _Import:
-    remote: int = 1  # times the peer introduced this id to us
-    local: int = 1  # handles on our side (stubs, promises, dups)
-    question: bool = False  # the result of one of our pushes
-    promise: bool = False  # may be pulled: a question, or a promise the peer exported
-    pulled: bool = False
-    settled: bool = False
-    stream: bool = False
+    __slots__ = ("remote", "local", "question", "promise", "pulled", "settled", "stream")
+
+    def __init__(
+        self,
+        question: bool = False,  # the result of one of our pushes
+        promise: bool = False,  # may be pulled: a question, or a promise the peer exported
+        pulled: bool = False,
+        stream: bool = False,
+    ) -> None:
+        self.remote = 1  # times the peer introduced this id to us
+        self.local = 1  # handles on our side (stubs, promises, dups)
+        self.question = question
+        self.promise = promise
+        self.pulled = pulled
+        self.settled = False
+        self.stream = stream
 
 
 class Session:
@@ -179,7 +204,10 @@ class Session:
 
     def is_idle(self) -> bool:
         """True when nothing but the main object is left in either table."""
-        return not self._imports and not self.has_exports()
+        if self._imports:
+            return False
+        exports = self._exports
+        return not exports or (len(exports) == 1 and MAIN in exports)
 
     def has_exports(self) -> bool:
         """Whether the peer still holds anything of ours besides the main object."""
@@ -189,6 +217,10 @@ class Session:
     def has_answers(self) -> bool:
         """Whether a call the peer made is still being answered (or not yet released)."""
         return any(e.answer for e in self._exports.values())
+
+    def has_outgoing(self) -> bool:
+        """Whether messages are queued (see :meth:`take_outgoing`)."""
+        return bool(self._outbox)
 
     def exported(self) -> list[tuple[int, object, bool, bool]]:
         """``(id, hook, pulled_and_unsettled, answer)`` for every export but the main object."""
@@ -227,30 +259,28 @@ class Session:
         has not come back: the peer queues the call behind it (promise pipelining). A
         ``stream`` push is pulled and released implicitly and cannot be pipelined on.
         """
-        self._check_alive()
+        if self.aborted:
+            raise ProtocolError("this session was aborted")
         if target != MAIN and target not in self._imports:
             raise ProtocolError(f"push to import {target}, which this session does not hold")
-        question = self._new_question()
+        question = self._next_question
+        self._next_question = question + 1
         if stream:
-            self._imports[question] = _Import(question=True, promise=True, pulled=True, stream=True)
-            self._outbox.append(Stream(question, target, path, args))
+            self._imports[question] = _Import(True, True, True, True)
+            self._outbox.append(_new(Stream, (Kind.STREAM, question, target, path, args)))
         else:
-            self._imports[question] = _Import(question=True, promise=True)
-            self._outbox.append(Push(question, target, path, args))
+            self._imports[question] = _Import(True, True)
+            self._outbox.append(_new(Push, (Kind.PUSH, question, target, path, args)))
         return question
 
     def pipe(self) -> int:
         """Ask the peer for a pipe; returns our import id of its writable end (a new question
         id), which ``Stream`` pushes can target at once."""
         self._check_alive()
-        question = self._new_question()
+        question = self._next_question
+        self._next_question = question + 1
         self._imports[question] = _Import(question=True)
         self._outbox.append(Pipe(question))
-        return question
-
-    def _new_question(self) -> int:
-        question = self._next_question
-        self._next_question += 1
         return question
 
     def unpipe(self, question: int) -> None:
@@ -265,14 +295,17 @@ class Session:
         """Ask for the resolution of a question or an imported promise.
 
         Returns False if it was already asked for."""
-        self._check_alive()
-        entry = self._import(import_id)
+        if self.aborted:
+            raise ProtocolError("this session was aborted")
+        entry = self._imports.get(import_id)
+        if entry is None:
+            raise ProtocolError(f"unknown import id {import_id}")
         if not entry.promise:
             raise ProtocolError(f"pull of import {import_id}, which is not a promise")
         if entry.pulled:
             return False
         entry.pulled = True
-        self._outbox.append(Pull(import_id))
+        self._outbox.append(_new(Pull, (Kind.PULL, import_id)))
         return True
 
     def introduce(self, import_id: int, *, promise: bool = False) -> None:
@@ -297,12 +330,15 @@ class Session:
         """One local handle fewer; the last one sends ``Release`` with the introduction count."""
         if import_id == MAIN or self.aborted:
             return
-        entry = self._import(import_id)
+        imports = self._imports
+        entry = imports.get(import_id)
+        if entry is None:
+            raise ProtocolError(f"unknown import id {import_id}")
         entry.local -= 1
         if entry.local > 0:
             return
-        del self._imports[import_id]
-        self._outbox.append(Release(import_id, entry.remote))
+        del imports[import_id]
+        self._outbox.append(_new(Release, (Kind.RELEASE, import_id, entry.remote)))
 
     def export(self, hook: object, *, promise: bool = False) -> int:
         """Add ``hook`` to our exports, introduced once; returns its (negative) id.
@@ -334,7 +370,9 @@ class Session:
 
     def set_answer(self, answer_id: int, hook: object) -> None:
         """Record the hook for the answer to the peer's push ``answer_id``."""
-        entry = self._export(answer_id)
+        entry = self._exports.get(answer_id)
+        if entry is None:
+            raise ProtocolError(f"unknown export id {answer_id}")
         if not entry.answer or entry.hook is not None:
             raise ProtocolError(f"export {answer_id} is not an answer waiting for its hook")
         entry.hook = hook
@@ -342,12 +380,12 @@ class Session:
     def resolve(self, answer_id: int, value: bytes) -> None:
         """Send the resolution of a pulled answer (a stream answer then leaves the table)."""
         self._settle(answer_id)
-        self._outbox.append(Resolve(answer_id, value))
+        self._outbox.append(_new(Resolve, (Kind.RESOLVE, answer_id, value)))
 
     def reject(self, answer_id: int, error: bytes) -> None:
         """Send the failure of a pulled answer."""
         self._settle(answer_id)
-        self._outbox.append(Reject(answer_id, error))
+        self._outbox.append(_new(Reject, (Kind.REJECT, answer_id, error)))
 
     def abort(self, reason: bytes | None) -> SessionAborted:
         """End the session: tell the peer (when ``reason`` is given) and empty both tables."""
@@ -361,18 +399,27 @@ class Session:
         """Check ``message`` against the tables and say what the runtime must do."""
         if self.aborted:
             raise ProtocolError(f"{message.kind} received on an aborted session")
-        handler = _RECEIVERS.get(message.kind)
+        handler = _RECEIVERS.get(message[0])
         if handler is None:
             raise ProtocolError(f"unknown message {message!r}")
         return handler(self, message)
 
     def _receive_push(self, message: Push | Stream) -> Event:
-        self._check_question(message)
-        target = self._export(message.target)
-        self._their_next_question += 1
-        stream = message.kind is Kind.STREAM
-        self._exports[message.id] = _Export(None, answer=True, promise=True, pulled=stream, stream=stream)
-        return CallArrived(message.id, message.target, target.hook, message.path, message.args, stream)
+        _, ident, target_id, path, args = message
+        if ident != self._their_next_question:
+            raise ProtocolError(
+                f"{message.kind} with id {ident}; the next question id must be {self._their_next_question}"
+            )
+        exports = self._exports
+        target = exports.get(target_id)
+        if target is None:
+            raise ProtocolError(f"unknown export id {target_id}")
+        self._their_next_question = ident + 1
+        if message[0] is Kind.STREAM:
+            exports[ident] = _Export(None, True, True, True, True)
+            return _new(CallArrived, (ident, target_id, target.hook, path, args, True))
+        exports[ident] = _Export(None, True, True)
+        return _new(CallArrived, (ident, target_id, target.hook, path, args, False))
 
     def _receive_pipe(self, message: Pipe) -> Event:
         self._check_question(message)
@@ -388,41 +435,48 @@ class Session:
             )
 
     def _receive_pull(self, message: Pull) -> Event:
-        entry = self._export(message.id)
+        ident = message[1]
+        entry = self._exports.get(ident)
+        if entry is None:
+            raise ProtocolError(f"unknown export id {ident}")
         if not entry.promise:
-            raise ProtocolError(f"pull of export {message.id}, which is not a promise")
+            raise ProtocolError(f"pull of export {ident}, which is not a promise")
         if entry.pulled:
-            raise ProtocolError(f"export {message.id} was pulled twice")
+            raise ProtocolError(f"export {ident} was pulled twice")
         entry.pulled = True
-        return PullArrived(message.id, entry.hook)
+        return _new(PullArrived, (ident, entry.hook))
 
     def _receive_result(self, message: Resolve | Reject) -> Event:
-        entry = self._import(message.id)
+        kind, ident, payload = message
+        imports = self._imports
+        entry = imports.get(ident)
+        if entry is None:
+            raise ProtocolError(f"unknown import id {ident}")
         if not entry.promise or not entry.pulled or entry.settled:
-            raise ProtocolError(
-                f"{message.kind} of import {message.id}, which was not a pulled, unsettled promise"
-            )
+            raise ProtocolError(f"{kind} of import {ident}, which was not a pulled, unsettled promise")
         entry.settled = True
         if entry.stream:
-            del self._imports[message.id]
-        if message.kind is Kind.RESOLVE:
-            return ResultArrived(message.id, True, message.value)  # type: ignore[union-attr]
-        return ResultArrived(message.id, False, message.error)  # type: ignore[union-attr]
+            del imports[ident]
+        return _new(ResultArrived, (ident, kind is Kind.RESOLVE, payload))
 
     def _receive_release(self, message: Release) -> Event:
-        if message.id == MAIN:
+        _, ident, refcount = message
+        if ident == MAIN:
             raise ProtocolError("release of the main export; it lives as long as the session")
-        export = self._export(message.id)
-        if message.refcount < 1 or message.refcount > export.refcount:
+        exports = self._exports
+        export = exports.get(ident)
+        if export is None:
+            raise ProtocolError(f"unknown export id {ident}")
+        if refcount < 1 or refcount > export.refcount:
             raise ProtocolError(
-                f"release of export {message.id} with refcount {message.refcount}; "
+                f"release of export {ident} with refcount {refcount}; "
                 f"it was introduced {export.refcount} time(s)"
             )
-        export.refcount -= message.refcount
+        export.refcount -= refcount
         if export.refcount:
             return None
-        del self._exports[message.id]
-        return ExportReleased(message.id, export.hook)
+        del exports[ident]
+        return _new(ExportReleased, (ident, export.hook))
 
     def _receive_abort(self, message: Abort) -> Event:
         return self._die(message.reason)
@@ -430,13 +484,17 @@ class Session:
     # -- internals --------------------------------------------------------------------------
 
     def _settle(self, answer_id: int) -> None:
-        self._check_alive()
-        entry = self._export(answer_id)
+        if self.aborted:
+            raise ProtocolError("this session was aborted")
+        exports = self._exports
+        entry = exports.get(answer_id)
+        if entry is None:
+            raise ProtocolError(f"unknown export id {answer_id}")
         if not entry.promise or not entry.pulled or entry.settled:
             raise ProtocolError(f"export {answer_id} is not a pulled, unsettled promise")
         entry.settled = True
         if entry.stream:
-            del self._exports[answer_id]
+            del exports[answer_id]
 
     def _die(self, reason: bytes | None) -> SessionAborted:
         hooks = tuple(e.hook for i, e in self._exports.items() if e.hook is not None)
@@ -462,6 +520,8 @@ class Session:
         except KeyError:
             raise ProtocolError(f"unknown import id {import_id}") from None
 
+
+_new = tuple.__new__
 
 _RECEIVERS: dict[Kind, Callable[[Session, Any], Event]] = {
     Kind.PUSH: Session._receive_push,

@@ -1,12 +1,18 @@
-"""The simulated Workers runtime: workers, contexts, stubs and promises, bindings, HTTP."""
+"""The simulated Workers runtime: workers, contexts, stubs and promises, bindings, HTTP.
 
-from .bindings import Env, ServiceStub
+The modules form one-way layers (see ``docs/design.md``): each imports only modules listed
+below it in the layer table, and :mod:`.world` builds the ``Playground`` from all of them.
+"""
+
+from .bindings import ServiceStub
+from .core import CLIENT
+from .env import Env
 from .http import Headers, Request, Response
 from .ledger import StubInfo
 from .streams import IdentityTransformStream, ReadableStream, WritableStream
 from .stubs import RpcPromise, RpcProperty, RpcStub, dispose
 from .targets import DurableObject, RpcTarget, WorkerEntrypoint
-from .world import CLIENT, Playground
+from .world import Playground, sleep
 
 __all__ = [
     "CLIENT",
@@ -27,4 +33,5 @@ __all__ = [
     "WorkerEntrypoint",
     "WritableStream",
     "dispose",
+    "sleep",
 ]

@@ -1,34 +1,43 @@
-"""A worker's ``env``: service bindings (and, later, Durable Object namespaces).
+"""Service bindings and entrypoints: ``env.SVC``, and what serves a call to it.
 
 A service binding is a stub whose every top-level call opens a new session — and a new
 execution context in the callee — as ``env.SVC.method()`` does in Workers. ``fetch`` on a
 binding is not RPC: it sends an HTTP request to the callee's ``fetch`` handler.
+
+The callee's side is an :class:`EntrypointTarget`: when the first message of a session arrives
+it opens the context, makes the entrypoint (``Class(ctx, env)``, or the worker's plain handler
+object) and serves it as the session's main object. What the entrypoint sees as ``self.ctx`` is
+an :class:`EntrypointContext`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from ..errors import UnknownBindingError
+import msgpack
+
+from ..codec import Ext, pack_small
 from ..protocol import MAIN, Path
+from .base import FETCH_PATH, ErrorHook, Hook, Origin, Settled
+from .connection import Connection
 from .context import ExecutionContext, current
-from .hooks import ErrorHook, Hook, Origin, Settled
+from .hooks import TargetHook
 from .http import Request
+from .lifecycle import Lifecycle
 from .stubs import RpcPromise, RpcStub
+from .targets import RESERVED_ON_ENTRYPOINTS
 
-if TYPE_CHECKING:
-    from .world import Playground
-
-__all__ = ["BindingHook", "DurableHook", "Env", "ServiceHook", "ServiceStub"]
+__all__ = ["BindingHook", "EntrypointContext", "EntrypointTarget", "ServiceHook", "ServiceStub"]
 
 
 class BindingHook(Hook):
     """Calls through a binding: each opens a new session from the calling context."""
 
-    __slots__ = ("world", "source", "home")
+    __slots__ = ("lifecycle", "source", "home")
 
-    def __init__(self, world: Playground, source: str, home: ExecutionContext) -> None:
-        self.world = world
+    def __init__(self, lifecycle: Lifecycle, source: str, home: ExecutionContext) -> None:
+        self.lifecycle = lifecycle
         self.source = source
         self.home = home
 
@@ -42,19 +51,16 @@ class BindingHook(Hook):
             return self.home
         return context
 
-    def _open(self) -> Any:
-        return self.world.lifecycle.open_session(self.caller_context(), self.session_target())
-
     def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
         try:
-            connection = self._open()
+            connection = self.lifecycle.open_session(self.caller_context(), self.session_target())
         except Exception as exc:
             return ErrorHook(exc)
         return connection.push(MAIN, path, args, kwargs, origin, None)
 
     def get(self, path: Path, origin: Origin = None) -> Hook:
         try:
-            connection = self._open()
+            connection = self.lifecycle.open_session(self.caller_context(), self.session_target())
         except Exception as exc:
             return ErrorHook(exc)
         return connection.push(MAIN, path, None, None, origin, None)
@@ -69,26 +75,25 @@ class BindingHook(Hook):
 class ServiceHook(BindingHook):
     """A service binding: to an entrypoint of a worker (with ``props`` for its ``ctx.props``)."""
 
-    __slots__ = ("service", "entrypoint", "props")
+    __slots__ = ("service", "entrypoint", "props", "_target")
 
     def __init__(
         self,
-        world: Playground,
+        lifecycle: Lifecycle,
         source: str,
         service: str,
         entrypoint: str | None,
         home: ExecutionContext,
         props: Any = None,
     ) -> None:
-        super().__init__(world, source, home)
+        super().__init__(lifecycle, source, home)
         self.service = service
         self.entrypoint = entrypoint
         self.props = props
+        self._target = EntrypointTarget(service, entrypoint, props)
 
-    def session_target(self) -> Any:
-        from .lifecycle import EntrypointTarget
-
-        return EntrypointTarget(self.service, self.entrypoint, self.props)
+    def session_target(self) -> EntrypointTarget:
+        return self._target
 
     def settle(self, callback: Settled) -> None:
         callback(True, ServiceStub(self))
@@ -99,46 +104,6 @@ class ServiceHook(BindingHook):
     @property
     def worker(self) -> str | None:
         return self.service
-
-
-class DurableHook(BindingHook):
-    """A Durable Object stub: calls reach the instance of the generation it was made for."""
-
-    __slots__ = ("key", "object_id", "generation")
-
-    def __init__(self, world: Playground, home: ExecutionContext, key: tuple[str, str, str], object_id: Any, generation: int) -> None:
-        super().__init__(world, home.worker, home)
-        self.key = key
-        self.object_id = object_id
-        self.generation = generation
-
-    def session_target(self) -> Any:
-        from .lifecycle import DurableTarget
-
-        return DurableTarget(self.key, self.object_id, self.generation)
-
-    def _broken(self) -> Hook | None:
-        failure = self.world.durable.failure(self.key, self.generation)
-        return ErrorHook(failure) if failure is not None else None
-
-    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
-        return self._broken() or super().call(path, args, kwargs, origin)
-
-    def get(self, path: Path, origin: Origin = None) -> Hook:
-        return self._broken() or super().get(path, origin)
-
-    def settle(self, callback: Settled) -> None:
-        from .durable import DurableObjectStub
-
-        callback(True, DurableObjectStub(self))
-
-    def describe(self) -> str:
-        name = self.object_id.name
-        return f"{self.key[1]}({name if name is not None else str(self.object_id)[:8]}) in {self.key[0]}"
-
-    @property
-    def worker(self) -> str | None:
-        return self.key[0]
 
 
 class ServiceStub(RpcStub):
@@ -173,8 +138,6 @@ class ServiceStub(RpcStub):
 
     def fetch(self, request: str | Request, **init: Any) -> RpcPromise:
         """Send an HTTP request to the service's ``fetch`` handler; await it for a Response."""
-        from .connection import FETCH_PATH
-
         context = current.get() or self._ctx
         try:
             req = request if isinstance(request, Request) and not init else Request(request, **init)
@@ -196,52 +159,118 @@ class ServiceStub(RpcStub):
     def _dispose(self, action: str = "disposed") -> None:
         pass
 
+    def _wire_form(self) -> Any:
+        """A service binding crosses as a reference to what it binds (worker, entrypoint, props)."""
+        service = self._service
+        return msgpack.ExtType(Ext.SERVICE, pack_small([service.service, service.entrypoint, service.props]))
+
     def __repr__(self) -> str:
         return f"<ServiceStub {self._desc}>"
 
 
-class Env:
-    """The bindings of one worker, as seen from one execution context.
+class EntrypointTarget:
+    """A session to a new instance of an entrypoint (``props`` become its ``ctx.props``)."""
 
-    ``env.NAME`` (or ``env["NAME"]``) gives the binding; ``dir(env)`` lists them.
-    """
+    __slots__ = ("worker", "entrypoint", "props")
 
-    __slots__ = ("_world", "_worker", "_context", "_cache")
+    durable_id = None
 
-    def __init__(self, world: Playground, worker: str, context: ExecutionContext) -> None:
-        self._world = world
-        self._worker = worker
-        self._context = context
-        self._cache: dict[str, Any] = {}
-
-    def __getattr__(self, name: str) -> Any:
-        if name[:1] == "_":
-            raise AttributeError(name)
-        return self[name]
-
-    def __getitem__(self, name: str) -> Any:
-        cached = self._cache.get(name)
-        if cached is not None:
-            return cached
-        binding = self._world.make_binding(self._worker, name, self._context)
-        self._cache[name] = binding
-        return binding
-
-    def __dir__(self) -> list[str]:
-        return self._world.binding_names(self._worker)
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._world.binding_names(self._worker)
+    def __init__(self, worker: str, entrypoint: str | None, props: Any = None) -> None:
+        self.worker = worker
+        self.entrypoint = entrypoint
+        self.props = props
 
     def __repr__(self) -> str:
-        names = ", ".join(self._world.binding_names(self._worker)) or "no bindings"
-        return f"<Env of {self._worker}: {names}>"
+        return f"EntrypointTarget({self.worker!r}, {self.entrypoint!r})"
+
+    def prepare(self, lifecycle: Lifecycle) -> Callable[[Connection, Path], None]:
+        worker = lifecycle.runtime.workers[self.worker]
+        ep = worker.entrypoint(self.entrypoint)  # raises if it does not exist
+        props = self.props
+
+        def open_entrypoint(connection: Connection, path: Path) -> None:
+            is_fetch = path == FETCH_PATH
+            label = _label(ep.name, path)
+            context = lifecycle.new_context(self.worker, "fetch" if is_fetch else "call", label)
+            context.api = EntrypointContext(context, props, lifecycle)
+            lifecycle.attach(connection, context)
+            main: Hook
+            if ep.is_handler:
+                main = TargetHook(ep.handler, context, reserved=RESERVED_ON_ENTRYPOINTS, handler=True, disposer=False)
+            else:
+                try:
+                    instance = context.construct(ep.cls)
+                except Exception as exc:
+                    main = ErrorHook(exc)
+                else:
+                    main = TargetHook(instance, context, reserved=RESERVED_ON_ENTRYPOINTS, disposer=False)
+            connection.session.serve(main)
+
+        return open_entrypoint
 
 
-def unknown_binding(worker: str, name: str, known: list[str]) -> UnknownBindingError:
-    listed = ", ".join(known) if known else "none"
-    return UnknownBindingError(
-        f'Worker "{worker}" has no binding named "{name}" (its bindings: {listed}). Declare it '
-        f'with play.worker("{worker}", ..., services={{"{name}": "<service>"}}) or '
-        f'durable_objects={{"{name}": "<ClassName>"}}.'
-    )
+#: (entrypoint name, path) -> the label of its contexts (one string each, shared by the trace).
+_LABELS: dict[tuple[str, Path], str] = {}
+
+
+def _label(entrypoint: str, path: Path) -> str:
+    label = _LABELS.get((entrypoint, path))
+    if label is None:
+        method = "fetch" if path == FETCH_PATH else (".".join(map(str, path)) or "(this)")
+        label = method if entrypoint == "default" else f"{entrypoint}.{method}"
+        if len(_LABELS) < 10_000:
+            _LABELS[(entrypoint, path)] = label
+    return label
+
+
+class EntrypointContext:
+    """What an entrypoint sees as ``self.ctx``: ``wait_until``, ``props``, ``exports``, ``abort``."""
+
+    __slots__ = ("_context", "_lifecycle", "props")
+
+    def __init__(self, context: ExecutionContext, props: Any = None, lifecycle: Lifecycle | None = None) -> None:
+        self._context = context
+        self._lifecycle = lifecycle
+        #: What the binding that called this entrypoint attached (``ctx.exports.X(props=...)``).
+        self.props = props
+
+    def wait_until(self, awaitable: Any) -> None:
+        """Keep the execution context alive until ``awaitable`` finishes (after the return)."""
+        self._context.wait_until(awaitable)
+
+    @property
+    def exports(self) -> _Exports:
+        """This worker's own entrypoints, as bindings: ``ctx.exports.Greeter(props={...})``."""
+        assert self._lifecycle is not None
+        return _Exports(self._context, self._lifecycle)
+
+    def abort(self, reason: object = None) -> None:
+        """End this execution context now: calls in flight fail with ``reason``."""
+        self._context.abort(reason, RuntimeError)
+
+    def __repr__(self) -> str:
+        return f"<ctx of {self._context.label}>"
+
+
+class _Exports:
+    """``ctx.exports``: each entrypoint of the worker, callable with ``props``."""
+
+    __slots__ = ("_context", "_lifecycle")
+
+    def __init__(self, context: ExecutionContext, lifecycle: Lifecycle) -> None:
+        self._context = context
+        self._lifecycle = lifecycle
+
+    def __getattr__(self, name: str) -> Callable[..., ServiceStub]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        context = self._context
+        lifecycle = self._lifecycle
+        if name != "default":
+            context.runtime.workers[context.worker].entrypoint_class(name)
+
+        def binding(*, props: Any = None) -> ServiceStub:
+            entrypoint = None if name == "default" else name
+            return ServiceStub(ServiceHook(lifecycle, context.worker, context.worker, entrypoint, context, props))
+
+        return binding

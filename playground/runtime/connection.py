@@ -1,22 +1,27 @@
-"""A connection: one end of a session, joining the protocol, the codec and the network.
+"""A connection: one end of a session, joining the protocol, the codec and a transport.
 
-The protocol :class:`~playground.protocol.Session` keeps the tables; the codec turns values and
-messages into bytes; the network carries them with latency. A :class:`Connection` does the
-rest: it encodes arguments (turning stubs and targets into exports), sends what the session
-queued, and when a frame arrives decodes it, lets the session check it, and acts on the event:
-run a call, answer a pull, settle a question, dispose a released export.
+The protocol :class:`~playground.protocol.Session` keeps the tables; the codec turns values into
+bytes; a :class:`~playground.transport.Transport` carries messages to the other end. A
+:class:`Connection` does the rest: it encodes arguments (turning stubs and targets into
+exports), sends what the session queued, and when a message arrives lets the session check it
+and acts on the event: run a call, answer a pull, settle a question, dispose a released export.
 
 Every message sent is recorded as a :class:`~playground.trace.MessageEvent` and every call as a
 :class:`~playground.trace.CallEvent`.
+
+A connection never sends from inside the session's handling of a message: the handler acts,
+then everything the session queued meanwhile is sent, in order (:meth:`Connection.flush`).
+What outlives one connection — ending contexts, finding another session's end for a handoff —
+is its :class:`Registry`'s business (the lifecycle, :mod:`.lifecycle`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ..codec import Kwargs, decode_message, decode_value, encode_message, encode_value
-from ..errors import ConnectionLost, RpcError
+from ..codec import Kwargs, decode_value, encode_value
+from ..errors import ConnectionLost, RpcError, StreamCanceled
 from ..protocol import (
     COUNTED_KINDS,
     CallArrived,
@@ -30,85 +35,109 @@ from ..protocol import (
     Session,
     SessionAborted,
 )
-from ..trace import MessageEvent
+from ..trace import FaultEvent
+from ..transport import Transport
+from .base import FETCH_PATH, Capability, ErrorHook, Hook, Origin, Settled
 from .context import ExecutionContext
-from .hooks import Capability, ErrorHook, Hook, Origin
+from .core import Runtime
+from .flow import WritableHook
+from .http import Request
+from .marshal import BindingCodec, Exporter, Importer, StreamState, encode_error, mark_remote
 from .remote import QuestionHook
-from .marshal import Exporter, Importer
+from .streams import Pipe
 
-if TYPE_CHECKING:
-    from .world import Playground
-
-__all__ = ["FETCH_PATH", "Connection"]
+__all__ = ["FETCH_PATH", "Connection", "Registry"]
 
 #: Payloads up to this size are kept in the trace (for tooltips and replay).
 TRACE_PAYLOAD_LIMIT = 16 * 1024
+
+_PUSH, _STREAM, _RESOLVE, _REJECT, _ABORT = Kind.PUSH, Kind.STREAM, Kind.RESOLVE, Kind.REJECT, Kind.ABORT
+
+
+class Registry(Protocol):
+    """Who keeps a playground's sessions and contexts (the lifecycle)."""
+
+    def check(self, context: ExecutionContext | None) -> None:
+        """End ``context`` if nothing can reach into it any more."""
+
+    def connection_closed(self, connection: Connection) -> None:
+        """``connection``'s session ended (normally or not)."""
+
+    def end_of(self, session_id: int, worker: str) -> Connection | None:
+        """``worker``'s end of session ``session_id``, if that session is open."""
 
 
 class Connection:
     """One end of a session between an execution context and a peer worker."""
 
     __slots__ = (
-        "world",
+        "runtime",
+        "registry",
+        "bindings",
         "context",
         "worker",
         "peer_worker",
         "peer",
         "session",
         "session_id",
+        "transport",
         "questions",
         "closed",
         "broken",
         "opener",
         "params",
         "used",
-        "link",
         "durable_id",
-        "stream_waiters",
-        "stream_answers",
-        "pipes",
-        "writers",
-        "readers",
+        "_streams",
     )
 
     def __init__(
         self,
-        world: Playground,
+        runtime: Runtime,
+        registry: Registry,
+        bindings: BindingCodec,
         context: ExecutionContext | None,
         worker: str,
         peer_worker: str,
         session_id: int,
     ) -> None:
-        self.world = world
+        self.runtime = runtime
+        self.registry = registry
+        self.bindings = bindings
         self.context = context
         self.worker = worker
         self.peer_worker = peer_worker
         self.peer: Connection | None = None
         self.session = Session()
         self.session_id = session_id
+        self.transport: Transport = None  # type: ignore[assignment]  # set when both ends exist
         self.questions: dict[int, QuestionHook] = {}
         self.closed = False
         self.broken: BaseException | None = None
         #: For the callee end: makes the context and main object when the first call arrives.
         self.opener: Callable[[Connection, Path], None] | None = None
         #: Stubs received as the parameters of each answer, disposed once it is sent or released.
-        self.params: dict[int, list[Capability]] = {}
+        self.params: dict[int, list[Capability]] | None = None
         self.used = False
-        self.link = world.network.link(worker, peer_worker)
         #: For the caller's end of a session to a Durable Object: its id (errors carry it).
         self.durable_id: str | None = None
-        #: Streams: acks we wait for, stream pushes we answer (their acks do not count as round
-        #: trips), pipes made for readables not yet claimed, writers and readers in use.
-        self.stream_waiters: dict[int, Callable[[bool, Any], None]] = {}
-        self.stream_answers: set[int] = set()
-        self.pipes: dict[int, Any] = {}
-        self.writers: set[Any] = set()
-        self.readers: set[Any] = set()
+        self._streams: StreamState | None = None
         if context is not None:
             context.connections.add(self)
 
     def __repr__(self) -> str:
         return f"<Connection {self.session_id} {self.worker}->{self.peer_worker}{' closed' if self.closed else ''}>"
+
+    def streams(self) -> StreamState:
+        """This end's stream bookkeeping (made when a stream first crosses)."""
+        streams = self._streams
+        if streams is None:
+            streams = self._streams = StreamState()
+        return streams
+
+    def end_of(self, session_id: int) -> Connection | None:
+        """Our worker's end of another session (for handoffs)."""
+        return self.registry.end_of(session_id, self.worker)
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -132,10 +161,11 @@ class Connection:
             return ErrorHook(self.broken)
         payload: bytes | None = None
         promise_args: tuple[int, ...] = ()
+        exporter: Exporter | None = None
         if args is not None:
             if kwargs:
                 args = [*args, Kwargs(kwargs)]
-            exporter = Exporter(self, params=True)
+            exporter = Exporter(self, True)  # type: ignore[arg-type]
             try:
                 payload = encode_value(args, exporter)
             except Exception as exc:
@@ -144,28 +174,29 @@ class Connection:
                 return ErrorHook(exc)
         self.used = True
         question = self.session.push(target, path, payload, stream=stream)
-        if args is not None:
+        if exporter is not None:
             exporter.commit()  # after the push is queued: a release must follow what it releases
-            promise_args = tuple(exporter.promise_calls)
-        world = self.world
-        where = origin[1] if origin is not None else None
-        call_seq = world.record_call(
-            self, question, path, args is None, pipelined, target_call,
-            (origin[0] or None) if origin is not None else None, where, promise_args,
+            if exporter.promise_calls:
+                promise_args = tuple(exporter.promise_calls)
+        stub, where = origin if origin is not None else (None, None)
+        runtime = self.runtime
+        call_seq = runtime.recorder.call(
+            runtime.loop._now_ns, self.worker, self.peer_worker, self.session_id, question, path, args is None,
+            pipelined, target_call, stub or None, where, promise_args,
         )
-        hook = QuestionHook(self, question, call_seq)
+        hook = QuestionHook(self, question, call_seq, where)
         self.questions[question] = hook
         self.flush()
         return hook
 
-    def stream_push(self, target: int, path: Path, args: list[Any], callback: Callable[[bool, Any], None]) -> None:
+    def stream_push(self, target: int, path: Path, args: list[Any], callback: Settled) -> None:
         """A write (or close, abort) into a writable end; ``callback(ok, value)`` on its ack."""
         if self.broken is not None:
             callback(False, self.broken)
             return
         payload = encode_value(args, None, limit=False)
         question = self.session.push(target, path, payload, stream=True)
-        self.stream_waiters[question] = callback
+        self.streams().waiters[question] = callback
         self.flush()
 
     def pull(self, question: int) -> None:
@@ -185,117 +216,130 @@ class Connection:
 
     def flush(self) -> None:
         """Send everything the session has queued."""
-        if self.session._outbox:
-            for message in self.session.take_outgoing():
+        session = self.session
+        if session._outbox:
+            for message in session.take_outgoing():
                 self._transmit(message)
 
     def _transmit(self, message: Message) -> None:
-        world = self.world
-        frame = encode_message(message)
-        kind = message.kind
-        m: Any = message
+        kind = message[0]
         counted = kind in COUNTED_KINDS
-        if kind is Kind.PUSH or kind is Kind.STREAM:
-            payload, ident, target, path = m.args, m.id, m.target, m.path
-            if kind is Kind.STREAM and payload is not None and len(payload) > 256:
+        target: int | None = None
+        path: Path = ()
+        if kind is _PUSH or kind is _STREAM:
+            _, ident, target, path, payload = message
+            if kind is _STREAM and payload is not None and len(payload) > 256:
                 payload = None  # stream chunks are not kept in the trace
+        elif kind is _RESOLVE or kind is _REJECT:
+            _, ident, payload = message
+            streams = self._streams
+            if streams is not None and ident in streams.answers:  # the acknowledgement of a write
+                streams.answers.discard(ident)
+                counted = False
+        elif kind is _ABORT:
+            ident, payload = None, message[1]
         else:
-            payload = _PAYLOAD.get(kind)
-            if payload is not None:
-                payload = getattr(m, payload)
-                if m.id in self.stream_answers:  # the acknowledgement of a stream write
-                    self.stream_answers.discard(m.id)
-                    counted = False
-            ident, target, path = getattr(m, "id", None), None, ()
+            ident, payload = message[1], None
         if payload is not None and len(payload) > TRACE_PAYLOAD_LIMIT:
             payload = None
         context = self.context
         cause = context.cause if counted and context is not None else None
-        recorder = world.recorder
-        seq = len(recorder.events)
-        size = len(frame)
-        sent_ns, arrival_ns, _ = world.network.send_on(
-            self.link, self.worker, size, self.peer._on_frame, (frame, seq, counted)  # type: ignore[union-attr]
-        )
-        sent = sent_ns / 1e9
-        recorder.add(
-            MessageEvent(
-                seq, sent, kind, self.worker, self.peer_worker, sent,
-                None if arrival_ns is None else arrival_ns / 1e9,
-                size, self.session_id, ident, target, path, cause, payload, counted,
-            )
+        runtime = self.runtime
+        recorder = runtime.recorder
+        seq = recorder.next_seq
+        size, arrival_ns = self.transport.send(message, seq, counted)
+        recorder.message(
+            runtime.loop._now_ns, kind, self.worker, self.peer_worker, arrival_ns, size, self.session_id,
+            ident, target, path, cause, payload, counted,
         )
         if arrival_ns is None:
-            world.message_lost(self, seq)
+            self._lost(seq)
+
+    def _lost(self, seq: int) -> None:
+        """A message was dropped (loss, or a link that is down): the session cannot go on."""
+        runtime = self.runtime
+        recorder = runtime.recorder
+        recorder.add(FaultEvent(recorder.next_seq, runtime.now, "lost", self.worker, self.peer_worker, f"message {seq}"))
+        runtime.loop.call_soon(self.fail, ConnectionLost())
+        if self.peer is not None:
+            runtime.loop.call_soon(self.peer.fail, ConnectionLost())
 
     # -- receiving -----------------------------------------------------------------------------
 
-    def _on_frame(self, frame: bytes, seq: int, counted: bool) -> None:
+    def receive(self, message: Message, seq: int, counted: bool) -> None:
+        """A message from the peer arrived (``seq``: its number in the trace)."""
         if self.broken is not None or self.closed:
             return  # the session died while this was in flight
-        message = decode_message(frame)
-        if self.opener is not None:
-            opener, self.opener = self.opener, None
-            opener(self, getattr(message, "path", ()))
+        opener = self.opener
+        if opener is not None:
+            self.opener = None
+            kind = message[0]
+            opener(self, message[3] if kind is _PUSH or kind is _STREAM else ())
         context = self.context
         if counted and context is not None:
             context.cause = seq
-        event = self.session.receive(message)
+        session = self.session
+        event = session.receive(message)
         if event is not None:
             _HANDLERS[type(event)](self, event)
-        self.flush()
-        self.maybe_close()
-
-    def _pull_arrived(self, event: PullArrived) -> None:
-        hook: Hook = event.target  # type: ignore[assignment]
-        answer = event.id
-        hook.settle(lambda ok, value: self._answer(answer, ok, value))
-
-    def _export_released(self, event: ExportReleased) -> None:
-        released: Hook = event.hook  # type: ignore[assignment]
-        released.dispose()
-        self._dispose_params(event.id)
-        self.world.lifecycle.check(self.context)
-
-    def _session_aborted(self, event: SessionAborted) -> None:
-        self._aborted(event, ConnectionLost())
-
-    def _pipe_arrived(self, event: PipeArrived) -> None:
-        from .flow import WritableHook
-        from .streams import Pipe
-
-        pipe = Pipe(self.world)
-        self.pipes[event.id] = pipe
-        self.session.set_answer(event.id, WritableHook(pipe, self.context))
+        if session._outbox:
+            self.flush()
+        if session.is_idle() and not self.closed and self.broken is None:
+            self.close()
 
     def _call_arrived(self, event: CallArrived) -> None:
-        target: Hook = event.target  # type: ignore[assignment]
-        group: list[Capability] = []
+        ident, _, target, path, args, stream = event
         hook: Hook
-        if event.args is None:
-            hook = target.get(event.path)
+        group: list[Capability] | None = None
+        if args is None:
+            hook = target.get(path)  # type: ignore[attr-defined]
         else:
             try:
-                values = decode_value(event.args, Importer(self, group=group))
+                group = []
+                values = decode_value(args, Importer(self, group))  # type: ignore[arg-type]
             except Exception as exc:
                 hook = ErrorHook(exc)
             else:
                 kwargs = values.pop() if values and type(values[-1]) is Kwargs else None
                 try:
-                    if event.path == FETCH_PATH:
-                        hook = self.world.wire.serve_fetch(self, target, values)
+                    if path == FETCH_PATH:
+                        request = values[0] if values else None
+                        if isinstance(request, Request):
+                            hook = target.fetch(request)  # type: ignore[attr-defined]
+                        else:
+                            hook = ErrorHook(TypeError("fetch() needs a Request"))
                     else:
-                        hook = target.call(event.path, values, kwargs)
+                        hook = target.call(path, values, kwargs)  # type: ignore[attr-defined]
                 except BaseException as exc:  # Ctrl-C in user code: keep the session consistent
-                    self.session.set_answer(event.id, ErrorHook(RpcError(f"The call was interrupted ({type(exc).__name__}).")))
+                    error = RpcError(f"The call was interrupted ({type(exc).__name__}).")
+                    self.session.set_answer(ident, ErrorHook(error))
                     raise
-        self.session.set_answer(event.id, hook)
+        self.session.set_answer(ident, hook)
         if group:
-            self.params[event.id] = group
-        if event.stream:
-            answer = event.id
-            self.stream_answers.add(answer)
-            hook.settle(lambda ok, value: self._answer(answer, ok, value))
+            if self.params is None:
+                self.params = {}
+            self.params[ident] = group
+        if stream:
+            self.streams().answers.add(ident)
+            hook.settle(lambda ok, value: self._answer(ident, ok, value))
+
+    def _pull_arrived(self, event: PullArrived) -> None:
+        answer, hook = event
+        hook.settle(lambda ok, value: self._answer(answer, ok, value))  # type: ignore[attr-defined]
+
+    def _pipe_arrived(self, event: PipeArrived) -> None:
+        pipe = Pipe(self.runtime)
+        self.streams().pipes[event.id] = pipe
+        self.session.set_answer(event.id, WritableHook(pipe, self.context))
+
+    def _export_released(self, event: ExportReleased) -> None:
+        released: Hook = event.hook  # type: ignore[assignment]
+        released.dispose()
+        self._dispose_params(event.id)
+        self.registry.check(self.context)
+
+    def _session_aborted(self, event: SessionAborted) -> None:
+        self._aborted(event, ConnectionLost())
 
     def _answer(self, answer: int, ok: bool, value: Any) -> None:
         """Send the settlement of one of our answers (if the peer still wants it)."""
@@ -312,12 +356,12 @@ class Connection:
     def _send_settlement(self, answer: int, ok: bool, value: Any) -> None:
         session = self.session
         if ok:
-            exporter = Exporter(self, params=False)
+            exporter = Exporter(self, False)  # type: ignore[arg-type]
             try:
                 payload = encode_value(value, exporter)
             except Exception as exc:
                 exporter.rollback()
-                session.reject(answer, self.world.wire.encode_error(exc, self))
+                session.reject(answer, encode_error(exc, self.runtime.enhanced_errors))
             else:
                 hook = session.export_hook(answer)
                 if isinstance(hook, Hook):
@@ -325,31 +369,35 @@ class Connection:
                 session.resolve(answer, payload)
                 exporter.commit()
         else:
-            session.reject(answer, self.world.wire.encode_error(value, self))
+            session.reject(answer, encode_error(value, self.runtime.enhanced_errors))
 
     def _dispose_params(self, answer: int) -> None:
         """Stubs received as a call's parameters are disposed once its result has been sent (or
         released unsent), unless the callee dup()ed them."""
-        group = self.params.pop(answer, None)
-        if group:
-            for capability in group:
-                capability._dispose("released")  # type: ignore[attr-defined]
+        params = self.params
+        if params:
+            group = params.pop(answer, None)
+            if group:
+                for capability in group:
+                    capability._dispose("released")
 
     def _result_arrived(self, event: ResultArrived) -> None:
-        waiter = self.stream_waiters.pop(event.id, None)
-        if waiter is not None:  # the acknowledgement of a stream write
-            value = decode_value(event.payload)
-            waiter(event.ok, value if event.ok else self.world.wire.decode_error(value, self))
-            return
-        hook = self.questions.pop(event.id)
+        ident, ok, payload = event
+        streams = self._streams
+        if streams is not None:
+            waiter = streams.waiters.pop(ident, None)
+            if waiter is not None:  # the acknowledgement of a stream write
+                value = decode_value(payload)
+                waiter(ok, value if ok else mark_remote(value, self.durable_id))
+                return
+        hook = self.questions.pop(ident)
         try:
-            value = decode_value(event.payload, Importer(self, origin_call=hook.call_seq))
+            value = decode_value(payload, Importer(self, None, hook.call_seq, hook.where))  # type: ignore[arg-type]
         except Exception as exc:
             ok, value = False, exc
         else:
-            ok = event.ok
             if not ok:
-                value = self.world.wire.decode_error(value, self)
+                value = mark_remote(value, self.durable_id)
         hook.arrived(ok, value)
 
     # -- ending --------------------------------------------------------------------------------
@@ -363,7 +411,7 @@ class Connection:
                 self.peer.close()
 
     def maybe_close(self) -> None:
-        if not self.closed and self.broken is None and self.session.is_idle() and self.opener is None:
+        if not self.closed and self.broken is None and self.opener is None and self.session.is_idle():
             self.close()
 
     def close(self) -> None:
@@ -372,7 +420,8 @@ class Connection:
         main = self.session.main
         if isinstance(main, Hook):
             main.dispose()
-        self.world.connection_closed(self)
+        self.transport.close()
+        self.registry.connection_closed(self)
 
     def break_exports(self, error: BaseException) -> None:
         """Our context ended: what we exported on this session now fails with ``error``."""
@@ -388,15 +437,16 @@ class Connection:
     def end_streams(self) -> None:
         """Our context ended: streams we were writing end early, streams we were reading are
         canceled (their writers stop)."""
-        from ..errors import StreamCanceled
-
-        for writer in list(self.writers):
+        streams = self._streams
+        if streams is None:
+            return
+        for writer in list(streams.writers):
             if not writer.closed:
                 writer.abort("premature")
-        self.writers.clear()
-        for pipe in list(self.readers):
+        streams.writers.clear()
+        for pipe in list(streams.readers):
             pipe.cancel(StreamCanceled("the reader's execution context ended"))
-        self.readers.clear()
+        streams.readers.clear()
 
     def abort_answers(self, reason: BaseException, gone: str) -> None:
         """Our context was aborted: calls being answered fail with ``reason``; our other
@@ -409,7 +459,7 @@ class Connection:
                 continue  # the call running now: it fails with the reason by itself
             session.replace_hook(export_id, ErrorHook(reason if answer else RpcError(gone)))
             if unsettled:
-                session.reject(export_id, self.world.wire.encode_error(reason, self))
+                session.reject(export_id, encode_error(reason, self.runtime.enhanced_errors))
             if isinstance(hook, Hook):
                 hook.dispose()
         self.flush()
@@ -422,13 +472,15 @@ class Connection:
 
     def _aborted(self, event: SessionAborted, error: BaseException) -> None:
         self.broken = error
-        waiters, self.stream_waiters = self.stream_waiters, {}
-        for waiter in waiters.values():
-            waiter(False, error)
-        for pipe in [*self.pipes.values(), *self.readers]:
-            pipe.fail(error)
-        self.pipes.clear()
-        for answer in list(self.params):
+        streams = self._streams
+        if streams is not None:
+            waiters, streams.waiters = streams.waiters, {}
+            for waiter in waiters.values():
+                waiter(False, error)
+            for pipe in [*streams.pipes.values(), *streams.readers]:
+                pipe.fail(error)
+            streams.pipes.clear()
+        for answer in list(self.params or ()):
             self._dispose_params(answer)
         for hook in event.hooks:
             if isinstance(hook, Hook):
@@ -438,10 +490,9 @@ class Connection:
             if pending is not None:
                 pending.arrived(False, error)
         self.closed = True
-        self.world.connection_closed(self)
+        self.transport.close()
+        self.registry.connection_closed(self)
 
-
-FETCH_PATH: Path = ("#fetch",)
 
 #: What to do for each event of the session.
 _HANDLERS: dict[type, Callable[[Connection, Any], None]] = {
@@ -452,6 +503,3 @@ _HANDLERS: dict[type, Callable[[Connection, Any], None]] = {
     ExportReleased: Connection._export_released,
     SessionAborted: Connection._session_aborted,
 }
-
-#: Where a message keeps its payload (for the trace).
-_PAYLOAD = {Kind.RESOLVE: "value", Kind.REJECT: "error", Kind.ABORT: "reason"}

@@ -2,8 +2,10 @@
 
 ``env.COUNTER`` (a ``durable_objects`` binding) is a :class:`DurableObjectNamespace`:
 ``ns.get(ns.id_from_name("room"))`` gives a :class:`DurableObjectStub`. Every call on the stub
-opens a session to the one instance of that id, made on first use with
-``Class(ctx, env)``; its memory lasts until it crashes or aborts, its storage for ever.
+opens a session (to a :class:`DurableTarget`) to the one instance of that id, made on first use
+with ``Class(ctx, env)``; its memory lasts until it crashes or aborts, its storage for ever.
+Calls reach the instance through its main hook, which holds new calls back while
+``block_concurrency_while`` runs (:class:`GatedHook`).
 
 A stub belongs to the *generation* of the object it was made for: once that instance is gone
 (``ctx.abort()``, ``play.crash()``), calls on the old stub fail with the reason, and a new
@@ -15,22 +17,31 @@ from __future__ import annotations
 import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..codec import decode_value, encode_value
-from ..errors import RpcError
+import msgpack
+
+from ..codec import Ext, decode_value, encode_value, pack_small
+from ..errors import RpcError, Text
+from ..protocol import Path
+from .base import ErrorHook, Hook, Origin, Settled
+from .bindings import BindingHook, ServiceStub
+from .connection import Connection
 from .context import ExecutionContext
-from .bindings import ServiceStub
-
-if TYPE_CHECKING:
-    from .world import Playground
+from .core import Runtime
+from .hooks import PromiseHook, TargetHook
+from .lifecycle import Lifecycle
+from .targets import RESERVED_ON_ENTRYPOINTS, DurableObject
 
 __all__ = [
     "NOT_EXTENDING",
+    "DurableHook",
     "DurableObjectId",
     "DurableObjectNamespace",
     "DurableObjectState",
     "DurableObjectStub",
+    "DurableObjects",
+    "DurableTarget",
     "Storage",
 ]
 
@@ -135,8 +146,8 @@ class Storage:
 class DurableObjectState:
     """What a Durable Object sees as ``self.ctx``: ``id``, ``storage`` and the lifecycle calls."""
 
-    def __init__(self, world: Playground, instance: _Instance, context: ExecutionContext) -> None:
-        self._world = world
+    def __init__(self, lifecycle: Lifecycle, instance: _Instance, context: ExecutionContext) -> None:
+        self._lifecycle = lifecycle
         self._instance = instance
         self._context = context
         self.id = instance.id
@@ -154,7 +165,7 @@ class DurableObjectState:
         try:
             return await fn()
         except BaseException as exc:
-            self._world.lifecycle.abort(self._context, exc)
+            self._lifecycle.abort(self._context, exc)
             raise
         finally:
             if instance.gate is gate:
@@ -188,8 +199,9 @@ class _Instance:
 class DurableObjects:
     """Every Durable Object of a playground: live instances, generations, storage."""
 
-    def __init__(self, world: Playground) -> None:
-        self._world = world
+    def __init__(self, runtime: Runtime, lifecycle: Lifecycle) -> None:
+        self._runtime = runtime
+        self._lifecycle = lifecycle
         self._storage: dict[tuple[str, str, str], Storage] = {}
         self._live: dict[tuple[str, str, str], _Instance] = {}
         self._generation: dict[tuple[str, str, str], int] = {}
@@ -198,11 +210,9 @@ class DurableObjects:
     def generation(self, key: tuple[str, str, str]) -> int:
         return self._generation.get(key, 0)
 
-    def hook(self, context: ExecutionContext, key: tuple[str, str, str], object_id: DurableObjectId) -> Any:
+    def hook(self, context: ExecutionContext, key: tuple[str, str, str], object_id: DurableObjectId) -> DurableHook:
         """The hook of a new stub held by ``context`` to object ``key``'s instance alive now."""
-        from .bindings import DurableHook
-
-        return DurableHook(self._world, context, key, object_id, self.generation(key))
+        return DurableHook(self, context, key, object_id, self.generation(key))
 
     def failure(self, key: tuple[str, str, str], generation: int) -> BaseException | None:
         """Why the instance of that generation is gone (None if it is not)."""
@@ -213,15 +223,15 @@ class DurableObjects:
         live = self._live.get(key)
         if live is not None:
             return live
-        world = self._world
         worker, class_name, _ = key
-        cls = world.workers[worker].durable_object_class(class_name)
+        cls = self._runtime.workers[worker].durable_object_class(class_name)
         storage = self._storage.setdefault(key, Storage())
         instance = _Instance(key, object_id, cls, storage, self.generation(key))
         label = f"{class_name}({object_id.name if object_id.name is not None else object_id.hex[:8]})"
-        context = world.lifecycle.new_context(worker, "durable", label)
+        context = self._lifecycle.new_context(worker, "durable", label)
         instance.context = context
-        context.api = DurableObjectState(world, instance, context)
+        context.api = DurableObjectState(self._lifecycle, instance, context)
+        context.on_abort = lambda reason: self.discard(key, reason)
         self._live[key] = instance
         instance.obj = context.construct(cls)
         return instance
@@ -237,18 +247,17 @@ class DurableObjects:
     def live(self) -> list[_Instance]:
         return list(self._live.values())
 
-    def instance_of(self, context: ExecutionContext) -> _Instance | None:
-        for instance in self._live.values():
-            if instance.context is context:
-                return instance
-        return None
+    def clear(self) -> None:
+        """Forget every instance (the playground was closed; storage goes too)."""
+        self._live.clear()
+        self._storage.clear()
 
 
 class DurableObjectNamespace:
     """``env.BINDING`` for Durable Objects: make ids, get stubs."""
 
-    def __init__(self, world: Playground, worker: str, class_name: str, home: ExecutionContext) -> None:
-        self._world = world
+    def __init__(self, durable: DurableObjects, worker: str, class_name: str, home: ExecutionContext) -> None:
+        self._durable = durable
         self._worker = worker
         self._class_name = class_name
         self._home = home
@@ -262,7 +271,7 @@ class DurableObjectNamespace:
 
     def new_unique_id(self) -> DurableObjectId:
         """A fresh id (from the playground's seeded random numbers)."""
-        return DurableObjectId(f"{self._world.random.getrandbits(256):064x}")
+        return DurableObjectId(f"{self._durable._runtime.random.getrandbits(256):064x}")
 
     def id_from_string(self, hex_id: str) -> DurableObjectId:
         if not isinstance(hex_id, str) or len(hex_id) != 64 or any(c not in "0123456789abcdef" for c in hex_id):
@@ -276,7 +285,7 @@ class DurableObjectNamespace:
                 f"get() takes a DurableObjectId (from id_from_name or new_unique_id); got {object_id!r}."
             )
         key = (self._worker, self._class_name, object_id.hex)
-        return DurableObjectStub(self._world.durable.hook(self._home, key, object_id))
+        return DurableObjectStub(self._durable.hook(self._home, key, object_id))
 
     def get_by_name(self, name: str) -> DurableObjectStub:
         return self.get(self.id_from_name(name))
@@ -299,6 +308,165 @@ class DurableObjectStub(ServiceStub):
     def name(self) -> str | None:
         return self._hook.object_id.name  # type: ignore[union-attr]
 
+    def _wire_form(self) -> Any:
+        """It crosses as a plain stub to the object (it loses id and name, as in Workers)."""
+        hook: Any = self._hook
+        return msgpack.ExtType(Ext.DURABLE_OBJECT, pack_small([*hook.key, hook.object_id.name]))
+
     def __repr__(self) -> str:
         return f"<DurableObjectStub {self._desc}>"
+
+
+class DurableHook(BindingHook):
+    """A Durable Object stub: calls reach the instance of the generation it was made for."""
+
+    __slots__ = ("durable", "key", "object_id", "generation")
+
+    def __init__(
+        self,
+        durable: DurableObjects,
+        home: ExecutionContext,
+        key: tuple[str, str, str],
+        object_id: DurableObjectId,
+        generation: int,
+    ) -> None:
+        super().__init__(durable._lifecycle, home.worker, home)
+        self.durable = durable
+        self.key = key
+        self.object_id = object_id
+        self.generation = generation
+
+    def session_target(self) -> DurableTarget:
+        return DurableTarget(self.durable, self.key, self.object_id, self.generation)
+
+    def _broken(self) -> Hook | None:
+        failure = self.durable.failure(self.key, self.generation)
+        return ErrorHook(failure) if failure is not None else None
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        return self._broken() or super().call(path, args, kwargs, origin)
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        return self._broken() or super().get(path, origin)
+
+    def settle(self, callback: Settled) -> None:
+        callback(True, DurableObjectStub(self))
+
+    def describe(self) -> str:
+        name = self.object_id.name
+        return f"{self.key[1]}({name if name is not None else str(self.object_id)[:8]}) in {self.key[0]}"
+
+    @property
+    def worker(self) -> str | None:
+        return self.key[0]
+
+
+class DurableTarget:
+    """A session to the one instance of a Durable Object (of the generation a stub was made for)."""
+
+    __slots__ = ("durable", "key", "object_id", "generation")
+
+    def __init__(
+        self, durable: DurableObjects, key: tuple[str, str, str], object_id: DurableObjectId, generation: int
+    ) -> None:
+        self.durable = durable
+        self.key = key
+        self.object_id = object_id
+        self.generation = generation
+
+    @property
+    def worker(self) -> str:
+        return self.key[0]
+
+    @property
+    def durable_id(self) -> str:
+        return self.object_id.hex
+
+    def prepare(self, lifecycle: Lifecycle) -> Callable[[Connection, Path], None]:
+        return self._open
+
+    def _open(self, connection: Connection, path: Path) -> None:
+        durable = self.durable
+        lifecycle = durable._lifecycle
+        key, generation = self.key, self.generation
+        try:
+            instance = durable.instance(key, self.object_id)
+        except Exception as exc:  # the constructor raised
+            context = lifecycle.new_context(key[0], "call", f"{key[1]} (constructor failed)")
+            lifecycle.attach(connection, context)
+            connection.session.serve(ErrorHook(exc))
+            return
+        assert instance.context is not None
+        lifecycle.attach(connection, instance.context, served=False)
+        if generation != instance.generation:
+            connection.session.serve(ErrorHook(durable.failure(key, generation) or RpcError(Text.CONTEXT_GONE)))
+            return
+        if issubclass(instance.cls, DurableObject):
+            inner = TargetHook(instance.obj, instance.context, reserved=RESERVED_ON_ENTRYPOINTS, disposer=False)
+            main: Hook = GatedHook(instance, inner)
+        else:
+            main = NoRpcHook(instance.obj, instance.context, reserved=RESERVED_ON_ENTRYPOINTS, disposer=False)
+        connection.session.serve(main)
+
+
+class GatedHook(Hook):
+    """A Durable Object's main object: new calls wait while ``block_concurrency_while`` runs."""
+
+    __slots__ = ("instance", "inner")
+
+    def __init__(self, instance: _Instance, inner: TargetHook) -> None:
+        self.instance = instance
+        self.inner = inner
+
+    def _gated(self, make: Any) -> Hook:
+        gate = self.instance.gate
+        if gate is None:
+            return make()  # type: ignore[no-any-return]
+
+        async def wait_then_call() -> Any:
+            await gate.wait()
+            return make()
+
+        return PromiseHook.running(wait_then_call(), self.inner.context)
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        return self._gated(lambda: self.inner.call(path, args, kwargs, origin))
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        return self._gated(lambda: self.inner.get(path, origin))
+
+    def settle(self, callback: Settled) -> None:
+        self.inner.settle(callback)
+
+    def fetch(self, request: Any) -> Hook:
+        return self.inner.fetch(request)
+
+    def dup(self) -> Hook:
+        return GatedHook(self.instance, self.inner.dup())  # type: ignore[arg-type]
+
+    def dispose(self) -> None:
+        self.inner.dispose()
+
+    @property
+    def target(self) -> Any:
+        return self.inner.target
+
+    @property
+    def handler(self) -> bool:
+        return False
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+
+class NoRpcHook(TargetHook):
+    """A Durable Object whose class does not extend ``DurableObject``: fetch only."""
+
+    __slots__ = ()
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        return ErrorHook(TypeError(NOT_EXTENDING))
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        return ErrorHook(TypeError(NOT_EXTENDING))
 

@@ -8,65 +8,56 @@ ever hangs. A crashed Durable Object loses its memory and keeps its storage.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from ..errors import ConnectionLost
 from ..trace import FaultEvent
-
-if TYPE_CHECKING:
-    from .connection import Connection
-    from .world import Playground
+from .core import Runtime
+from .durable import DurableObjects
+from .lifecycle import Lifecycle
 
 __all__ = ["Faults"]
 
 
 class Faults:
-    """Injects faults into one playground."""
+    """Injects faults into one playground. (A message lost on the way is its connection's
+    business: see ``Connection._lost``.)"""
 
-    def __init__(self, world: Playground) -> None:
-        self._world = world
+    def __init__(self, runtime: Runtime, lifecycle: Lifecycle, durable: DurableObjects) -> None:
+        self._runtime = runtime
+        self._lifecycle = lifecycle
+        self._durable = durable
 
     def _event(self, action: str, a: str, b: str | None, detail: str = "") -> None:
-        world = self._world
-        rec = world.recorder
-        rec.add(FaultEvent(rec.next_seq, world.now, action, a, b, detail))
+        runtime = self._runtime
+        rec = runtime.recorder
+        rec.add(FaultEvent(rec.next_seq, runtime.now, action, a, b, detail))
 
     def disconnect(self, a: str, b: str) -> None:
-        world = self._world
-        dropped = world.network.cut(a, b)
+        dropped = self._runtime.network.cut(a, b)
         self._event("disconnect", a, b, f"{len(dropped)} message(s) in flight lost")
-        for args in dropped:  # the delivery arguments of a frame: (frame, seq, counted)
+        for args in dropped:  # the delivery arguments of a message: (message, seq, counted)
             self._event("lost", a, b, f"message {args[1]}")
         pair = {a, b}
-        for connection in list(world._connections):
+        for connection in self._lifecycle.connections():
             if {connection.worker, connection.peer_worker} == pair:
                 connection.fail(ConnectionLost())
-        world.lifecycle.check_all()
+        self._lifecycle.check_all()
 
     def reconnect(self, a: str, b: str) -> None:
-        self._world.network.restore(a, b)
+        self._runtime.network.restore(a, b)
         self._event("reconnect", a, b)
 
     def crash(self, name: str) -> None:
-        world = self._world
         self._event("crash", name, None)
-        for instance in world.durable.live():
+        durable = self._durable
+        for instance in durable.live():
             if instance.key[0] == name:
-                world.durable.discard(instance.key, ConnectionLost())
-        for connection in list(world._connections):
+                durable.discard(instance.key, ConnectionLost())
+        for connection in self._lifecycle.connections():
             if name in (connection.worker, connection.peer_worker):
                 connection.fail(ConnectionLost())
-        world.fail_running(ConnectionLost(), lambda context: context is not None and context.worker == name)
-        for context in list(world.lifecycle.contexts.values()):
+        self._runtime.fail_running(ConnectionLost(), lambda context: context is not None and context.worker == name)
+        for context in list(self._lifecycle.contexts.values()):
             if context.worker == name:
-                for task in list(context.tasks):
+                for task in list(context.tasks or ()):
                     task.cancel()
-                world.lifecycle.end(context, warn=False)
-
-    def message_lost(self, connection: Connection, seq: int) -> None:
-        """A message was dropped (loss, or a link that is down): the session cannot go on."""
-        world = self._world
-        self._event("lost", connection.worker, connection.peer_worker, f"message {seq}")
-        world.loop.call_soon(connection.fail, ConnectionLost())
-        if connection.peer is not None:
-            world.loop.call_soon(connection.peer.fail, ConnectionLost())
+                self._lifecycle.end(context, warn=False)

@@ -23,18 +23,31 @@ back, decaying by 0.9 × when not, always within 64 KiB – 1 GiB.
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..errors import ConnectionLost, RpcError, StreamCanceled
+from ..protocol import Path
 from ..trace import StreamEvent
-from .hooks import ErrorHook, Hook, PromiseHook, ValueHook
+from .base import ErrorHook, Hook, Settled
+from .context import ExecutionContext
+from .core import Runtime
+from .hooks import PromiseHook, ValueHook, call_in_context
 from .streams import NOT_BYTES, PREMATURE, WRITABLE_GONE, Pipe, _as_bytes, await_in
 
-if TYPE_CHECKING:
-    from .connection import Connection
-    from .context import ExecutionContext
+__all__ = ["FlowController", "RemoteWriter", "StreamEndpoint", "WritableHook", "pump"]
 
-__all__ = ["FlowController", "RemoteWriter", "WritableHook", "pump"]
+
+class StreamEndpoint(Protocol):
+    """One end of a session, as a stream writer sees it (see :mod:`.connection`)."""
+
+    runtime: Runtime
+    worker: str
+    peer_worker: str
+    broken: BaseException | None
+
+    def stream_push(self, target: int, path: Path, args: list[Any], callback: Settled) -> None: ...
+
+    def drop(self, import_id: int) -> None: ...
 
 KiB = 1024
 START, MIN, MAX = 256 * KiB, 64 * KiB, 1 << 30
@@ -101,11 +114,11 @@ class FlowController:
 class RemoteWriter:
     """Writes into a writable end on the other side of ``connection`` (import ``target``)."""
 
-    def __init__(self, connection: Connection, target: int) -> None:
+    def __init__(self, connection: StreamEndpoint, target: int) -> None:
         self.connection = connection
         self.target = target
-        self.flow = FlowController(connection.world.stream_window)
-        self.stream_id = connection.world._next_id()
+        self.flow = FlowController(connection.runtime.stream_window)
+        self.stream_id = connection.runtime.next_id()
         self.closed = False
         self.error: BaseException | None = None
         self._space: asyncio.Future[None] | None = None
@@ -115,11 +128,11 @@ class RemoteWriter:
 
     def _event(self, action: str, size: int, since: float | None = None) -> None:
         c = self.connection
-        world = c.world
-        rec = world.recorder
+        runtime = c.runtime
+        rec = runtime.recorder
         rec.add(
             StreamEvent(
-                rec.next_seq, world.now, action, self.stream_id, c.worker, c.peer_worker, size,
+                rec.next_seq, runtime.now, action, self.stream_id, c.worker, c.peer_worker, size,
                 self.flow.in_flight, self.flow.window, since,
             )
         )
@@ -142,23 +155,22 @@ class RemoteWriter:
         data = bytes(_as_bytes(chunk))
         size = len(data)
         flow = self.flow
-        world = self.connection.world
+        runtime = self.connection.runtime
         if not flow.can_send(size):
             flow.held_back()
-            since = world.now
+            since = runtime.now
             while not flow.can_send(size):
-                self._space = world.loop.create_future()
-                await await_in(world, self._space)
+                self._space = runtime.loop.create_future()
+                await await_in(runtime, self._space)
                 self._check()
             self._event("stall", size, since)
-        sent_ns = world.loop._now_ns
+        sent_ns = runtime.loop._now_ns
         flow.sent(size, sent_ns)
         self._event("chunk", size)
         self.connection.stream_push(self.target, ("write",), [data], lambda ok, value: self._acked(ok, value, size, sent_ns))
 
     def _acked(self, ok: bool, value: Any, size: int, sent_ns: int) -> None:
-        world = self.connection.world
-        changed = self.flow.acked(size, sent_ns, world.loop._now_ns)
+        changed = self.flow.acked(size, sent_ns, self.connection.runtime.loop._now_ns)
         self._event("ack", size)
         if changed:
             self._event("window", self.flow.window)
@@ -172,8 +184,8 @@ class RemoteWriter:
         """Finish the stream: the far end sees its end once everything sent has been read."""
         self._check()
         self.closed = True
-        world = self.connection.world
-        done = world.loop.create_future()
+        runtime = self.connection.runtime
+        done = runtime.loop.create_future()
 
         def settled(ok: bool, value: Any) -> None:
             if not done.done():
@@ -181,7 +193,7 @@ class RemoteWriter:
 
         self.connection.stream_push(self.target, ("close",), [], settled)
         self._event("close", 0)
-        ok, value = await await_in(world, done)
+        ok, value = await await_in(runtime, done)
         self.release()
         if not ok:
             raise value
@@ -280,8 +292,6 @@ class WritableHook(Hook):
         return hook
 
     def _sink_call(self, name: str, args: list[Any]) -> Hook:
-        from .invoke import call_in_context
-
         method = getattr(self.target, name, None)
         if method is None:
             return ValueHook(None, None)
@@ -315,7 +325,7 @@ class WritableHook(Hook):
 
 async def pump(source: Any, writer: RemoteWriter) -> None:
     """Send everything ``source`` (a stream's source) yields through ``writer``."""
-    world = writer.connection.world
+    runtime = writer.connection.runtime
     try:
         while True:
             chunk = await source.read()
@@ -325,7 +335,7 @@ async def pump(source: Any, writer: RemoteWriter) -> None:
                 data = _as_bytes(chunk)
             except TypeError:
                 writer.abort("bytes")  # the receiver sees a disconnect, as workerd's did
-                world.note("error", writer.connection.worker, f"{NOT_BYTES} (stream {writer.stream_id})")
+                runtime.note("error", writer.connection.worker, f"{NOT_BYTES} (stream {writer.stream_id})")
                 source.cancel(TypeError(NOT_BYTES))
                 return
             await writer.write(data)
@@ -339,7 +349,7 @@ async def pump(source: Any, writer: RemoteWriter) -> None:
     except BaseException as exc:
         writer.abort("premature")
         if not isinstance(exc, (RpcError, asyncio.CancelledError)):
-            world.note("error", writer.connection.worker, f"stream source failed: {exc!r}")
+            runtime.note("error", writer.connection.worker, f"stream source failed: {exc!r}")
         if isinstance(exc, asyncio.CancelledError):
             raise
 

@@ -1,9 +1,4 @@
-"""Hooks: the runtime's one abstraction for "something calls can be made on".
-
-Every stub and promise the user holds wraps a hook; every export in a session table is a hook.
-Pipelining is uniform: ``hook.call(path, args)`` returns a new hook for the result *at once*,
-whatever the kind of hook — a remote one sends a push and returns a hook for the question, a
-pending local one queues the call until it resolves, a failed one returns itself.
+"""Local hooks: objects, values and results that live in this worker (see :mod:`.base`).
 
 ============== ==========================================================================
 hook           what it stands for
@@ -11,118 +6,49 @@ hook           what it stands for
 TargetHook     a local object: an RpcTarget, a function, an entrypoint or Durable Object
 ValueHook      a resolved local value (the result of a call), traversed by pipelined paths
 PromiseHook    a local result still being computed (an ``async`` method running)
-ErrorHook      a failure: every call on it fails the same way
-RemoteHook     a capability imported from the peer of a session (a stub) — in :mod:`.remote`
-QuestionHook   the result of a call sent to the peer (a promise), until it comes back — ditto
+ErrorHook      a failure: every call on it fails the same way (in :mod:`.base`)
 ============== ==========================================================================
 
-Ownership: each holder owns the hook it holds and must ``dispose`` it once; ``dup`` gives a new
-holder its own. ``settle(callback)`` asks for the final value (for a remote result, that sends
-the pull) and calls ``callback(ok, value_or_exception)`` once, possibly at once. Hook methods
-never raise for an RPC failure: the failure comes back as an :class:`ErrorHook`.
+Hooks for what lives on the other side of a session are in :mod:`.remote`; the writable end of
+a stream is in :mod:`.flow`; main objects of Durable Objects in :mod:`.durable`.
+
+Calling into user code (:func:`invoke`, :func:`call_in_context`) happens here: a path is
+evaluated with the visibility rules of :mod:`.invoke`, the method is called with its execution
+context current, and what it returned becomes a hook (:func:`hook_for`).
+
+Dups of one local hook share a reference count, made only when the first dup is; the last
+holder to dispose releases the target (its ``__dispose__`` runs, later) or the value.
 """
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..errors import RpcError, Text
 from ..protocol import Path
-from .context import ExecutionContext
-from .targets import RESERVED_EVERYWHERE
+from .base import Capability, ErrorHook, Hook, Origin, Settled
+from .context import ExecutionContext, current
+from .http import Request, Response
+from .invoke import class_member, handler_arguments, handler_call_arguments, step
+from .targets import RESERVED_EVERYWHERE, describe_target, is_class_target, is_function, is_object
 
 __all__ = [
-    "Capability",
-    "ErrorHook",
-    "Hook",
-    "Origin",
     "PromiseHook",
-    "Settled",
     "TargetHook",
     "ValueHook",
+    "call_in_context",
     "dispose_value",
     "hook_for",
+    "invoke",
     "pipeline_on_value",
     "release_target",
 ]
 
-Settled = Callable[[bool, Any], None]
-#: Who is calling, for the trace: (stub record id or None, where in user code or None).
-Origin = tuple[int | None, tuple[str, int] | None] | None
-
-
-class Capability:
-    """Base of the user-facing stub and promise classes (see :mod:`.stubs`)."""
-
-    __slots__ = ()
-
-    def _capability_hook(self) -> Hook:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def _transfer_hook(self) -> Hook:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-
-class Hook:
-    """Abstract capability. See the module docstring for the ownership rules."""
-
-    __slots__ = ()
-
-    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
-        raise NotImplementedError
-
-    def get(self, path: Path, origin: Origin = None) -> Hook:
-        raise NotImplementedError
-
-    def settle(self, callback: Settled) -> None:
-        raise NotImplementedError
-
-    def mark_sent(self) -> None:
-        """The value this hook settled to was serialized to the peer (it owns it now)."""
-
-    def dup(self) -> Hook:
-        raise NotImplementedError
-
-    def dispose(self) -> None:
-        raise NotImplementedError
-
-    def describe(self) -> str:
-        return type(self).__name__
-
-    @property
-    def worker(self) -> str | None:
-        """The worker where calls on this hook are executed, if known."""
-        return None
-
-
-class ErrorHook(Hook):
-    """A failed capability: every call and read on it fails with the same error."""
-
-    __slots__ = ("error",)
-
-    def __init__(self, error: BaseException) -> None:
-        self.error = error
-
-    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
-        return self
-
-    def get(self, path: Path, origin: Origin = None) -> Hook:
-        return self
-
-    def settle(self, callback: Settled) -> None:
-        callback(False, self.error)
-
-    def dup(self) -> Hook:
-        return self
-
-    def dispose(self) -> None:
-        pass
-
-    def describe(self) -> str:
-        return f"error {self.error!r}"
+#: Results that are plain values: nothing to await, no stub inside, nothing to release.
+_SCALARS = frozenset({int, float, str, bytes, bool, type(None)})
 
 
 class _Refs:
@@ -130,8 +56,8 @@ class _Refs:
 
     __slots__ = ("count",)
 
-    def __init__(self) -> None:
-        self.count = 1
+    def __init__(self, count: int) -> None:
+        self.count = count
 
 
 class TargetHook(Hook):
@@ -155,47 +81,91 @@ class TargetHook(Hook):
         self.reserved = reserved
         self.handler = handler
         self.disposer = disposer
-        self._refs = _refs or _Refs()
+        self._refs = _refs
         self._disposed = False
 
     def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
-        return _invoke.invoke(
-            self.target, path, args, kwargs, False, self.context, self.reserved, self.handler
-        )
+        return invoke(self.target, path, args, kwargs, False, self.context, self.reserved, self.handler)
 
     def get(self, path: Path, origin: Origin = None) -> Hook:
-        return _invoke.invoke(
-            self.target, path, [], None, True, self.context, self.reserved, self.handler
-        )
+        return invoke(self.target, path, [], None, True, self.context, self.reserved, self.handler)
 
     def settle(self, callback: Settled) -> None:
         callback(True, self.target)
 
+    def fetch(self, request: Any) -> Hook:
+        """Call the object's ``fetch`` handler with ``request``; the hook of its Response."""
+        obj = self.target
+        context = self.context
+        args: list[Any] = [request]
+        fetch: Any
+        if self.handler:
+            fetch = getattr(obj, "fetch", None)
+            if fetch is not None:
+                args = handler_arguments(fetch, request, context)
+        else:
+            try:
+                fetch = class_member(obj, "fetch")
+            except Exception:
+                fetch = None
+        if fetch is None:
+            return ErrorHook(TypeError("Handler does not export a fetch() function."))
+        token = current.set(context)
+        try:
+            result = fetch(*args)
+        except Exception as exc:
+            return ErrorHook(exc)
+        finally:
+            current.reset(token)
+        if inspect.isawaitable(result):
+            result = _expect_response(result)
+        elif not isinstance(result, Response):
+            return ErrorHook(TypeError(_NOT_RESPONSE))
+        return hook_for(result, context)
+
     def dup(self) -> Hook:
-        self._refs.count += 1
+        refs = self._refs
+        if refs is None:
+            refs = self._refs = _Refs(2)
+        else:
+            refs.count += 1
         return TargetHook(
-            self.target,
-            self.context,
-            reserved=self.reserved,
-            handler=self.handler,
-            disposer=self.disposer,
-            _refs=self._refs,
+            self.target, self.context, reserved=self.reserved, handler=self.handler, disposer=self.disposer, _refs=refs
         )
 
     def dispose(self) -> None:
         if self._disposed:
             return
         self._disposed = True
-        self._refs.count -= 1
-        if self._refs.count == 0 and self.disposer:
+        refs = self._refs
+        if refs is not None:
+            refs.count -= 1
+            if refs.count:
+                return
+        if self.disposer:
             release_target(self.target, self.context)
 
     def describe(self) -> str:
-        return _invoke.describe_target(self.target)
+        return describe_target(self.target)
 
     @property
     def worker(self) -> str | None:
         return self.context.worker if self.context is not None else None
+
+
+_NOT_RESPONSE = "Incorrect type for Promise: the Promise did not resolve to 'Response'."
+
+
+async def _expect_response(awaitable: Awaitable[Any]) -> Response:
+    result = await awaitable
+    if not isinstance(result, Response):
+        raise TypeError(_NOT_RESPONSE)
+    return result
+
+
+def is_request(value: Any) -> bool:
+    """What a ``fetch`` handler may be given."""
+    return isinstance(value, Request)
 
 
 def release_target(target: Any, context: ExecutionContext | None) -> None:
@@ -204,7 +174,7 @@ def release_target(target: Any, context: ExecutionContext | None) -> None:
     if disposer is None or not callable(disposer):
         return
     if context is not None:
-        context.world.schedule_disposer(target, disposer, context)
+        context.schedule_disposer(target, disposer)
         return
     loop = asyncio.events._get_running_loop()
     if loop is None:
@@ -232,16 +202,16 @@ class ValueHook(Hook):
         self.value = value
         self.context = context
         self.owns = owns
-        self._refs = _refs or _Refs()
+        self._refs = _refs
         self._disposed = False
 
     def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
-        return _invoke.invoke(self.value, path, args, kwargs, False, self.context, RESERVED_EVERYWHERE, False)
+        return invoke(self.value, path, args, kwargs, False, self.context, RESERVED_EVERYWHERE, False)
 
     def get(self, path: Path, origin: Origin = None) -> Hook:
         if not path:
             return self.dup()
-        return _invoke.invoke(self.value, path, [], None, True, self.context, RESERVED_EVERYWHERE, False)
+        return invoke(self.value, path, [], None, True, self.context, RESERVED_EVERYWHERE, False)
 
     def settle(self, callback: Settled) -> None:
         callback(True, self.value)
@@ -250,16 +220,26 @@ class ValueHook(Hook):
         self.owns = False
 
     def dup(self) -> Hook:
-        self._refs.count += 1
-        return ValueHook(self.value, self.context, self.owns, self._refs)
+        refs = self._refs
+        if refs is None:
+            refs = self._refs = _Refs(2)
+        else:
+            refs.count += 1
+        return ValueHook(self.value, self.context, self.owns, refs)
 
     def dispose(self) -> None:
         if self._disposed:
             return
         self._disposed = True
-        self._refs.count -= 1
-        if self._refs.count == 0:
-            dispose_value(self.value, self.context if self.owns else _NO_TARGETS)
+        refs = self._refs
+        if refs is not None:
+            refs.count -= 1
+            if refs.count:
+                return
+        value = self.value
+        if type(value) in _SCALARS:
+            return
+        dispose_value(value, self.context if self.owns else _NO_TARGETS)
 
     def describe(self) -> str:
         return f"value {type(self.value).__name__}"
@@ -296,14 +276,14 @@ class PromiseHook(Hook):
         if context is not None and inspect.iscoroutine(awaitable):
             task = context.task(awaitable)
         else:
-            loop = context.world.loop if context is not None else None
+            loop = context.runtime.loop if context is not None else None
             task = asyncio.ensure_future(awaitable, loop=loop)
         hook._task = task
         if task.done():  # finished in its first (eager) step
             hook._task_done(task)
             return hook
         if context is not None:
-            context.world._running[hook] = None
+            context.runtime.running[hook] = None
         task.add_done_callback(hook._task_done)
         return hook
 
@@ -321,7 +301,7 @@ class PromiseHook(Hook):
     def _task_done(self, task: asyncio.Future[Any]) -> None:
         context = self.context
         if context is not None:
-            context.world._running.pop(self, None)
+            context.runtime.running.pop(self, None)
         if self._state.resolution is not None:
             return  # already failed (a hung request was ended)
         if task.cancelled():
@@ -401,6 +381,61 @@ class PromiseHook(Hook):
         return "pending result" if r is None else r.describe()
 
 
+# -- calling into user code ---------------------------------------------------------------------
+
+
+def invoke(
+    target: Any,
+    path: Path,
+    args: list[Any],
+    kwargs: dict[str, Any] | None,
+    is_get: bool,
+    context: ExecutionContext | None,
+    reserved: frozenset[str],
+    handler: bool,
+) -> Hook:
+    """Evaluate ``path`` on ``target`` and call it (or read it, ``is_get``); never raises."""
+    value = target
+    last = len(path) - 1
+    try:
+        for i, name in enumerate(path):
+            if isinstance(value, Capability):  # a stub inside a value: the rest goes there
+                return _forward(value, path[i:], args, kwargs, is_get)
+            value = step(value, name, reserved, handler and i == 0)
+            if i < last and not is_object(value):  # nothing further can be reached in it
+                raise TypeError(Text.not_implemented(name))
+        if is_get:
+            return hook_for(value, context)
+        if isinstance(value, Capability):
+            return _forward(value, (), args, kwargs, is_get)
+        if not callable(value) or is_class_target(value) or isinstance(value, (dict, list, tuple)):
+            raise TypeError(Text.not_a_function(".".join(map(str, path)) or "(this)"))
+        if handler and len(path) == 1:
+            args, kwargs = handler_call_arguments(value, str(path[0]), args, kwargs, context)
+    except Exception as exc:  # a TypeError of the rules, or a property getter that raised
+        return ErrorHook(exc)
+    return call_in_context(value, args, kwargs, context)
+
+
+def call_in_context(fn: Any, args: list[Any], kwargs: dict[str, Any] | None, context: ExecutionContext | None) -> Hook:
+    """Call user code with ``context`` current; its result or exception as a hook."""
+    token = current.set(context)
+    try:
+        result = fn(*args, **kwargs) if kwargs else fn(*args)
+    except Exception as exc:
+        return ErrorHook(exc)
+    finally:
+        current.reset(token)
+    if type(result) in _SCALARS:
+        return ValueHook(result, context, True)
+    return hook_for(result, context)  # (KeyboardInterrupt and SystemExit propagate)
+
+
+def _forward(value: Capability, rest: Path, args: list[Any], kwargs: dict[str, Any] | None, is_get: bool) -> Hook:
+    hook = value._capability_hook()
+    return hook.get(rest) if is_get else hook.call(rest, args, kwargs)
+
+
 def pipeline_on_value(
     ok: bool,
     value: Any,
@@ -417,15 +452,15 @@ def pipeline_on_value(
     if isinstance(value, Capability):
         hook = value._capability_hook()
         return hook.get(path) if is_get else hook.call(path, args, kwargs)
-    if not _invoke.is_object(value):
+    if not is_object(value):
         return ErrorHook(TypeError(Text.NOT_OBJECT))
-    return _invoke.invoke(value, path, args, kwargs, is_get, context, RESERVED_EVERYWHERE, False)
+    return invoke(value, path, args, kwargs, is_get, context, RESERVED_EVERYWHERE, False)
 
 
 def hook_for(result: Any, context: ExecutionContext | None) -> Hook:
     """The hook that stands for what user code returned."""
     if isinstance(result, Capability):
-        if isinstance(result, _stubs().RpcStub):
+        if not result._IS_PROMISE:
             return ValueHook(result, context, owns=True)
         return result._transfer_hook()  # a returned promise: pipeline straight through it
     if inspect.isawaitable(result):
@@ -443,21 +478,12 @@ def dispose_value(value: Any, targets: Any = _NO_TARGETS) -> None:
     released too: their ``__dispose__`` runs later.
     """
     if isinstance(value, Capability):
-        _stubs().dispose(value)
+        value._dispose()
     elif isinstance(value, dict):
         for item in value.values():
             dispose_value(item, targets)
     elif isinstance(value, (list, tuple, set, frozenset)):
         for item in value:
             dispose_value(item, targets)
-    elif targets is not _NO_TARGETS and (_invoke.is_class_target(value) or _invoke.is_function(value)):
+    elif targets is not _NO_TARGETS and (is_class_target(value) or is_function(value)):
         release_target(value, targets)
-
-
-def _stubs() -> Any:
-    from . import stubs
-
-    return stubs
-
-
-from . import invoke as _invoke  # noqa: E402  (invoke needs the hooks defined above)

@@ -18,15 +18,13 @@ import asyncio
 import inspect
 from asyncio import events
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from ..errors import DeadlockError, RpcError, SimulationError, Text
 from ..sim.clock import NS
 from ..sim.eager import as_coroutine
 from ..sim.units import Duration, parse_duration_ns
-
-if TYPE_CHECKING:
-    from .world import Playground
+from .core import Runtime
 
 __all__ = ["Host"]
 
@@ -36,13 +34,13 @@ T = TypeVar("T")
 class Host:
     """The outside world's handle on one playground's loop."""
 
-    def __init__(self, world: Playground) -> None:
-        self._world = world
+    def __init__(self, runtime: Runtime) -> None:
+        self._runtime = runtime
         self._woken = False
 
     def run(self, awaitable: Awaitable[T]) -> T:
-        world = self._world
-        loop = world.loop
+        runtime = self._runtime
+        loop = runtime.loop
         if not inspect.isawaitable(awaitable):
             raise TypeError(
                 f"play.run() takes something to await (a coroutine or an RPC promise); got "
@@ -66,19 +64,19 @@ class Host:
             task.cancel()
             raise
         finally:
-            world.flush_warnings()
+            runtime.flush_warnings()
         return task.result()
 
     async def wait(self, future: asyncio.Future[Any]) -> Any:
         """Await a future of the playground's loop from another running loop."""
-        world = self._world
-        loop = world.loop
+        runtime = self._runtime
+        loop = runtime.loop
         future.add_done_callback(self._wake)
         await asyncio.sleep(0)  # let other outside tasks send their calls first (gather)
         idle_once = False
         anchored = False
         while not future.done():
-            world._check_open()
+            runtime.check_open()
             self._woken = False
             state = loop.run_until(
                 lambda: future.done() or self._woken, None, host_paced=True, keep_anchor=anchored
@@ -99,7 +97,7 @@ class Host:
             elif not future.done():
                 await asyncio.sleep(0)  # another outside await is ready: let it go first
             idle_once = False
-        world.flush_warnings()
+        runtime.flush_warnings()
         return future.result()
 
     def _wake(self, _: Any = None) -> None:
@@ -107,7 +105,7 @@ class Host:
 
     async def sleep(self, seconds: Duration) -> None:
         delay = parse_duration_ns(seconds, "sleep duration") / NS
-        loop = self._world.loop
+        loop = self._runtime.loop
         if events._get_running_loop() is loop:
             await asyncio.sleep(delay)
             return
@@ -116,13 +114,13 @@ class Host:
         await self.wait(future)
 
     async def idle(self) -> None:
-        loop = self._world.loop
+        loop = self._runtime.loop
         if events._get_running_loop() is not loop:
             await asyncio.sleep(0)
             try:
                 loop.run_until(lambda: False)
             finally:
-                self._world.flush_warnings()
+                self._runtime.flush_warnings()
             return
         while True:  # from inside: sleep past every scheduled timer until none is left
             await asyncio.sleep(0)
@@ -137,18 +135,13 @@ class Host:
 
     def on_idle(self) -> bool:
         """Everything waits: end requests that can never finish, as the runtime does."""
-        world = self._world
-        hung = [hook for hook in world._running if not hook.finished]
+        runtime = self._runtime
+        hung = [hook for hook in runtime.running if not hook.finished]
         for hook in hung:
             worker = hook.context.worker if hook.context is not None else ""
-            world.note("error", worker, Text.HUNG)
+            runtime.note("error", worker, Text.HUNG)
             hook.fail(RpcError(Text.HUNG))
-        stuck = [
-            task
-            for context in list(world.lifecycle.contexts.values())
-            for task in context.tasks
-            if not task.done()
-        ]
+        stuck = [task for context in list(runtime.contexts.values()) for task in context.pending_tasks()]
         for task in stuck:  # wait_until work that can never finish
             task.cancel()
         return bool(hung) or bool(stuck)

@@ -12,6 +12,8 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from .streams import ReadableStream
+
 __all__ = ["BodyInit", "Headers", "Request", "Response"]
 
 #: What a body may be given as: bytes, str, a ReadableStream, or None.
@@ -132,7 +134,7 @@ def _body_bytes(body: Any) -> bytes | None:
 
 
 class _Body:
-    """Shared body handling: bytes (or a stream, once the streams module is loaded)."""
+    """Shared body handling: bytes, or a stream."""
 
     __slots__ = ("_body", "_stream", "_used", "headers")
 
@@ -142,8 +144,6 @@ class _Body:
     headers: Headers
 
     def _set_body(self, body: BodyInit) -> None:
-        from .streams import ReadableStream
-
         self._used = False
         if isinstance(body, ReadableStream):
             self._stream, self._body = body, None
@@ -153,8 +153,6 @@ class _Body:
     @property
     def body(self) -> Any:
         """The body as a ``ReadableStream`` (``None`` when there is no body)."""
-        from .streams import ReadableStream
-
         if self._stream is None:
             if self._body is None:
                 return None

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import weakref
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ..trace import StubEvent, Where, where_text
-
-if TYPE_CHECKING:
-    from .context import ExecutionContext
-    from .world import Playground
+from ..sim.clock import NS, VirtualLoop
+from ..trace import Recorder, StubEvent, Where, where_text
 
 __all__ = ["Ledger", "StubInfo"]
+
+
+class ExecutionContext(Protocol):
+    """What the ledger needs of the context that owns a handle (see :mod:`.context`)."""
+
+    worker: str
+    label: str
+    handles: dict[int, Any] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,14 +52,14 @@ class StubInfo:
 
 
 class _Record:
-    __slots__ = ("id", "kind", "context", "target", "where", "since_ns", "origin_call", "ref", "managed", "hook")
+    __slots__ = ("id", "kind", "context", "_target", "where", "since_ns", "origin_call", "ref", "managed", "hook")
 
     def __init__(
         self,
         rid: int,
         kind: str,
         context: ExecutionContext | None,
-        target: str,
+        target: str | None,
         where: Where | None,
         since_ns: int,
         origin_call: int | None,
@@ -65,19 +70,27 @@ class _Record:
         self.id = rid
         self.kind = kind
         self.context = context
-        self.target = target
+        self._target = target
         self.where = where
         self.since_ns = since_ns
         self.origin_call = origin_call
         self.ref = weakref.ref(handle)
         self.managed = managed
 
+    @property
+    def target(self) -> str:
+        """What the handle points to (described when first asked, for promises)."""
+        if self._target is None:
+            self._target = self.hook.describe()
+        return self._target
+
 
 class Ledger:
     """Records of the live stubs of one playground."""
 
-    def __init__(self, world: Playground) -> None:
-        self._world = world
+    def __init__(self, loop: VirtualLoop, recorder: Recorder) -> None:
+        self._loop = loop
+        self._recorder = recorder
         self._records: dict[int, _Record] = {}
         self._next = 0
 
@@ -86,20 +99,22 @@ class Ledger:
         handle: Any,
         kind: str,
         context: ExecutionContext | None,
-        target: str,
+        target: str | None,
         where: Where | None,
         origin_call: int | None = None,
         managed: bool = False,
         action: str = "created",
     ) -> int:
-        """Record a new handle; returns its id."""
-        self._next += 1
-        rid = self._next
-        world = self._world
-        record = _Record(rid, kind, context, target, where, world.loop._now_ns, origin_call, handle, managed)
+        """Record a new handle; returns its id. ``target`` None: described when needed."""
+        rid = self._next = self._next + 1
+        record = _Record(rid, kind, context, target, where, self._loop._now_ns, origin_call, handle, managed)
         self._records[rid] = record
         if context is not None:
-            context.handles[rid] = record
+            handles = context.handles
+            if handles is None:
+                context.handles = {rid: record}
+            else:
+                handles[rid] = record
         if kind == "stub":
             self._event(action, record)
         return rid
@@ -109,8 +124,9 @@ class Ledger:
         record = self._records.pop(rid, None)
         if record is None:
             return
-        if record.context is not None:
-            record.context.handles.pop(rid, None)
+        context = record.context
+        if context is not None and context.handles is not None:
+            context.handles.pop(rid, None)
         if record.kind == "stub" or action == "released":
             self._event(action, record)
 
@@ -138,18 +154,16 @@ class Ledger:
 
     def exported(self, action: str, owner: str, target: str, detail: str = "") -> None:
         """An event about an exported target (``released``, ``disposer``)."""
-        world = self._world
-        rec = world.recorder
-        rec.add(StubEvent(rec.next_seq, world.now, action, 0, owner, target, None, None, detail))
+        rec = self._recorder
+        rec.add(StubEvent(rec.next_seq, self._loop._now_ns / NS, action, 0, owner, target, None, None, detail))
 
     def _event(self, action: str, record: _Record, detail: str = "") -> None:
-        world = self._world
-        rec = world.recorder
+        rec = self._recorder
         owner = record.context.worker if record.context is not None else "(local)"
         rec.add(
             StubEvent(
                 rec.next_seq,
-                world.now,
+                self._loop._now_ns / NS,
                 action,
                 record.id,
                 owner,
@@ -187,3 +201,7 @@ class Ledger:
 
     def __len__(self) -> int:
         return len(self._records)
+
+    def clear(self) -> None:
+        """Forget every record (the playground was closed)."""
+        self._records.clear()

@@ -4,7 +4,9 @@ Theory of operation
 -------------------
 Every top-level call on a binding opens a *session* to a fresh *callee context* (for a Durable
 Object, to the object's one long-lived context). Calls made later through stubs that came back
-from it run in that same context.
+from it run in that same context. What a session is opened *to* is a :class:`SessionTarget`
+(an entrypoint in :mod:`.bindings`, a Durable Object in :mod:`.durable`): this module opens and
+ends sessions and contexts without knowing the kinds of target.
 
 A callee context ends when nothing can reach into it any more: its own call has been answered
 and released, the caller holds no stub into it, no ``wait_until`` work is pending, and no call
@@ -20,54 +22,50 @@ is being forwarded through it. Then, as in Workers:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from ..errors import RpcError, StubLeakWarning, Text
 from ..protocol import Path
-from ..trace import ContextEvent
-from .bindings import Env
-from .connection import FETCH_PATH, Connection
+from ..transport import SimulatedTransport
+from .connection import Connection
 from .context import ExecutionContext
-from .durable import NOT_EXTENDING, DurableObjectId
-from .hooks import ErrorHook, Hook, PromiseHook, TargetHook
-from .targets import RESERVED_ON_ENTRYPOINTS, DurableObject
+from .core import Runtime
+from .marshal import BindingCodec
 
-if TYPE_CHECKING:
-    from .world import Playground
+__all__ = ["CLIENT_GONE", "Lifecycle", "SessionTarget"]
 
-__all__ = ["DurableTarget", "EntrypointTarget", "Lifecycle"]
+CLIENT_GONE = "The client's execution context ended, so this request was canceled."
+_REQUEST = ("call", "fetch")
 
 
-@dataclass(frozen=True)
-class EntrypointTarget:
-    """A session to a new instance of an entrypoint (``props`` become its ``ctx.props``)."""
+class SessionTarget(Protocol):
+    """What a session is opened to (an entrypoint, a Durable Object)."""
 
+    #: the worker that serves it
     worker: str
-    entrypoint: str | None
-    props: Any = None
+    #: the Durable Object's id (errors from it carry it), or None
+    durable_id: str | None
 
-
-@dataclass(frozen=True)
-class DurableTarget:
-    """A session to the one instance of a Durable Object."""
-
-    key: tuple[str, str, str]
-    object_id: DurableObjectId
-    generation: int  # of the instance the stub was made for
-
-    @property
-    def worker(self) -> str:
-        return self.key[0]
+    def prepare(self, lifecycle: Lifecycle) -> Callable[[Connection, Path], None]:
+        """Check that the target exists (raise if not) and return its *opener*: called with the
+        callee's end when the first message arrives, it makes the context and serves the main
+        object on that end's session."""
 
 
 class Lifecycle:
     """Opens sessions and contexts for one playground, and ends them."""
 
-    def __init__(self, world: Playground) -> None:
-        self._world = world
+    def __init__(
+        self, runtime: Runtime, bindings: BindingCodec, make_env: Callable[[str, ExecutionContext], Any]
+    ) -> None:
+        self.runtime = runtime
+        self.bindings = bindings
+        self._make_env = make_env
         self.hosts: dict[str, ExecutionContext] = {}
-        self.contexts: dict[int, ExecutionContext] = {}  # open callee and Durable Object contexts
+        self.contexts = runtime.contexts  # open callee and Durable Object contexts
+        self._sessions: dict[int, tuple[Connection, Connection]] = {}  # open sessions: (caller's end, callee's)
+        self._open = 0
 
     # -- contexts ------------------------------------------------------------------------------
 
@@ -75,103 +73,80 @@ class Lifecycle:
         """The long-lived context that outside code (a notebook, a script) acts in."""
         context = self.hosts.get(worker)
         if context is None:
-            context = ExecutionContext(self._world, worker, "host", "host")
-            context.env = Env(self._world, worker, context)
+            context = ExecutionContext(self.runtime, self, worker, "host", "host")
+            context.env = self._make_env(worker, context)
             self.hosts[worker] = context
         return context
 
     def new_context(self, worker: str, kind: str, label: str) -> ExecutionContext:
-        world = self._world
-        context = ExecutionContext(world, worker, kind, label)
-        context.env = Env(world, worker, context)
+        runtime = self.runtime
+        context = ExecutionContext(runtime, self, worker, kind, label)
+        context.env = self._make_env(worker, context)
         self.contexts[context.id] = context
-        self._event("opened", context)
+        runtime.recorder.context(runtime.loop._now_ns, "opened", worker, context.id, label)
         return context
 
-    def _event(self, action: str, context: ExecutionContext) -> None:
-        world = self._world
-        rec = world.recorder
-        rec.add(ContextEvent(rec.next_seq, world.now, action, context.worker, context.id, context.label))
+    def attach(self, connection: Connection, context: ExecutionContext, *, served: bool = True) -> None:
+        """``connection`` (a callee's end) belongs to ``context``, which was opened for it if
+        ``served``."""
+        connection.context = context
+        context.connections.add(connection)
+        if served:
+            context.served = connection
 
     # -- sessions ------------------------------------------------------------------------------
 
-    def open_session(self, caller: ExecutionContext, target: EntrypointTarget | DurableTarget) -> Connection:
+    def open_session(self, caller: ExecutionContext, target: SessionTarget) -> Connection:
         """A new session from ``caller`` to ``target``; returns the caller's end."""
-        world = self._world
-        world._check_open()
-        worker = world._known(target.worker)
-        assert worker is not None
-        if isinstance(target, EntrypointTarget):
-            entrypoint = worker.entrypoint(target.entrypoint)  # raises if it does not exist
-        session_id = world._next_id()
-        ours = Connection(world, caller, caller.worker, target.worker, session_id)
-        theirs = Connection(world, None, target.worker, caller.worker, session_id)
+        runtime = self.runtime
+        runtime.check_open()
+        runtime.known(target.worker)
+        opener = target.prepare(self)  # raises if the target does not exist
+        session_id = runtime.next_id()
+        bindings = self.bindings
+        ours = Connection(runtime, self, bindings, caller, caller.worker, target.worker, session_id)
+        theirs = Connection(runtime, self, bindings, None, target.worker, caller.worker, session_id)
         ours.peer, theirs.peer = theirs, ours
-        if isinstance(target, DurableTarget):
-            ours.durable_id = target.object_id.hex
-            theirs.opener = lambda connection, path: self._open_durable(connection, target)
-        else:
-            theirs.opener = lambda connection, path: self._open_entrypoint(connection, target, entrypoint, path)
-        world._connections[ours] = None
-        world._connections[theirs] = None
+        network = runtime.network
+        link = network.link(caller.worker, target.worker)
+        ours.transport = SimulatedTransport(network, link, caller.worker, theirs.receive)
+        theirs.transport = SimulatedTransport(network, link, target.worker, ours.receive)
+        ours.durable_id = target.durable_id
+        theirs.opener = opener
+        self._sessions[session_id] = (ours, theirs)
+        self._open += 2
         return ours
 
-    def _open_entrypoint(self, connection: Connection, target: EntrypointTarget, ep: Any, path: Path) -> None:
-        method = "fetch" if path == FETCH_PATH else (".".join(map(str, path)) or "(this)")
-        label = method if ep.name == "default" else f"{ep.name}.{method}"
-        context = self.new_context(target.worker, "fetch" if path == FETCH_PATH else "call", label)
-        from .world import EntrypointContext
+    def end_of(self, session_id: int, worker: str) -> Connection | None:
+        """``worker``'s end of session ``session_id``, if that session is open."""
+        ends = self._sessions.get(session_id)
+        if ends is not None:
+            for connection in ends:
+                if connection.worker == worker and not connection.closed:
+                    return connection
+        return None
 
-        context.api = EntrypointContext(context, target.props)
-        self._attach(connection, context)
-        main: Hook
-        if ep.is_handler:
-            main = TargetHook(ep.handler, context, reserved=RESERVED_ON_ENTRYPOINTS, handler=True, disposer=False)
-        else:
-            try:
-                instance = context.construct(ep.cls)
-            except Exception as exc:
-                main = ErrorHook(exc)
-            else:
-                main = TargetHook(instance, context, reserved=RESERVED_ON_ENTRYPOINTS, disposer=False)
-        connection.session.serve(main)
+    def connections(self) -> list[Connection]:
+        """Every connection end whose session has not ended."""
+        return [c for ends in self._sessions.values() for c in ends if not c.closed]
 
-    def _open_durable(self, connection: Connection, target: DurableTarget) -> None:
-        world = self._world
-        durable = world.durable
-        generation = target.generation
-        try:
-            instance = durable.instance(target.key, target.object_id)
-        except Exception as exc:  # the constructor raised
-            context = self.new_context(target.worker, "call", f"{target.key[1]} (constructor failed)")
-            self._attach(connection, context)
-            connection.session.serve(ErrorHook(exc))
-            return
-        assert instance.context is not None
-        connection.context = instance.context
-        instance.context.connections.add(connection)
-        if generation != instance.generation:
-            connection.session.serve(ErrorHook(durable.failure(target.key, generation) or RpcError(Text.CONTEXT_GONE)))
-            return
-        cls = instance.cls
-        if issubclass(cls, DurableObject):
-            main: Hook = GatedHook(instance, TargetHook(instance.obj, instance.context, reserved=RESERVED_ON_ENTRYPOINTS, disposer=False))
-        else:
-            main = NoRpcHook(instance.obj, instance.context, reserved=RESERVED_ON_ENTRYPOINTS, disposer=False)
-        connection.session.serve(main)
-
-    def _attach(self, connection: Connection, context: ExecutionContext) -> None:
-        connection.context = context
-        context.connections.add(connection)
-        context.served = connection
+    def connection_closed(self, connection: Connection) -> None:
+        connection.transport = _CLOSED
+        ends = self._sessions.get(connection.session_id)
+        if ends is not None and ends[0].closed and ends[1].closed:
+            del self._sessions[connection.session_id]
+        context = connection.context
+        if context is not None:
+            context.connections.discard(connection)
+            self.check(context)
 
     # -- ending ----------------------------------------------------------------------------------
 
     def check(self, context: ExecutionContext | None) -> None:
         """End ``context`` if nothing can reach into it any more."""
-        if context is None or context.closed or context.kind not in ("call", "fetch"):
+        if context is None or context.closed or context.kind not in _REQUEST:
             return
-        if any(not task.done() for task in context.tasks):
+        if context.tasks and any(not task.done() for task in context.tasks):
             return
         served = context.served
         if served is not None and not served.closed and served.broken is None and served.session.has_exports():
@@ -191,113 +166,62 @@ class Lifecycle:
             return
         context.closed = True
         self.contexts.pop(context.id, None)
-        world = self._world
-        held = list(context.handles)
+        runtime = self.runtime
+        ledger = runtime.ledger
+        held = list(context.handles) if context.handles else []
         if held and warn:
-            world.note("warning", context.worker, Text.STUB_LEAK)
+            runtime.note("warning", context.worker, Text.STUB_LEAK)
             for rid in held:
-                record = world.ledger.get(rid)
+                record = ledger.get(rid)
                 if record is not None:
-                    world.note("warning", context.worker, f"leaked: {world.ledger.describe(record)}")
-            world.warn(
+                    runtime.note("warning", context.worker, f"leaked: {ledger.describe(record)}")
+            runtime.warn(
                 f"{Text.STUB_LEAK} ({len(held)} stub(s) in {context.worker}, {context.label}; see play.trace)",
                 StubLeakWarning,
             )
+        served = context.served
+        connections = context.connections
         callees = [
             c.peer.context
-            for c in context.connections
-            if c is not context.served and c.peer is not None and c.peer.context is not None
-            and c.peer.context.served is c.peer and c.peer.context.kind in ("call", "fetch")
-        ]
+            for c in connections
+            if c is not served and c.peer is not None and c.peer.context is not None
+            and c.peer.context.served is c.peer and c.peer.context.kind in _REQUEST
+        ] if len(connections) > (served is not None) else []
         for rid in held:
-            world.ledger.release(rid)
-        for connection in list(context.connections):
-            if connection is not context.served:
+            ledger.release(rid)
+        for connection in list(connections):
+            if connection is not served:
                 connection.break_exports(RpcError(Text.CONTEXT_GONE))
             connection.end_streams()
-        self._event("closed", context)
+        runtime.recorder.context(runtime.loop._now_ns, "closed", context.worker, context.id, context.label)
         if callees:  # a client that is gone has disconnected: calls it made are canceled
-            world.fail_running(RpcError(CLIENT_GONE), lambda c: c in callees)  # (wait_until work goes on)
+            runtime.fail_running(RpcError(CLIENT_GONE), lambda c: c in callees)  # (wait_until work goes on)
 
     def abort(self, context: ExecutionContext, reason: BaseException) -> None:
         """``ctx.abort(reason)``: fail every call in flight in ``context`` and end it now."""
         if context.closed:
             return
-        world = self._world
-        instance = world.durable.instance_of(context) if context.kind == "durable" else None
-        if instance is not None:
-            world.durable.discard(instance.key, reason)
-        world.fail_running(reason, lambda c: c is context)
-        for task in list(context.tasks):
+        if context.on_abort is not None:
+            context.on_abort(reason)
+        self.runtime.fail_running(reason, lambda c: c is context)
+        for task in list(context.tasks or ()):
             task.cancel()
         for connection in list(context.connections):
             connection.abort_answers(reason, Text.CONTEXT_GONE)
         self.end(context, warn=False)
 
-    def connection_closed(self, connection: Connection) -> None:
-        context = connection.context
-        if context is not None:
-            context.connections.discard(connection)
-        self.check(context)
 
-
-CLIENT_GONE = "The client's execution context ended, so this request was canceled."
-
-
-class GatedHook(Hook):
-    """A Durable Object's main object: new calls wait while ``block_concurrency_while`` runs."""
-
-    __slots__ = ("instance", "inner")
-
-    def __init__(self, instance: Any, inner: TargetHook) -> None:
-        self.instance = instance
-        self.inner = inner
-
-    def _gated(self, make: Any) -> Hook:
-        gate = self.instance.gate
-        if gate is None:
-            return make()
-
-        async def wait_then_call() -> Any:
-            await gate.wait()
-            return make()
-
-        return PromiseHook.running(wait_then_call(), self.inner.context)
-
-    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Any = None) -> Hook:
-        return self._gated(lambda: self.inner.call(path, args, kwargs, origin))
-
-    def get(self, path: Path, origin: Any = None) -> Hook:
-        return self._gated(lambda: self.inner.get(path, origin))
-
-    def settle(self, callback: Any) -> None:
-        self.inner.settle(callback)
-
-    def dup(self) -> Hook:
-        return GatedHook(self.instance, self.inner.dup())  # type: ignore[arg-type]
-
-    def dispose(self) -> None:
-        self.inner.dispose()
-
-    @property
-    def target(self) -> Any:
-        return self.inner.target
-
-    @property
-    def handler(self) -> bool:
-        return False
-
-    def describe(self) -> str:
-        return self.inner.describe()
-
-
-class NoRpcHook(TargetHook):
-    """A Durable Object whose class does not extend ``DurableObject``: fetch only."""
+class _Closed:
+    """The transport of a connection whose session ended: whatever it is asked to send is
+    lost (nothing should be; the sender then fails, which does nothing once closed)."""
 
     __slots__ = ()
 
-    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Any = None) -> Hook:
-        return ErrorHook(TypeError(NOT_EXTENDING))
+    def send(self, message: Any, seq: int, counted: bool) -> tuple[int, int | None]:
+        return 0, None
 
-    def get(self, path: Path, origin: Any = None) -> Hook:
-        return ErrorHook(TypeError(NOT_EXTENDING))
+    def close(self) -> None:
+        pass
+
+
+_CLOSED = _Closed()

@@ -5,32 +5,93 @@ its ``__dispose__`` runs once per sending); a stub becomes an export of a dup of
 when it points back at the peer, a reference to the peer's own export; a promise in the
 arguments becomes a promise export the peer can pipeline on. Whose copy is disposed follows the
 runtime: stubs in a result (and, in ``rpc_params_transfer_stubs`` mode, in parameters) move
-with the message; otherwise the sender keeps its own.
+with the message; otherwise the sender keeps its own. ``Request``, ``Response`` and ``Headers``
+cross by value; a binding (a service or Durable Object stub) as a reference to what it binds.
 
 Receiving (``Importer``): references become stubs and promises owned by the connection's
 context; those received as a call's parameters are collected so they can be disposed when the
 call is over.
+
+Errors (:func:`encode_error`, :func:`mark_remote`): a callee's exception is sent as the
+compatibility mode says (enhanced: type, message, attributes; legacy: built-in types only, a
+custom class folded into the message), and arrives marked ``remote`` (and with
+``durable_object_id`` from a Durable Object).
+
+Both sides reach their connection through :class:`MarshalEndpoint`, and what only the layers
+above know (how a binding reference becomes a stub) through :class:`BindingCodec`.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import builtins
+from typing import Any, Protocol
 
 import msgpack
 
-from ..codec import Ext, pack_small
-from ..errors import DataCloneError, RpcError, Text
-from .hooks import Capability, ErrorHook, Hook, TargetHook, ValueHook
-from .remote import QuestionHook, RemoteHook
-from .invoke import is_class_target, is_function
+from ..codec import Ext, encode_value, marker, pack_small
+from ..errors import DataCloneError, PlaygroundError, RemoteError, RpcError, Text
+from ..protocol import Session
+from .base import Capability, ErrorHook, Hook
+from .context import ExecutionContext
+from .core import Runtime
 from .flow import RemoteWriter, WritableHook, pump
-from .streams import ReadableStream, WritableStream, adopt
+from .hooks import TargetHook, ValueHook
+from .http import Headers, Request, Response
+from .remote import QuestionHook, RemoteHook
+from .streams import Pipe, ReadableStream, WritableStream, adopt
 from .stubs import RpcPromise, RpcProperty, RpcStub
+from .targets import is_class_target, is_function
 
-if TYPE_CHECKING:
-    from .connection import Connection
+__all__ = [
+    "INLINE_BODY",
+    "BindingCodec",
+    "Exporter",
+    "Importer",
+    "MarshalEndpoint",
+    "StreamState",
+    "encode_error",
+    "mark_remote",
+]
 
-__all__ = ["Exporter", "Importer"]
+
+class StreamState:
+    """One connection's streams: acks it waits for, stream pushes it answers (their acks do not
+    count as round trips), pipes made for readables not yet claimed, writers and readers."""
+
+    __slots__ = ("waiters", "answers", "pipes", "writers", "readers")
+
+    def __init__(self) -> None:
+        self.waiters: dict[int, Any] = {}
+        self.answers: set[int] = set()
+        self.pipes: dict[int, Pipe] = {}
+        self.writers: set[RemoteWriter] = set()
+        self.readers: set[Pipe] = set()
+
+
+class BindingCodec(Protocol):
+    """How binding references that arrive become stubs (implemented above, in :mod:`.env`)."""
+
+    def decode_binding(self, connection: MarshalEndpoint, code: Ext, data: bytes) -> object:
+        """The stub for a ``SERVICE`` or ``DURABLE_OBJECT`` reference."""
+
+
+class MarshalEndpoint(Protocol):
+    """One end of a session, as the exporter and importer see it (see :mod:`.connection`)."""
+
+    runtime: Runtime
+    session: Session
+    context: ExecutionContext | None
+    worker: str
+    peer_worker: str
+    session_id: int
+    broken: BaseException | None
+    peer: Any
+    questions: dict[int, QuestionHook]
+    bindings: BindingCodec
+
+    def streams(self) -> StreamState: ...
+
+    def end_of(self, session_id: int) -> MarshalEndpoint | None: ...
 
 
 class Exporter:
@@ -38,54 +99,65 @@ class Exporter:
 
     __slots__ = ("connection", "params", "exported", "transfers", "promise_calls", "streams")
 
-    def __init__(self, connection: Connection, *, params: bool) -> None:
+    def __init__(self, connection: MarshalEndpoint, params: bool) -> None:
         self.connection = connection
         self.params = params
-        self.exported: list[int] = []
-        self.transfers: list[Capability] = []
-        self.promise_calls: list[int] = []  # calls whose pending results are sent as promises
-        self.streams: list[tuple[Any, Any, int | None]] = []  # (stream, source or sink, pipe id)
+        self.exported: list[int] | None = None
+        self.transfers: list[Capability] | None = None
+        self.promise_calls: list[int] | None = None  # calls whose pending results are sent as promises
+        self.streams: list[tuple[Any, Any, int | None]] | None = None  # (stream, source or sink, pipe id)
 
     def _export(self, hook: Hook, code: Ext, *, promise: bool = False) -> msgpack.ExtType:
         export_id = self.connection.session.export(hook, promise=promise)
+        if self.exported is None:
+            self.exported = []
         self.exported.append(export_id)
         return msgpack.ExtType(code, pack_small(export_id))
 
+    def _transfer(self, capability: Capability) -> None:
+        if self.transfers is None:
+            self.transfers = []
+        self.transfers.append(capability)
+
     def encode_special(self, obj: object) -> object:
-        connection = self.connection
-        world = connection.world
         if isinstance(obj, Capability):
             return self._capability(obj)
         if isinstance(obj, (ReadableStream, WritableStream)):
             return self._stream(obj)
+        connection = self.connection
         if is_class_target(obj) or is_function(obj):
             target = obj
-            if self.params and not world.transfer_params:
+            if self.params and not connection.runtime.transfer_params:
                 target = _dup_target(obj)
-            hook = TargetHook(target, connection.context)
-            return self._export(hook, Ext.EXPORT)
-        return world.wire.encode_special(obj)
+            return self._export(TargetHook(target, connection.context), Ext.EXPORT)
+        if isinstance(obj, Request):
+            return [marker(Ext.REQUEST), obj.url, obj.method, obj.headers._pairs(), _body(obj)]
+        if isinstance(obj, Response):
+            return [marker(Ext.RESPONSE), obj.status, obj.status_text, obj.headers._pairs(), _body(obj)]
+        if isinstance(obj, Headers):
+            return [marker(Ext.HEADERS), obj._pairs()]
+        return NotImplemented
 
     def _capability(self, obj: Capability) -> object:
         connection = self.connection
-        transfer = not self.params or connection.world.transfer_params
+        transfer = not self.params or connection.runtime.transfer_params
         if isinstance(obj, RpcStub):
             hook = obj._hook
             if hook is None:
                 raise RpcError(Text.STUB_DISPOSED)
             if type(hook) is RemoteHook and hook.connection is connection:
                 if transfer:
-                    self.transfers.append(obj)
+                    self._transfer(obj)
                 return msgpack.ExtType(Ext.IMPORT, pack_small(hook.import_id))
             if type(hook) is RemoteHook and _same_worker(hook.connection, connection):
                 if transfer:
-                    self.transfers.append(obj)
+                    self._transfer(obj)
                 return _handoff(Ext.HANDOFF, hook.connection, hook.import_id)
-            special = connection.world.wire.encode_special(obj)
+            special = obj._wire_form()
             if special is not NotImplemented:
                 return special
             if transfer:
-                self.transfers.append(obj)
+                self._transfer(obj)
             return self._export(hook.dup(), Ext.EXPORT)
         if not self.params:  # a promise nested in a returned value
             name = "RpcProperty" if isinstance(obj, RpcProperty) else "RpcPromise"
@@ -100,11 +172,13 @@ class Exporter:
                 return self._capability(value)
             return value
         if not isinstance(obj, RpcProperty) and transfer:
-            self.transfers.append(obj)
+            self._transfer(obj)
         if type(hook) is QuestionHook and _same_worker(hook.connection, connection):
             return _handoff(Ext.HANDOFF_PROMISE, hook.connection, hook.question_id)
-        call_seq = getattr(hook, "call_seq", None)
+        call_seq = hook.call_seq
         if call_seq is not None:
+            if self.promise_calls is None:
+                self.promise_calls = []
             self.promise_calls.append(call_seq)
         return self._export(hook.dup(), Ext.PROMISE, promise=True)
 
@@ -113,7 +187,9 @@ class Exporter:
         (from commit on); a writable: export its sink as a writable end."""
         connection = self.connection
         taken = stream._take()  # TypeError, and nothing changes, if it is locked
-        adopt(taken, connection.world)
+        adopt(taken, connection.runtime)
+        if self.streams is None:
+            self.streams = []
         if isinstance(stream, ReadableStream):
             pipe_id = connection.session.pipe()
             self.streams.append((stream, taken, pipe_id))
@@ -124,41 +200,43 @@ class Exporter:
     def commit(self) -> None:
         """The message will be sent: stubs whose ownership moved with it are now disposed, and
         the bytes of readables start flowing."""
-        for capability in self.transfers:
-            capability._dispose("transferred")  # type: ignore[attr-defined]
-        connection = self.connection
-        for _, source, pipe_id in self.streams:
-            if pipe_id is None:
-                continue
-            writer = RemoteWriter(connection, pipe_id)
-            connection.writers.add(writer)
-            context = connection.context
-            assert context is not None
-            context.task(pump(source, writer), eager=False)
+        if self.transfers:
+            for capability in self.transfers:
+                capability._dispose("transferred")
+        if self.streams:
+            connection = self.connection
+            for _, source, pipe_id in self.streams:
+                if pipe_id is None:
+                    continue
+                writer = RemoteWriter(connection, pipe_id)  # type: ignore[arg-type]
+                connection.streams().writers.add(writer)
+                context = connection.context
+                assert context is not None
+                context.task(pump(source, writer), eager=False)
 
     def rollback(self) -> None:
         """The message failed to encode: take back the exports it made and the streams."""
         session = self.connection.session
-        for export_id in self.exported:
+        for export_id in self.exported or ():
             hook = session.unexport(export_id)
             if isinstance(hook, WritableHook):
                 hook.finished = True
             if isinstance(hook, Hook):
                 hook.dispose()
-        for stream, taken, pipe_id in reversed(self.streams):
+        for stream, taken, pipe_id in reversed(self.streams or ()):
             if pipe_id is not None:
                 session.unpipe(pipe_id)
             stream._give_back(taken)
 
 
-def _same_worker(theirs: Connection, ours: Connection) -> bool:
+def _same_worker(theirs: MarshalEndpoint, ours: MarshalEndpoint) -> bool:
     """A capability from another session with the very worker we are sending to: it is the
     receiver's own, and is handed back rather than proxied (as capabilities inside one process
     are, in workerd)."""
     return theirs.peer_worker == ours.peer_worker and theirs.peer is not None and theirs.broken is None
 
 
-def _handoff(code: Ext, connection: Connection, export_id: int) -> msgpack.ExtType:
+def _handoff(code: Ext, connection: MarshalEndpoint, export_id: int) -> msgpack.ExtType:
     return msgpack.ExtType(code, pack_small([connection.session_id, export_id]))
 
 
@@ -183,28 +261,44 @@ def _dup_target(target: Any) -> Any:
     return duplicate
 
 
+#: A body given as bytes up to this size travels inside its message; anything larger, or any
+#: body given as a stream, is streamed (with flow control, outside the 32 MiB limit).
+INLINE_BODY = 64 * 1024
+
+
+def _body(message: Request | Response) -> Any:
+    if message._stream is not None or (message._body is not None and len(message._body) > INLINE_BODY):
+        return message.body  # a ReadableStream: the exporter streams it
+    return message._body
+
+
 class Importer:
     """Turns references inside a received payload into stubs and promises of one connection."""
 
-    __slots__ = ("connection", "group", "origin_call")
+    __slots__ = ("connection", "group", "origin_call", "where")
 
     def __init__(
-        self, connection: Connection, *, group: list[Capability] | None = None, origin_call: int | None = None
+        self,
+        connection: MarshalEndpoint,
+        group: list[Capability] | None = None,
+        origin_call: int | None = None,
+        where: tuple[str, int] | None = None,
     ) -> None:
         self.connection = connection
         self.group = group
         self.origin_call = origin_call
+        self.where = where  # the user's line of the call whose result this is
 
     def decode_capability(self, code: Ext, data: bytes) -> object:
         connection = self.connection
         if code is Ext.EXPORT:
             ref = msgpack.unpackb(data)
             connection.session.introduce(ref)
-            return self._handle(RemoteHook(connection, ref), describe=f"stub from {connection.peer_worker}")
+            return self._handle(RemoteHook(connection, ref), describe=f"stub from {connection.peer_worker}")  # type: ignore[arg-type]
         if code is Ext.PROMISE:
             ref = msgpack.unpackb(data)
             connection.session.introduce(ref, promise=True)
-            question = connection.questions[ref] = QuestionHook(connection, ref, None)
+            question = connection.questions[ref] = QuestionHook(connection, ref, None)  # type: ignore[arg-type]
             return self._handle(question, promise=True)
         if code is Ext.IMPORT:
             ref = msgpack.unpackb(data)
@@ -215,28 +309,28 @@ class Importer:
         if code is Ext.HANDOFF or code is Ext.HANDOFF_PROMISE:
             return self._handle(self._handed_back(*msgpack.unpackb(data)), promise=code is Ext.HANDOFF_PROMISE)
         if code is Ext.READABLE:
-            pipe = connection.pipes.pop(msgpack.unpackb(data))
-            connection.readers.add(pipe)
+            streams = connection.streams()
+            pipe = streams.pipes.pop(msgpack.unpackb(data))
+            streams.readers.add(pipe)
             return ReadableStream(pipe)
         if code is Ext.WRITABLE:
             import_id = msgpack.unpackb(data)
             connection.session.introduce(import_id)
-            writer = RemoteWriter(connection, import_id)
-            connection.writers.add(writer)
+            writer = RemoteWriter(connection, import_id)  # type: ignore[arg-type]
+            connection.streams().writers.add(writer)
             return WritableStream(writer.sink())
-        return connection.world.wire.decode_capability(connection, code, data)
+        return connection.bindings.decode_binding(connection, code, data)
 
     def _handle(self, hook: Hook, *, promise: bool = False, describe: str | None = None) -> object:
         """A stub (or promise) over ``hook`` for the receiving context; one of the group that the
         result's disposal takes with it, if there is a group."""
         connection = self.connection
-        where = connection.world.call_where(self.origin_call)
         handle: RpcStub | RpcPromise
         if promise:
-            handle = RpcPromise._wrap(hook, connection.context, where=where)
+            handle = RpcPromise._wrap(hook, connection.context, self.where)
         else:
             handle = RpcStub._wrap(
-                hook, connection.context, describe=describe, where=where, origin_call=self.origin_call,
+                hook, connection.context, describe=describe, where=self.where, origin_call=self.origin_call,
                 managed=self.group is not None,
             )
         if self.group is not None:
@@ -245,7 +339,7 @@ class Importer:
 
     def _handed_back(self, session_id: int, export_id: int) -> Hook:
         """One of our own exports, from another of our sessions with the sender (a handoff)."""
-        own = self.connection.world.connection_end(session_id, self.connection.worker)
+        own = self.connection.end_of(session_id)
         if own is not None and own.broken is None and own.session.has_export(export_id):
             found = own.session.export_hook(export_id)
             if isinstance(found, Hook):
@@ -253,5 +347,54 @@ class Importer:
         return ErrorHook(RpcError(Text.CONTEXT_GONE))
 
     def decode_marked(self, code: Ext, items: list[Any]) -> object:
-        return self.connection.world.wire.decode_marked(self.connection, code, items)
+        if code is Ext.REQUEST:
+            url, method, headers, body = items
+            return Request(url, method=method, headers=headers, body=body)
+        if code is Ext.RESPONSE:
+            status, status_text, headers, body = items
+            return Response(body, status=status, headers=headers, status_text=status_text)
+        if code is Ext.HEADERS:
+            return Headers(items[0])
+        raise RpcError(f"cannot decode a {code.name.lower()} value")
 
+
+# -- errors ----------------------------------------------------------------------------------
+
+
+def encode_error(error: BaseException, enhanced: bool) -> bytes:
+    """An exception thrown by a callee, as the compatibility mode sends it."""
+    if not enhanced:
+        error = _legacy(error)
+    try:
+        return encode_value(error, None, limit=False)
+    except Exception:
+        return encode_value(RpcError(str(error)), None, limit=False)
+
+
+def mark_remote(error: Any, durable_id: str | None) -> BaseException:
+    """An exception that arrived from the other side: marked ``remote`` (and with the id of the
+    Durable Object it came from)."""
+    if not isinstance(error, BaseException):
+        error = RpcError(str(error))
+    for name, value in (("remote", True), ("durable_object_id", durable_id)):
+        if value is None:
+            continue
+        try:
+            setattr(error, name, value)
+        except (AttributeError, TypeError):
+            pass
+    return error
+
+
+def _legacy(error: BaseException) -> BaseException:
+    """Legacy error serialization: built-in types keep type and message, lose attributes; other
+    classes become an ``Error`` whose message starts with their name."""
+    cls = type(error)
+    if cls.__module__ == "builtins" and getattr(builtins, cls.__name__, None) is cls:
+        try:
+            return cls(*error.args)
+        except Exception:
+            return cls(str(error))
+    if isinstance(error, PlaygroundError) and not isinstance(error, RemoteError):
+        return error
+    return RemoteError(f"{cls.__name__}: {error}", "Error")

@@ -3,21 +3,42 @@
 ``RemoteHook`` is a capability the peer exported to us; calls on it are pushed at once.
 ``QuestionHook`` is the result of a call we sent: calls on it are pipelined (pushed, addressed
 to the unresolved result); the first ``settle`` sends the pull; once the result is back the
-import is released and later calls go to the resolved value. See :mod:`.hooks` for the rules
+import is released and later calls go to the resolved value. See :mod:`.base` for the rules
 every hook follows.
+
+Both talk to their connection through :class:`Endpoint`, the few members of
+:class:`~.connection.Connection` they use.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..protocol import Path
-from .hooks import Hook, Origin, Settled, dispose_value, pipeline_on_value
+from .base import Hook, Origin, Settled
+from .context import ExecutionContext
+from .hooks import dispose_value, pipeline_on_value
+from .stubs import RpcStub
 
-if TYPE_CHECKING:
-    from .connection import Connection
+__all__ = ["Endpoint", "QuestionHook", "RemoteHook"]
 
-__all__ = ["QuestionHook", "RemoteHook"]
+
+class Endpoint(Protocol):
+    """One end of a session, as remote hooks see it (see :mod:`.connection`)."""
+
+    context: ExecutionContext | None
+    peer_worker: str
+
+    def push(
+        self, target: int, path: Path, args: list[Any] | None, kwargs: dict[str, Any] | None,
+        origin: Origin, target_call: int | None, *, pipelined: bool = False,
+    ) -> Hook: ...
+
+    def pull(self, question: int) -> None: ...
+
+    def retain(self, import_id: int) -> None: ...
+
+    def drop(self, import_id: int) -> None: ...
 
 
 class RemoteHook(Hook):
@@ -25,7 +46,7 @@ class RemoteHook(Hook):
 
     __slots__ = ("connection", "import_id", "_disposed")
 
-    def __init__(self, connection: Connection, import_id: int) -> None:
+    def __init__(self, connection: Endpoint, import_id: int) -> None:
         self.connection = connection
         self.import_id = import_id
         self._disposed = False
@@ -37,8 +58,6 @@ class RemoteHook(Hook):
         return self.connection.push(self.import_id, path, None, None, origin, None)
 
     def settle(self, callback: Settled) -> None:
-        from .stubs import RpcStub
-
         callback(True, RpcStub._wrap(self.dup(), self.connection.context))
 
     def dup(self) -> Hook:
@@ -58,104 +77,96 @@ class RemoteHook(Hook):
         return self.connection.peer_worker
 
 
-class _Question:
-    """State shared by the dups of one :class:`QuestionHook`."""
+class QuestionHook(Hook):
+    """The result of a call sent to the peer. Calls on it are pipelined (pushed at once); the
+    first ``settle`` sends the pull. Once the result has come back the import is released and
+    calls go to the resolved value instead.
+
+    The state lives on the first hook; a ``dup`` is a hook whose ``_q`` points to it.
+    """
 
     __slots__ = (
-        "connection",
-        "id",
-        "call_seq",
-        "refs",
-        "pulled",
-        "done",
-        "ok",
-        "value",
-        "waiters",
-        "released",
-        "abandoned",
+        "connection", "id", "_call_seq", "where", "refs", "pulled", "done", "ok", "value", "waiters",
+        "released", "abandoned", "_q", "_disposed",
     )
 
-    def __init__(self, connection: Connection, question_id: int, call_seq: int | None) -> None:
+    def __init__(
+        self, connection: Endpoint, question_id: int, call_seq: int | None, where: tuple[str, int] | None = None
+    ) -> None:
         self.connection = connection
         self.id = question_id
-        self.call_seq = call_seq
+        self._call_seq = call_seq
+        self.where = where  # the user's line that made the call (for what its result holds)
         self.refs = 1
         self.pulled = False
         self.done = False
         self.ok = False
         self.value: Any = None
-        self.waiters: list[Settled] = []
+        self.waiters: list[Settled] | None = None
         self.released = False
         self.abandoned = False
-
-
-class QuestionHook(Hook):
-    """The result of a call sent to the peer. Calls on it are pipelined (pushed at once); the
-    first ``settle`` sends the pull. Once the result has come back the import is released and
-    calls go to the resolved value instead."""
-
-    __slots__ = ("_q", "_disposed")
-
-    def __init__(self, connection: Connection, question_id: int, call_seq: int | None, _q: _Question | None = None) -> None:
-        self._q = _q or _Question(connection, question_id, call_seq)
+        self._q: QuestionHook | None = None
         self._disposed = False
 
     @property
-    def call_seq(self) -> int | None:
-        return self._q.call_seq
-
-    @property
-    def connection(self) -> Connection:
-        return self._q.connection
+    def call_seq(self) -> int | None:  # type: ignore[override]
+        return (self._q or self)._call_seq
 
     @property
     def question_id(self) -> int:
-        return self._q.id
+        return (self._q or self).id
 
     def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
-        q = self._q
+        q = self._q or self
         if q.done:
             return pipeline_on_value(q.ok, q.value, path, args, kwargs, False, q.connection.context)
-        return q.connection.push(q.id, path, args, kwargs, origin, q.call_seq, pipelined=True)
+        return q.connection.push(q.id, path, args, kwargs, origin, q._call_seq, pipelined=True)
 
     def get(self, path: Path, origin: Origin = None) -> Hook:
-        q = self._q
+        q = self._q or self
         if q.done:
             return pipeline_on_value(q.ok, q.value, path, [], None, True, q.connection.context)
-        return q.connection.push(q.id, path, None, None, origin, q.call_seq, pipelined=True)
+        return q.connection.push(q.id, path, None, None, origin, q._call_seq, pipelined=True)
 
     def settle(self, callback: Settled) -> None:
-        q = self._q
+        q = self._q or self
         if q.done:
             callback(q.ok, q.value)
             return
-        q.waiters.append(callback)
+        if q.waiters is None:
+            q.waiters = [callback]
+        else:
+            q.waiters.append(callback)
         if not q.pulled:
             q.pulled = True
             q.connection.pull(q.id)
 
     def arrived(self, ok: bool, value: Any) -> None:
         """The result came back (called by the connection)."""
-        q = self._q
+        q = self._q or self
         q.done, q.ok, q.value = True, ok, value
         if not q.released:
             q.released = True
             q.connection.drop(q.id)
-        waiters, q.waiters = q.waiters, []
-        for waiter in waiters:
-            waiter(ok, value)
+        waiters, q.waiters = q.waiters, None
+        if waiters:
+            for waiter in waiters:
+                waiter(ok, value)
         if q.abandoned and ok:
             dispose_value(value)
 
     def dup(self) -> Hook:
-        self._q.refs += 1
-        return QuestionHook(self._q.connection, self._q.id, self._q.call_seq, self._q)
+        q = self._q or self
+        q.refs += 1
+        twin = QuestionHook(q.connection, q.id, q._call_seq, q.where)
+        twin._q = q
+        return twin
 
     def dispose(self) -> None:
         if self._disposed:
             return
         self._disposed = True
-        q = self._q
+        q = self._q or self
         q.refs -= 1
         if q.refs:
             return
@@ -169,8 +180,9 @@ class QuestionHook(Hook):
             q.connection.drop(q.id)
 
     def describe(self) -> str:
-        return f"result {self._q.id} from {self._q.connection.peer_worker}"
+        q = self._q or self
+        return f"result {q.id} from {q.connection.peer_worker}"
 
     @property
     def worker(self) -> str | None:
-        return self._q.connection.peer_worker
+        return (self._q or self).connection.peer_worker

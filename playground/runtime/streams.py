@@ -17,12 +17,11 @@ import inspect
 from asyncio import events
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import RpcError, StreamCanceled
-
-if TYPE_CHECKING:
-    from .world import Playground
+from .context import current
+from .core import Runtime
 
 __all__ = [
     "IdentityTransformStream",
@@ -44,28 +43,26 @@ WRITABLE_GONE = (
 )
 
 
-async def await_in(world: Playground | None, future: asyncio.Future[Any]) -> Any:
-    """Await a future made on ``world``'s loop, from wherever we are running."""
-    if world is None or events._get_running_loop() is world.loop:
+async def await_in(runtime: Runtime | None, future: asyncio.Future[Any]) -> Any:
+    """Await a future made on ``runtime``'s loop, from wherever we are running."""
+    if runtime is None or events._get_running_loop() is runtime.loop:
         return await future
-    return await world.wait_from_host(future)
+    return await runtime.wait(future)
 
 
-def _current_world() -> Playground | None:
-    from .context import current
-
+def _current_runtime() -> Runtime | None:
     context = current.get()
-    return context.world if context is not None else None
+    return context.runtime if context is not None else None
 
 
 class Pipe:
     """Chunks from a writer to a reader inside one worker. ``put(chunk, done)`` never blocks;
     ``done(error)`` is called when the chunk has been read (``error`` None) or can never be."""
 
-    __slots__ = ("world", "_chunks", "closed", "error", "canceled", "_reader", "_drained")
+    __slots__ = ("runtime", "_chunks", "closed", "error", "canceled", "_reader", "_drained")
 
-    def __init__(self, world: Playground | None = None) -> None:
-        self.world = world
+    def __init__(self, runtime: Runtime | None = None) -> None:
+        self.runtime = runtime
         self._chunks: deque[tuple[Any, Callable[[BaseException | None], None] | None]] = deque()
         self.closed = False
         self.error: BaseException | None = None
@@ -74,7 +71,7 @@ class Pipe:
         self._drained: list[Callable[[BaseException | None], None]] = []
 
     def _future(self) -> asyncio.Future[Any]:
-        loop = self.world.loop if self.world is not None else asyncio.get_running_loop()
+        loop = self.runtime.loop if self.runtime is not None else asyncio.get_running_loop()
         return loop.create_future()
 
     def _wake(self) -> None:
@@ -106,7 +103,7 @@ class Pipe:
                     future.set_exception(error)
 
         self.put(chunk, done)
-        await await_in(self.world, future)
+        await await_in(self.runtime, future)
 
     def close(self, drained: Callable[[BaseException | None], None] | None = None) -> None:
         """No more chunks; ``drained(error)`` is called once the reader has read them all."""
@@ -146,7 +143,7 @@ class Pipe:
                 return None
             future = self._future()
             self._reader = future
-            await await_in(self.world, future)
+            await await_in(self.runtime, future)
         chunk, done = self._chunks.popleft()
         if done is not None:
             done(None)
@@ -157,13 +154,13 @@ class Pipe:
         return chunk
 
 
-def adopt(half: Any, world: Playground) -> None:
+def adopt(half: Any, runtime: Runtime) -> None:
     """A pipe made outside any playground (an ``IdentityTransformStream`` created in a notebook
-    cell) joins ``world`` when one of its halves is sent there: from then on, awaiting its other
-    half drives that playground's loop, as awaiting an RPC promise does."""
+    cell) joins ``runtime``'s playground when one of its halves is sent there: from then on,
+    awaiting its other half drives that playground's loop, as awaiting an RPC promise does."""
     pipe = half if isinstance(half, Pipe) else getattr(half, "pipe", None)
-    if isinstance(pipe, Pipe) and pipe.world is None:
-        pipe.world = world
+    if isinstance(pipe, Pipe) and pipe.runtime is None:
+        pipe.runtime = runtime
 
 
 class _IterSource:
@@ -450,7 +447,7 @@ class IdentityTransformStream:
     __slots__ = ("readable", "writable")
 
     def __init__(self) -> None:
-        pipe = Pipe(_current_world())
+        pipe = Pipe(_current_runtime())
         self.readable = ReadableStream(pipe)
         self.writable = WritableStream(_PipeSink(pipe))
 

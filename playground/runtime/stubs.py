@@ -15,26 +15,15 @@ from __future__ import annotations
 import asyncio
 from asyncio import events
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import RpcError, Text
 from ..protocol import Path
+from .base import Capability, ErrorHook, Hook
 from .context import ExecutionContext, current
-from .hooks import (
-    Capability,
-    ErrorHook,
-    Hook,
-    TargetHook,
-    ValueHook,
-    dispose_value,
-    pipeline_on_value,
-)
-from .invoke import describe_target, is_class_target, is_function
-from .remote import QuestionHook
+from .hooks import TargetHook, ValueHook, dispose_value, pipeline_on_value
+from .targets import describe_target, is_class_target, is_function
 from .where import user_frame
-
-if TYPE_CHECKING:
-    from .world import Playground
 
 __all__ = ["RpcPromise", "RpcProperty", "RpcStub", "dispose"]
 
@@ -42,20 +31,16 @@ __all__ = ["RpcPromise", "RpcProperty", "RpcStub", "dispose"]
 MAX_PATH = 65
 
 
-def _context() -> ExecutionContext | None:
-    return current.get()
+_context = current.get
 
 
 def _forget(handle: RpcStub | RpcPromise, action: str) -> None:
     """The handle leaves the ledger of live stubs (once): disposed, transferred or settled."""
     rid, handle._rid = handle._rid, 0
-    world = _world_of(handle._ctx)
-    if rid and world is not None:
-        world.ledger.remove(rid, action)
-
-
-def _world_of(context: ExecutionContext | None) -> Playground | None:
-    return context.world if context is not None else None
+    if rid:
+        context = handle._ctx
+        if context is not None:
+            context.runtime.ledger.remove(rid, action)
 
 
 _REQUEST_CONTEXTS = ("call", "fetch")
@@ -113,10 +98,9 @@ class RpcStub(Capability):
         stub._hook = hook
         stub._ctx = context
         stub._desc = describe or hook.describe()
-        world = _world_of(context)
         stub._rid = (
-            world.ledger.add(stub, "stub", context, stub._desc, where, origin_call, managed)
-            if world is not None
+            context.runtime.ledger.add(stub, "stub", context, stub._desc, where, origin_call, managed)
+            if context is not None
             else 0
         )
         return stub
@@ -126,7 +110,7 @@ class RpcStub(Capability):
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
             raise AttributeError(name)
-        return RpcProperty(self, (name,))
+        return RpcProperty(self, _path_of(name))
 
     def __getitem__(self, key: str | int) -> RpcProperty:
         return RpcProperty(self, (_path_key(key),))
@@ -142,12 +126,14 @@ class RpcStub(Capability):
 
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
         context = _context() or self._ctx
-        refused = self._unusable()
-        if refused is not None:
-            return RpcPromise._wrap(refused, context)
+        hook = self._hook
+        if hook is None or (context is not None and context.kind in _REQUEST_CONTEXTS):
+            refused = self._unusable()
+            if refused is not None:
+                return RpcPromise._wrap(refused, context)
         where = user_frame()
-        result = self._hook.call(path, list(args), kwargs or None, (self._rid, where))  # type: ignore[union-attr]
-        return RpcPromise._wrap(result, context, where=where)
+        result = hook.call(path, list(args), kwargs or None, (self._rid, where))  # type: ignore[union-attr]
+        return RpcPromise._wrap(result, context, where)
 
     def _get(self, path: Path) -> RpcPromise:
         context = _context() or self._ctx
@@ -155,7 +141,12 @@ class RpcStub(Capability):
         if refused is not None:
             return RpcPromise._wrap(refused, context)
         where = user_frame()
-        return RpcPromise._wrap(self._hook.get(path, (self._rid, where)), context, where=where)  # type: ignore[union-attr]
+        return RpcPromise._wrap(self._hook.get(path, (self._rid, where)), context, where)  # type: ignore[union-attr]
+
+    def _wire_form(self) -> Any:
+        """How this stub crosses RPC if not as an export of its hook (a binding does: see
+        :mod:`.bindings`); ``NotImplemented`` for an ordinary stub."""
+        return NotImplemented
 
     # -- lifetime --------------------------------------------------------------------------
 
@@ -163,9 +154,8 @@ class RpcStub(Capability):
         """A new, independent stub to the same target; each must be disposed on its own."""
         if self._hook is None:
             raise RpcError(Text.STUB_DISPOSED)
-        world = _world_of(self._ctx)
-        if world is not None:
-            world.ledger.note(self._rid, "dup")
+        if self._ctx is not None:
+            self._ctx.runtime.ledger.note(self._rid, "dup")
         return type(self)._wrap(self._hook.dup(), _context() or self._ctx, describe=self._desc, where=user_frame())
 
     def _dispose(self, action: str = "disposed") -> None:
@@ -229,11 +219,11 @@ class RpcPromise(Capability):
     _pulling: bool
     _where: tuple[str, int] | None
 
+    _IS_PROMISE = True
+
     @classmethod
-    def _wrap(
-        cls, hook: Hook, context: ExecutionContext | None, *, where: tuple[str, int] | None = None
-    ) -> RpcPromise:
-        promise = object.__new__(cls)
+    def _wrap(cls, hook: Hook, context: ExecutionContext | None, where: tuple[str, int] | None = None) -> RpcPromise:
+        promise = _new_object(cls)
         promise._hook = hook
         promise._ctx = context
         promise._settled = None
@@ -241,11 +231,9 @@ class RpcPromise(Capability):
         promise._disposed = False
         promise._pulling = False
         promise._where = where
-        world = _world_of(context)
-        if world is not None and type(hook) is QuestionHook:
-            promise._rid = world.ledger.add(
-                promise, "promise", context, hook.describe(), where, hook.call_seq, action="created"
-            )
+        call_seq = hook.call_seq
+        if call_seq is not None and context is not None:  # a remote result: a live "promise"
+            promise._rid = context.runtime.ledger.add(promise, "promise", context, None, where, call_seq)
         else:
             promise._rid = 0
         return promise
@@ -255,7 +243,7 @@ class RpcPromise(Capability):
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
             raise AttributeError(name)
-        return RpcProperty(self, (name,))
+        return RpcProperty(self, _path_of(name))
 
     def __getitem__(self, key: str | int) -> RpcProperty:
         return RpcProperty(self, (_path_key(key),))
@@ -280,7 +268,7 @@ class RpcPromise(Capability):
             hook = pipeline_on_value(ok, value, path, list(args), kwargs or None, False, context)
         else:
             hook = self._hook.call(path, list(args), kwargs or None, (None, where))
-        return RpcPromise._wrap(hook, context, where=where)
+        return RpcPromise._wrap(hook, context, where)
 
     def _get(self, path: Path) -> RpcPromise:
         context = _context() or self._ctx
@@ -293,7 +281,7 @@ class RpcPromise(Capability):
             hook = pipeline_on_value(ok, value, path, [], None, True, context)
         else:
             hook = self._hook.get(path, (None, where))
-        return RpcPromise._wrap(hook, context, where=where)
+        return RpcPromise._wrap(hook, context, where)
 
     # -- awaiting ------------------------------------------------------------------------------
 
@@ -307,16 +295,29 @@ class RpcPromise(Capability):
             future.set_result(None)
 
     def __await__(self) -> Generator[Any, None, Any]:
-        if self._disposed and self._settled is None:
-            raise RpcError(Text.PROMISE_DISPOSED)
-        if self._settled is None and not self._pulling:
-            self._pulling = True
-            context = self._ctx
-            if context is not None:  # the line that made the promise is (nearly always) the await's
-                context.world.note_await(self._hook, context, self._where or user_frame())
-            self._hook.settle(self._on_settled)
         if self._settled is None:
-            yield from _wait(self)
+            if self._disposed:
+                raise RpcError(Text.PROMISE_DISPOSED)
+            context = self._ctx
+            if not self._pulling:
+                self._pulling = True
+                if context is not None:  # the line that made the promise is (nearly always) the await's
+                    rt = context.runtime
+                    rt.recorder.await_(rt.loop._now_ns, context.worker, self._hook.call_seq, self._where or user_frame())
+                self._hook.settle(self._on_settled)
+            if self._settled is None:
+                rt = context.runtime if context is not None else None
+                running = _running_loop()
+                if rt is None or running is rt.loop:
+                    future = self._future
+                    if future is None:
+                        loop = rt.loop if rt is not None else (running or asyncio.get_event_loop())
+                        future = self._future = loop.create_future()
+                    yield from future
+                else:
+                    if self._future is None:
+                        self._future = rt.loop.create_future()
+                    yield from rt.wait(self._future).__await__()
         ok, value = self._settled  # type: ignore[misc]
         if ok:
             return value
@@ -328,7 +329,7 @@ class RpcPromise(Capability):
         """A new, independent promise for the same result; each must be disposed on its own."""
         if self._disposed:
             raise RpcError(Text.PROMISE_DISPOSED)
-        twin = RpcPromise._wrap(self._hook.dup(), _context() or self._ctx, where=user_frame())
+        twin = RpcPromise._wrap(self._hook.dup(), _context() or self._ctx, user_frame())
         if self._settled is not None:
             twin._settled = self._settled
         return twin
@@ -398,7 +399,7 @@ class RpcProperty(RpcPromise):
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
             raise AttributeError(name)
-        return RpcProperty(self._base, self._path + (name,))
+        return RpcProperty(self._base, self._path + _path_of(name))
 
     def __getitem__(self, key: str | int) -> RpcProperty:
         return RpcProperty(self._base, self._path + (_path_key(key),))
@@ -434,25 +435,23 @@ class RpcProperty(RpcPromise):
         return f"<RpcProperty {'.'.join(map(str, self._path))} of {self._base!r}>"
 
 
+_new_object = object.__new__
+_running_loop = events._get_running_loop
+#: One path tuple per attribute name (a trace keeps a reference to the path of every call).
+_PATHS: dict[str, tuple[str]] = {}
+
+
+def _path_of(name: str) -> tuple[str]:
+    path = _PATHS.get(name)
+    if path is None:
+        path = _PATHS[name] = (name,)
+    return path
+
+
 def _path_key(key: object) -> str | int:
     if isinstance(key, bool) or not isinstance(key, (str, int)):
         raise TypeError(f"stub[...] takes a property name (str) or an index (int), not {type(key).__name__}")
     return key
-
-
-def _wait(promise: RpcPromise) -> Generator[Any, None, None]:
-    """Wait for ``promise`` to settle, on whichever loop is running."""
-    world = _world_of(promise._ctx)
-    running = events._get_running_loop()
-    if world is None or running is world.loop:
-        loop = world.loop if world is not None else (running or asyncio.get_event_loop())
-        if promise._future is None:
-            promise._future = loop.create_future()
-        yield from promise._future
-        return
-    if promise._future is None:
-        promise._future = world.loop.create_future()
-    yield from world.wait_from_host(promise._future).__await__()
 
 
 def dispose(value: Any) -> None:

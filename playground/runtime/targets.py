@@ -1,10 +1,23 @@
-"""The classes users extend: ``WorkerEntrypoint``, ``RpcTarget``, ``DurableObject``."""
+"""The classes users extend (``WorkerEntrypoint``, ``RpcTarget``, ``DurableObject``) and what
+crosses RPC by reference: class-based targets and functions."""
 
 from __future__ import annotations
 
+import functools
+import types
 from typing import Any
 
-__all__ = ["DurableObject", "RpcTarget", "WorkerEntrypoint"]
+from .base import Capability
+
+__all__ = [
+    "DurableObject",
+    "RpcTarget",
+    "WorkerEntrypoint",
+    "describe_target",
+    "is_class_target",
+    "is_function",
+    "is_object",
+]
 
 
 class RpcTarget:
@@ -71,3 +84,43 @@ RESERVED_ON_ENTRYPOINTS = RESERVED_EVERYWHERE | frozenset(
         "web_socket_error",
     }
 )
+
+
+_FUNCTION_TYPES = (
+    types.FunctionType,
+    types.BuiltinFunctionType,
+    types.MethodType,
+    types.BuiltinMethodType,
+    functools.partial,
+    type,
+)
+_CLASS_TARGETS = (RpcTarget, WorkerEntrypoint, DurableObject)
+
+
+def is_function(value: Any) -> bool:
+    """Crosses RPC as a callable stub: functions, lambdas, bound methods, partials, classes."""
+    return isinstance(value, _FUNCTION_TYPES) and not isinstance(value, Capability)
+
+
+def is_class_target(value: Any) -> bool:
+    """An ``RpcTarget``, ``WorkerEntrypoint`` or ``DurableObject`` instance."""
+    return isinstance(value, _CLASS_TARGETS)
+
+
+def is_object(value: Any) -> bool:
+    """Something a pipelined path can go into."""
+    return isinstance(value, (dict, list, tuple, Capability)) or is_class_target(value) or is_function(value)
+
+
+def describe_target(target: Any) -> str:
+    """A short description for traces: ``Counter (RpcTarget)``, ``function new_counter``."""
+    if is_function(target):
+        name = getattr(target, "__qualname__", None) or getattr(target, "__name__", None)
+        return f"function {name}" if name else "function"
+    if isinstance(target, RpcTarget):
+        return f"{type(target).__name__} (RpcTarget)"
+    if isinstance(target, WorkerEntrypoint):
+        return f"{type(target).__name__} (entrypoint)"
+    if isinstance(target, DurableObject):
+        return f"{type(target).__name__} (Durable Object)"
+    return type(target).__name__

@@ -11,6 +11,10 @@ _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.
 _SKIP = (_PACKAGE_DIR, os.path.dirname(os.__file__) + os.sep + "asyncio" + os.sep)
 
 
+#: One tuple per place in the code (traces keep millions of references to a few places).
+_PLACES: dict[tuple[str, int], tuple[str, int]] = {}
+
+
 def user_frame(depth: int = 2) -> tuple[str, int] | None:
     """``(file, line)`` of the innermost frame outside the playground package and asyncio."""
     try:
@@ -20,6 +24,7 @@ def user_frame(depth: int = 2) -> tuple[str, int] | None:
     while frame is not None:
         filename = frame.f_code.co_filename
         if not filename.startswith(_SKIP):
-            return filename, frame.f_lineno
+            place = (filename, frame.f_lineno)
+            return _PLACES.setdefault(place, place)
         frame = frame.f_back  # type: ignore[assignment]
     return None

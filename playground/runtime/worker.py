@@ -37,6 +37,7 @@ class Worker:
     services: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     durable_objects: dict[str, tuple[str, str]] = field(default_factory=dict)
     vars: dict[str, Any] = field(default_factory=dict)  # plain values (wrangler ``vars``)
+    _entrypoints: dict[str, Entrypoint] = field(default_factory=dict, repr=False, compare=False)
 
     def __repr__(self) -> str:
         parts = [f"main={self.main.name}"]
@@ -64,10 +65,14 @@ class Worker:
         """The default entrypoint (``None``) or a named one, ready to serve a call."""
         if name is None:
             return self.main
+        known = self._entrypoints.get(name)
+        if known is not None:
+            return known
         cls = self.entrypoint_class(name)
         if issubclass(cls, WorkerEntrypoint):
-            return Entrypoint(name, cls)
-        return Entrypoint(name, None, _handler_object(cls))
+            self._entrypoints[name] = entrypoint = Entrypoint(name, cls)
+            return entrypoint
+        return Entrypoint(name, None, _handler_object(cls))  # a plain handler: made for each call
 
     def durable_object_class(self, name: str) -> type:
         cls = self.exports.get(name)

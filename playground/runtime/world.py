@@ -1,62 +1,58 @@
 """``Playground``: the simulated world — workers, links, the virtual clock, and the trace.
 
-The playground itself is a façade; the work is done by its parts:
+The playground itself is a façade; it builds the parts and hands each only what it uses:
 
 ========== ============================================================================
 part       does
 ========== ============================================================================
+runtime    what every part shares: clock, network, trace, ledger, workers (:mod:`.core`)
 loop       the virtual-time event loop (:mod:`playground.sim.clock`)
 network    links with latency, jitter, bandwidth, loss (:mod:`playground.sim.network`)
+bindings   every worker's ``env``, and bindings sent over RPC (:mod:`.env`)
 lifecycle  sessions and execution contexts: opening, ending (:mod:`.lifecycle`)
 durable    Durable Object instances and storage (:mod:`.durable`)
-wire       the runtime's types and errors on the wire, HTTP into fetch (:mod:`.wire`)
 host       driving the loop from outside: run, await from another loop (:mod:`.host`)
-faults     disconnects, crashes, lost messages (:mod:`.faults`)
+faults     disconnects, crashes (:mod:`.faults`)
 recorder   the trace; ledger: live stubs (:mod:`playground.trace`, :mod:`.ledger`)
 ========== ============================================================================
 """
 
 from __future__ import annotations
 
-import inspect
-import itertools
+import asyncio
 import math
-import random
 import weakref
+from asyncio import events
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..errors import ConfigurationError, SimulationError, UnknownWorkerError
+from ..errors import ConfigurationError, SimulationError
 from ..sim.clock import NS, VirtualLoop
 from ..sim.network import Link, LinkProperties, Network
 from ..sim.units import Duration, parse_bandwidth, parse_duration_ns
 from ..trace import Recorder, Recording, Trace
-from .bindings import Env, ServiceHook, ServiceStub
+from .bindings import ServiceHook, ServiceStub
 from .compat import Compatibility
 from .connection import Connection
-from .context import ExecutionContext
+from .core import CLIENT, Runtime
 from .durable import DurableObjects
+from .env import BindingTable, Env
 from .faults import Faults
-from .hooks import PromiseHook
 from .host import Host
 from .http import Request
 from .ledger import Ledger, StubInfo
 from .lifecycle import Lifecycle
 from .stubs import RpcPromise
-from .tables import BindingTable, Tracing
-from .wire import Wire
 from .worker import Worker, define_worker
+from .wrangler import load as load_wrangler
 
-__all__ = ["CLIENT", "EntrypointContext", "Playground", "latest", "playgrounds", "watch_playgrounds"]
+__all__ = ["CLIENT", "Playground", "latest", "playgrounds", "sleep", "watch_playgrounds"]
 
 T = TypeVar("T")
 
-#: The pseudo-worker that ``play.fetch`` sends HTTP requests from (a visitor on the Internet).
-CLIENT = "internet"
 
-
-class Playground(Tracing, BindingTable):
+class Playground:
     """A simulated Workers world: workers that call each other over links in virtual time.
 
     ``latency`` (one way, every link), ``jitter`` (added at random, seeded), ``bandwidth`` (bytes
@@ -66,6 +62,8 @@ class Playground(Tracing, BindingTable):
     virtual second, for live demos. ``compatibility_date`` and ``compatibility_flags`` select the
     runtime's older behaviours (see the README); the default is the newest. ``stream_window`` is
     the flow-control window of streams over RPC: bytes, or ``"adaptive"`` (the default).
+    ``trace_limit`` bounds the trace for long experiments: keep at least the newest
+    ``trace_limit`` events (``None``, the default: keep all; ``0``: keep none, count only).
     """
 
     def __init__(
@@ -79,6 +77,7 @@ class Playground(Tracing, BindingTable):
         compatibility_date: Any = None,
         compatibility_flags: Iterable[str] = (),
         stream_window: int | str | None = None,
+        trace_limit: int | None = None,
     ) -> None:
         latency_ns = parse_duration_ns(latency, "latency")
         jitter_ns = parse_duration_ns(jitter, "jitter")
@@ -100,34 +99,64 @@ class Playground(Tracing, BindingTable):
                 f"'adaptive' (the default); got {stream_window!r}."
             )
         self.seed = seed
-        self.random = random.Random(f"playground|{seed}")
-        self.loop = VirtualLoop(pace)
-        self.network = Network(self.loop, LinkProperties(latency_ns, jitter_ns, rate, 0.0), seed)
-        self.recorder = Recorder()
-        self.ledger = Ledger(self)
-        self.lifecycle = Lifecycle(self)
-        self.durable = DurableObjects(self)
-        self.wire = Wire(self)
-        self.host = Host(self)
-        self.faults = Faults(self)
-        self._ids = itertools.count(1)
-        self._workers: dict[str, Worker] = {}
-        self._bindings_checked: set[str] = set()
-        self._connections: dict[Connection, None] = {}
-        self._running: dict[PromiseHook, None] = {}  # results being computed, for hang detection
-        self._closed = False
-        self._warnings: list[tuple[str, type[Warning]]] = []
+        loop = VirtualLoop(pace)
+        network = Network(loop, LinkProperties(latency_ns, jitter_ns, rate, 0.0), seed)
+        recorder = Recorder(_trace_limit(trace_limit))
+        self.runtime = runtime = Runtime(
+            loop, network, recorder, self.compatibility, stream_window=self.stream_window, seed=seed
+        )
+        self.bindings = bindings = BindingTable(runtime)
+        self.lifecycle = lifecycle = Lifecycle(runtime, bindings, bindings.env)
+        self.durable = durable = DurableObjects(runtime, lifecycle)
+        bindings.lifecycle, bindings.durable = lifecycle, durable
+        self.host = runtime.host = Host(runtime)
+        self.faults = Faults(runtime, lifecycle, durable)
+        self._workers = runtime.workers
         self.config_files: list[Path] = []
         _set_latest(self)
 
     def __repr__(self) -> str:
         return (
             f"<Playground {len(self._workers)} worker(s), t={self.now * 1000:g} ms, "
-            f"{len(self.recorder.events)} event(s)>"
+            f"{self.recorder.next_seq} event(s)>"
         )
 
-    def _next_id(self) -> int:
-        return next(self._ids)
+    # -- the parts everyone shares ---------------------------------------------------------------
+
+    @property
+    def loop(self) -> VirtualLoop:
+        """The virtual-time event loop every worker runs on."""
+        return self.runtime.loop
+
+    @property
+    def network(self) -> Network:
+        """The simulated links."""
+        return self.runtime.network
+
+    @property
+    def recorder(self) -> Recorder:
+        """Where the trace is recorded (``play.trace`` reads it)."""
+        return self.runtime.recorder
+
+    @property
+    def ledger(self) -> Ledger:
+        """The live stubs (``play.stubs()`` reads it)."""
+        return self.runtime.ledger
+
+    @property
+    def random(self) -> Any:
+        """The seeded random numbers of this playground (unique Durable Object ids)."""
+        return self.runtime.random
+
+    @property
+    def trace_limit(self) -> int | None:
+        """How many of the newest events the trace keeps (None: all). Settable: a lower limit
+        drops older events at once."""
+        return self.runtime.recorder.limit
+
+    @trace_limit.setter
+    def trace_limit(self, limit: int | None) -> None:
+        self.runtime.recorder.limit = _trace_limit(limit)
 
     # -- building the world --------------------------------------------------------------------
 
@@ -162,9 +191,7 @@ class Playground(Tracing, BindingTable):
         """A playground with one worker per ``wrangler.toml`` / ``wrangler.jsonc`` file, whose
         ``main`` is a Python module (``Default`` is its default entrypoint). ``options`` are
         passed to ``Playground(...)`` (latency, seed...)."""
-        from .wrangler import load
-
-        return load(cls, paths, options)
+        return load_wrangler(cls, paths, options)
 
     def link(
         self,
@@ -198,16 +225,14 @@ class Playground(Tracing, BindingTable):
         return dict(self._workers)
 
     def _known(self, name: Any, *, allow_client: bool = False) -> Worker | None:
-        if allow_client and name == CLIENT:
-            return None
-        worker = self._workers.get(name) if isinstance(name, str) else None
-        if worker is None:
-            known = ", ".join(sorted(self._workers)) or "none yet"
-            raise UnknownWorkerError(
-                f"No worker named {name!r} in this playground (workers: {known}). Add it first "
-                f"with play.worker({name!r}, ...)."
-            )
-        return worker
+        return self.runtime.known(name, allow_client=allow_client)
+
+    def _validate_bindings(self, name: str) -> None:
+        self.bindings.validate(name)
+
+    def binding_names(self, worker: str) -> list[str]:
+        """The names of worker ``worker``'s bindings."""
+        return self.bindings.binding_names(worker)
 
     # -- acting from outside -------------------------------------------------------------------
 
@@ -224,7 +249,7 @@ class Playground(Tracing, BindingTable):
         self._check_open()
         self._known(name)
         home = self.lifecycle.host(CLIENT)
-        return ServiceStub(ServiceHook(self, CLIENT, name, None, home)).fetch(request, **init)
+        return ServiceStub(ServiceHook(self.lifecycle, CLIENT, name, None, home)).fetch(request, **init)
 
     def run(self, awaitable: Awaitable[T]) -> T:
         """Run ``awaitable`` in the playground until it completes, and return its result.
@@ -250,17 +275,17 @@ class Playground(Tracing, BindingTable):
     @property
     def now(self) -> float:
         """Virtual time, in seconds."""
-        return self.loop._now_ns / NS
+        return self.runtime.loop._now_ns / NS
 
     @property
     def pace(self) -> float:
         """Wall seconds per virtual second (0: virtual time jumps at once)."""
-        return self.loop.pace
+        return self.runtime.loop.pace
 
     @property
     def transfer_params(self) -> bool:
         """Stubs in call parameters move to the callee (the runtime's older mode)."""
-        return not self.compatibility.dup_params
+        return self.runtime.transfer_params
 
     # -- faults ----------------------------------------------------------------------------------
 
@@ -318,125 +343,63 @@ class Playground(Tracing, BindingTable):
     # -- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Dispose every stub still held, let the releases happen, and stop the world."""
-        if self._closed:
+        """Dispose every stub still held, let the releases happen, and stop the world. What the
+        closed playground held is freed: its sessions, contexts and objects, and the events of
+        its trace that no view you still hold (a ``play.record()``, ``play.trace``) shows."""
+        runtime = self.runtime
+        if runtime.closed:
             return
-        if self.loop._driving:
+        loop = runtime.loop
+        if loop._driving:
             raise SimulationError("play.close() cannot be called from inside the playground.")
-        self.ledger.release_all()
-        self.loop.run_until(lambda: False)
+        runtime.ledger.release_all()
+        loop.run_until(lambda: False)
         self.host.on_idle()
-        self.loop.run_until(lambda: False)
-        for connection in list(self._connections):
+        loop.run_until(lambda: False)
+        for connection in self.lifecycle.connections():
             connection.fail(SimulationError("The playground was closed."))
-        self._closed = True
-        self.loop.close()
+        runtime.closed = True
+        loop.close()
+        runtime.ledger.clear()
+        runtime.running.clear()
+        runtime.contexts.clear()
+        self.lifecycle.hosts.clear()
+        self.durable.clear()
+        runtime.recorder.release()
 
     @property
     def closed(self) -> bool:
-        return self._closed
+        return self.runtime.closed
+
+    @property
+    def _closed(self) -> bool:
+        return self.runtime.closed
 
     def connection_end(self, session_id: int, worker: str) -> Connection | None:
         """``worker``'s end of session ``session_id``, if that session is open."""
-        for connection in self._connections:
-            if connection.session_id == session_id and connection.worker == worker:
-                return connection
-        return None
+        return self.lifecycle.end_of(session_id, worker)
 
     def open_connections(self) -> list[Connection]:
         """Connection ends whose session has not ended (for leak checks)."""
-        return list(self._connections)
+        return self.lifecycle.connections()
 
     def _check_open(self) -> None:
-        if self._closed:
-            raise SimulationError("This playground has been closed; create a new Playground.")
+        self.runtime.check_open()
 
-    def fail_running(self, error: BaseException, which: Callable[[ExecutionContext | None], bool]) -> None:
-        """Fail every result still being computed in a context that ``which`` picks (its task
-        is cancelled)."""
-        for hook in [h for h in self._running if not h.finished and which(h.context)]:
-            hook.fail(error)
-
-    def connection_closed(self, connection: Connection) -> None:
-        self._connections.pop(connection, None)
-        self.lifecycle.connection_closed(connection)
-
-    def message_lost(self, connection: Connection, seq: int) -> None:
-        self.faults.message_lost(connection, seq)
-
-    # -- targets -------------------------------------------------------------------------------
-
-    def schedule_disposer(self, target: Any, disposer: Any, context: ExecutionContext) -> None:
-        """Run ``disposer`` (a target's ``__dispose__``) soon, as work of ``context`` (which does
-        not end before it has run); errors are reported, never raised into the releaser."""
-        from .invoke import describe_target
-
-        async def run() -> None:
-            self.ledger.exported("disposer", context.worker, describe_target(target))
-            try:
-                result = disposer()
-                if inspect.isawaitable(result):
-                    await result
-            except Exception as exc:
-                self._report(exc, f"__dispose__ of {describe_target(target)} raised")
-
-        context.task(run(), eager=False)  # never inside the dispose() that released it
-
-    def _report(self, exc: BaseException | None, text: str) -> None:
-        """An error in user code that nobody awaits (a ``__dispose__``): recorded and printed,
-        as the runtime reports an uncaught exception."""
-        self.note("error", "", f"{text}: {exc!r}")
-        self.loop.default_exception_handler({"message": text, "exception": exc})
+    def flush_warnings(self) -> None:
+        """Issue the warnings held back while the playground ran."""
+        self.runtime.flush_warnings()
 
 
-class EntrypointContext:
-    """What an entrypoint sees as ``self.ctx``: ``wait_until``, ``props``, ``exports``, ``abort``."""
-
-    __slots__ = ("_context", "props")
-
-    def __init__(self, context: ExecutionContext, props: Any = None) -> None:
-        self._context = context
-        #: What the binding that called this entrypoint attached (``ctx.exports.X(props=...)``).
-        self.props = props
-
-    def wait_until(self, awaitable: Awaitable[Any]) -> None:
-        """Keep the execution context alive until ``awaitable`` finishes (after the return)."""
-        self._context.wait_until(awaitable)
-
-    @property
-    def exports(self) -> _Exports:
-        """This worker's own entrypoints, as bindings: ``ctx.exports.Greeter(props={...})``."""
-        return _Exports(self._context)
-
-    def abort(self, reason: object = None) -> None:
-        """End this execution context now: calls in flight fail with ``reason``."""
-        self._context.abort(reason, RuntimeError)
-
-    def __repr__(self) -> str:
-        return f"<ctx of {self._context.label}>"
-
-
-class _Exports:
-    """``ctx.exports``: each entrypoint of the worker, callable with ``props``."""
-
-    __slots__ = ("_context",)
-
-    def __init__(self, context: ExecutionContext) -> None:
-        self._context = context
-
-    def __getattr__(self, name: str) -> Callable[..., ServiceStub]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        context = self._context
-        world = context.world
-        if name != "default":
-            world.workers[context.worker].entrypoint_class(name)
-
-        def binding(*, props: Any = None) -> ServiceStub:
-            entrypoint = None if name == "default" else name
-            return ServiceStub(ServiceHook(world, context.worker, context.worker, entrypoint, context, props))
-
-        return binding
+def _trace_limit(limit: Any) -> int | None:
+    if limit is None:
+        return None
+    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+        raise ConfigurationError(
+            "trace_limit must be a number of events >= 0 (keep the newest ones; 0 keeps none and "
+            f"only counts) or None (keep every event, the default); got {limit!r}."
+        )
+    return limit
 
 
 _latest: list[Playground] = []
@@ -459,6 +422,22 @@ def latest() -> Playground | None:
 def playgrounds() -> list[Playground]:
     """Every playground that is still open (for the notebook extension)."""
     return [p for p in _live if not p.closed]
+
+
+async def sleep(seconds: Duration) -> None:
+    """Wait ``seconds`` of virtual time.
+
+    Inside worker code this is ``asyncio.sleep`` on the playground's virtual clock. From a
+    notebook cell or a script it drives the most recently created playground.
+    """
+    delay_ns = parse_duration_ns(seconds, "sleep duration")
+    if isinstance(events._get_running_loop(), VirtualLoop):
+        await asyncio.sleep(delay_ns / 1e9)
+        return
+    play = latest()
+    if play is None:
+        raise RuntimeError("playground.sleep() needs a Playground: create one first.")
+    await play.sleep(delay_ns / 1e9)
 
 
 def watch_playgrounds(callback: Callable[[Playground], None]) -> Callable[[], None]:

@@ -22,13 +22,13 @@ import tomllib
 import types
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from ..errors import ConfigurationError, WranglerConfigError
 from .targets import DurableObject, WorkerEntrypoint
 
-if TYPE_CHECKING:
-    from .world import Playground
+P = TypeVar("P")
 
 __all__ = ["WorkerConfig", "load", "parse"]
 
@@ -184,17 +184,21 @@ def _only(file: Path, where: str, entry: dict[str, Any], allowed: set[str]) -> N
             raise _error(file, f"{where}.{key}", "is not supported", f"Use only: {', '.join(sorted(allowed))}")
 
 
+#: The public names of the playground, which ``import workers`` gives a worker's module. The
+#: package's ``__init__`` fills this in (the one seam between this module and the package
+#: above it, which imports this module).
+SDK: dict[str, Any] = {}
+
+
 def install_workers_module() -> None:
     """Make ``import workers`` (the Python Workers SDK's name) resolve to the playground."""
     existing = sys.modules.get("workers")
     if existing is not None and getattr(existing, "__playground__", False):
         return
-    import playground
-
     module = types.ModuleType("workers", "The playground, under the Python Workers SDK's name.")
     module.__playground__ = True  # type: ignore[attr-defined]
-    for name in playground.__all__:
-        setattr(module, name, getattr(playground, name))
+    for name, value in SDK.items():
+        setattr(module, name, value)
     sys.modules["workers"] = module
 
 
@@ -218,7 +222,8 @@ def _import(config: WorkerConfig) -> types.ModuleType:
     return module
 
 
-def load(cls: type[Playground], paths: tuple[str | Path, ...], options: dict[str, Any]) -> Playground:
+def load(cls: Callable[..., P], paths: tuple[str | Path, ...], options: dict[str, Any]) -> P:
+    """A playground made by ``cls(**options)`` with one worker per file (see the module)."""
     if not paths:
         raise ConfigurationError("from_wrangler() needs at least one wrangler.toml or wrangler.jsonc path.")
     configs = [parse(path) for path in paths]
@@ -241,7 +246,7 @@ def load(cls: type[Playground], paths: tuple[str | Path, ...], options: dict[str
             )
         options = {**options, "compatibility_date": configs[0].compatibility_date,
                    "compatibility_flags": configs[0].compatibility_flags}
-    play = cls(**options)
+    play: Any = cls(**options)
     play.config_files = [c.file for c in configs]
     for config in configs:
         for binding, (service, _) in config.services.items():

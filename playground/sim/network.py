@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections import deque
+from dataclasses import dataclass
 from typing import Any
 
 from .clock import NS, VirtualLoop
@@ -34,21 +35,25 @@ class LinkProperties:
 class _Batch:
     """Messages arriving together: one loop callback delivers them all, in order."""
 
-    __slots__ = ("arrival_ns", "items", "handle", "delivered")
+    __slots__ = ("arrival_ns", "items", "handle")
 
     def __init__(self, arrival_ns: int) -> None:
         self.arrival_ns = arrival_ns
         self.items: list[tuple[int, Callable[..., object], tuple[Any, ...]]] = []
         self.handle: Any = None
-        self.delivered = False
 
 
-@dataclass
 class _Direction:
-    busy_until_ns: int = 0
-    last_arrival_ns: int = 0
-    tail: _Batch | None = None  # the latest batch not yet delivered, for messages to join
-    in_flight: dict[int, _Batch] = field(default_factory=dict)  # id(batch) -> batch
+    """One direction of a link: its queue (bandwidth) and the batches still in flight."""
+
+    __slots__ = ("busy_until_ns", "last_arrival_ns", "tail", "in_flight")
+
+    def __init__(self) -> None:
+        self.busy_until_ns = 0
+        self.last_arrival_ns = 0
+        self.tail: _Batch | None = None  # the latest batch not yet delivered, for messages to join
+        #: batches not yet delivered, in the order they arrive (one direction never reorders)
+        self.in_flight: deque[_Batch] = deque()
 
 
 class Link:
@@ -168,8 +173,7 @@ class Network:
         """:meth:`send` on a link already looked up (the hot path)."""
         loop = self.loop
         now = loop._now_ns
-        self._ticket += 1
-        ticket = self._ticket
+        ticket = self._ticket = self._ticket + 1
         if not link.up:
             return now, None, ticket
         props = link.props
@@ -182,7 +186,7 @@ class Network:
             arrival = now + props.latency_ns
             direction.last_arrival_ns = arrival
         tail = direction.tail
-        if tail is not None and tail.arrival_ns == arrival and not tail.delivered:
+        if tail is not None and tail.arrival_ns == arrival:
             tail.items.append((ticket, deliver, args))  # same moment: ride along, in order
             return now, arrival, ticket
         batch = _Batch(arrival)
@@ -192,15 +196,22 @@ class Network:
         else:
             batch.handle = loop.call_at_ns(arrival, self._arrive, direction, batch)
         direction.tail = batch
-        direction.in_flight[id(batch)] = batch
+        direction.in_flight.append(batch)
         return now, arrival, ticket
 
     def _arrive(self, direction: _Direction, batch: _Batch) -> None:
-        batch.delivered = True
-        del direction.in_flight[id(batch)]
+        in_flight = direction.in_flight
+        if in_flight[0] is batch:
+            in_flight.popleft()
+        else:  # pragma: no cover - batches of one direction arrive in order
+            in_flight.remove(batch)
         if direction.tail is batch:
             direction.tail = None
         items = batch.items
+        if len(items) == 1:
+            _, deliver, args = items[0]
+            deliver(*args)
+            return
         for i, (_, deliver, args) in enumerate(items):
             try:
                 deliver(*args)
@@ -209,7 +220,7 @@ class Network:
                     rest = _Batch(batch.arrival_ns)
                     rest.items = items[i + 1 :]
                     rest.handle = self.loop.call_soon(self._arrive, direction, rest)
-                    direction.in_flight[id(rest)] = rest
+                    direction.in_flight.appendleft(rest)
                 raise
 
     def cut(self, a: str, b: str) -> list[tuple[Any, ...]]:
@@ -220,7 +231,7 @@ class Network:
         dropped: list[tuple[int, tuple[Any, ...]]] = []
         for name in {link.a, link.b}:
             direction = link.direction(name)
-            for batch in direction.in_flight.values():
+            for batch in direction.in_flight:
                 batch.handle.cancel()
                 dropped.extend((ticket, args) for ticket, _, args in batch.items)
             direction.in_flight.clear()

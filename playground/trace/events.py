@@ -23,6 +23,8 @@ from __future__ import annotations
 import os
 from typing import Any, NamedTuple
 
+from ..codec import describe
+
 __all__ = [
     "AwaitEvent",
     "CallEvent",
@@ -90,8 +92,6 @@ class MessageEvent(NamedTuple):
     @property
     def value(self) -> Any:
         """The payload decoded for display (capabilities shown as placeholders)."""
-        from ..codec import describe
-
         return describe(self.payload)
 
 

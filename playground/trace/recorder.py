@@ -1,45 +1,125 @@
-"""The append-only event log of a playground, and read-only views (segments) over it."""
+"""The event log of a playground (:class:`Recorder`), and read-only views over it (:class:`Trace`).
+
+The recorder writes events into an :class:`~.store.EventLog` (packed, optionally bounded) and
+hands each to its listeners as a named tuple. The runtime records the events of every call
+through the typed methods (:meth:`Recorder.message`, :meth:`Recorder.call`...), which pack the
+fields without building the tuple unless someone listens; anything else goes through
+:meth:`Recorder.add`.
+"""
 
 from __future__ import annotations
 
 import warnings
+import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from .events import AwaitEvent, CallEvent, Event, MessageEvent, StreamEvent, StubEvent
+from .events import AwaitEvent, CallEvent, ContextEvent, Event, MessageEvent, StreamEvent, StubEvent
 from .stats import pipelined_calls, round_trips
+from .store import Dropped, EventLog
 
-__all__ = ["Recorder", "Trace"]
+__all__ = ["Recorder", "Trace", "set_renderers"]
 
 NS = 1_000_000_000
 E = TypeVar("E")
 
 
 class Recorder:
-    """Every event of one playground, in order. Listeners see each event as it is added."""
+    """Every event of one playground, in order. Listeners see each event as it is added.
 
-    def __init__(self) -> None:
-        self.events: list[Event] = []
+    ``limit``: keep at least the last ``limit`` events (None: all, the default; 0: none, only
+    counts). See :mod:`.store`.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.events = EventLog(limit)
         self._listeners: list[Callable[[Event], None]] = []
+        self._views: weakref.WeakSet[Trace] = weakref.WeakSet()
 
     @property
     def next_seq(self) -> int:
         """The ``seq`` the next event will have."""
         return len(self.events)
 
+    @property
+    def limit(self) -> int | None:
+        return self.events.limit
+
+    @limit.setter
+    def limit(self, limit: int | None) -> None:
+        self.events.limit = limit
+
+    @property
+    def dropped(self) -> Dropped:
+        """Counts of the events no longer kept (see :class:`~.store.Dropped`)."""
+        return self.events.dropped
+
     def add(self, event: Event) -> None:
+        """Record ``event`` (its ``seq`` must be :attr:`next_seq`)."""
         self.events.append(event)
         if self._listeners:
-            for listener in tuple(self._listeners):
-                try:
-                    listener(event)
-                except Exception as exc:  # a broken view must not break the simulation
-                    self._listeners.remove(listener)
-                    warnings.warn(
-                        f"a trace listener raised {exc!r} and was unsubscribed",
-                        RuntimeWarning,
-                        stacklevel=2,
-                    )
+            self._emit(event)
+
+    # -- the runtime's hot path: fields in, no tuple unless someone listens -------------------
+
+    def message(
+        self, at_ns: int, kind: str, sender: str, receiver: str, received_ns: int | None, size: int,
+        session: int, ident: int | None, target: int | None, path: tuple[Any, ...], cause: int | None,
+        payload: bytes | None, counted: bool,
+    ) -> int:
+        """Record a :class:`MessageEvent` sent now (``at_ns``); returns its seq."""
+        seq = self.events.append_message(
+            at_ns, kind, sender, receiver, received_ns, size, session, ident, target, path, cause, payload, counted
+        )
+        if self._listeners:
+            at = at_ns / NS
+            self._emit(MessageEvent(
+                seq, at, kind, sender, receiver, at, None if received_ns is None else received_ns / NS, size,
+                session, ident, target, path, cause, payload, counted,
+            ))
+        return seq
+
+    def call(
+        self, at_ns: int, caller: str, callee: str, session: int, ident: int, path: tuple[Any, ...],
+        is_get: bool, pipelined: bool, target_call: int | None, target_stub: int | None, where: Any,
+        promise_args: tuple[int, ...] = (),
+    ) -> int:
+        """Record a :class:`CallEvent`; returns its seq."""
+        seq = self.events.append_call(
+            at_ns, caller, callee, session, ident, path, is_get, pipelined, target_call, target_stub, where, promise_args
+        )
+        if self._listeners:
+            self._emit(CallEvent(
+                seq, at_ns / NS, caller, callee, session, ident, path, is_get, pipelined, target_call, target_stub,
+                where, promise_args,
+            ))
+        return seq
+
+    def await_(self, at_ns: int, worker: str, call: int | None, where: Any) -> None:
+        """Record an :class:`AwaitEvent`."""
+        seq = self.events.append_await(at_ns, worker, call, where)
+        if self._listeners:
+            self._emit(AwaitEvent(seq, at_ns / NS, worker, call, where))
+
+    def context(self, at_ns: int, action: str, worker: str, context: int, label: str) -> None:
+        """Record a :class:`ContextEvent`."""
+        seq = self.events.append_context(at_ns, action, worker, context, label)
+        if self._listeners:
+            self._emit(ContextEvent(seq, at_ns / NS, action, worker, context, label))
+
+    # -- listeners -----------------------------------------------------------------------------
+
+    def _emit(self, event: Event) -> None:
+        for listener in tuple(self._listeners):
+            try:
+                listener(event)
+            except Exception as exc:  # a broken view must not break the simulation
+                self._listeners.remove(listener)
+                warnings.warn(
+                    f"a trace listener raised {exc!r} and was unsubscribed",
+                    RuntimeWarning,
+                    stacklevel=3,
+                )
 
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``listener(event)`` for every new event; returns a function that unsubscribes."""
@@ -50,6 +130,40 @@ class Recorder:
                 self._listeners.remove(listener)
 
         return unsubscribe
+
+    # -- memory --------------------------------------------------------------------------------
+
+    def release(self) -> None:
+        """Let go of the events no view still held refers to (the playground was closed)."""
+        spans = [(v._start, v._stop if v._stop is not None else self.next_seq) for v in list(self._views)]
+        if not spans:
+            self.events.clear()
+            return
+        self.events.keep_only(min(s for s, _ in spans), max(e for _, e in spans))
+
+
+class _Renderers:
+    """The seam between the trace and the renderers above it (the visualiser package).
+
+    A trace can draw itself, but this layer must not import the one that draws: the package's
+    ``__init__`` tells it, with :func:`set_renderers`, how to load the renderers when a trace
+    is first displayed.
+    """
+
+    loader: Callable[[], Any] | None = None
+
+    def get(self) -> Any:
+        if self.loader is None:
+            raise RuntimeError("No renderers: import playground (its __init__ connects them).")
+        return self.loader()
+
+
+_renderers = _Renderers()
+
+
+def set_renderers(loader: Callable[[], Any]) -> None:
+    """Connect the renderers: ``loader()`` returns the module that draws traces."""
+    _renderers.loader = loader
 
 
 class Trace:
@@ -77,16 +191,24 @@ class Trace:
         self._stop = stop
         self._stop_ns = stop_ns
         self._workers = workers
+        recorder._views.add(self)
 
     # -- the events ---------------------------------------------------------------------------
 
     @property
     def events(self) -> list[Event]:
-        """Every event in this view, in order."""
+        """Every event in this view, in order (those still kept, see :attr:`dropped`)."""
         return self._recorder.events[self._start : self._stop]
 
     def _of(self, kind: type[E]) -> list[E]:
-        return [e for e in self.events if type(e) is kind]  # type: ignore[misc]
+        return list(self._recorder.events.iter(self._start, self._stop, kind))  # type: ignore[arg-type]
+
+    @property
+    def dropped(self) -> int:
+        """How many events of this view the trace no longer keeps (``Playground(trace_limit=...)``
+        keeps only the newest); the summaries cover the kept ones."""
+        stop = self._recorder.next_seq if self._stop is None else self._stop
+        return max(0, min(self._recorder.events.first, stop) - self._start)
 
     @property
     def messages(self) -> list[MessageEvent]:
@@ -114,7 +236,8 @@ class Trace:
         return iter(self.events)
 
     def __len__(self) -> int:
-        return len(self.events)
+        stop = self._recorder.next_seq if self._stop is None else self._stop
+        return max(0, stop - max(self._start, self._recorder.events.first))
 
     # -- summaries --------------------------------------------------------------------------
 
@@ -162,32 +285,31 @@ class Trace:
     def summary(self) -> dict[str, Any]:
         """The headline numbers as a dict."""
         calls = self.calls
-        return {
-            "round_trips": self.round_trips,
+        messages = self.messages
+        summary: dict[str, Any] = {
+            "round_trips": round_trips(messages),
             "elapsed": self.elapsed,
             "calls": len(calls),
             "pipelined": pipelined_calls(calls),
-            "messages": len(self.messages),
-            "bytes": self.bytes,
+            "messages": len(messages),
+            "bytes": sum(m.size for m in messages),
         }
+        dropped = self.dropped
+        if dropped:
+            summary["dropped"] = dropped
+        return summary
 
-    # -- seeing it: thin doors into playground.viz, imported only when used --------------------
+    # -- seeing it: thin doors into the renderers, loaded only when used (see _Renderers) ------
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        from ..viz import mimebundle
-
-        return mimebundle(self)
+        return _renderers.get().mimebundle(self)  # type: ignore[no-any-return]
 
     def __rich_console__(self, console: Any, options: Any) -> Iterator[Any]:
-        from ..viz import TraceRenderable
-
-        yield TraceRenderable(self)
+        yield _renderers.get().TraceRenderable(self)
 
     def to_svg(self, path: str | None = None) -> str:
         """The timed sequence diagram as SVG text (also written to ``path`` if given)."""
-        from ..viz import render_svg
-
-        svg = render_svg(self)
+        svg: str = _renderers.get().render_svg(self)
         if path is not None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(svg)
@@ -195,45 +317,32 @@ class Trace:
 
     def to_html(self, *, inline: bool = False) -> str:
         """HTML: a data-URI image (safe in saved notebooks) or, ``inline``, the SVG itself."""
-        from ..viz import render_html
-
-        return render_html(self, inline=inline)
+        return _renderers.get().render_html(self, inline=inline)  # type: ignore[no-any-return]
 
     def to_mermaid(self) -> str:
         """A Mermaid ``sequenceDiagram``."""
-        from ..viz import to_mermaid
-
-        return to_mermaid(self)
+        return _renderers.get().to_mermaid(self)  # type: ignore[no-any-return]
 
     def to_perfetto(self, path: str | None = None) -> str:
         """Chrome trace JSON for ui.perfetto.dev (also written to ``path`` if given)."""
-        from ..viz import to_perfetto
-
-        return to_perfetto(self, path)
+        return _renderers.get().to_perfetto(self, path)  # type: ignore[no-any-return]
 
     def to_json(self) -> str:
         """Summary, lanes, advice and every event, as JSON text."""
-        from ..viz import to_json
-
-        return to_json(self)
+        return _renderers.get().to_json(self)  # type: ignore[no-any-return]
 
     def advice(self) -> list[Any]:
         """Awaits that pipelining would remove, each with the round trips it would save."""
-        from ..viz import advise, view_of
-
-        return advise(view_of(self))
+        renderers = _renderers.get()
+        return renderers.advise(renderers.view_of(self))  # type: ignore[no-any-return]
 
     def replay(self) -> Any:
         """ipywidgets controls (play, step, time slider, highlight a call) over this trace."""
-        from ..viz import replay
-
-        return replay(self)
+        return _renderers.get().replay(self)
 
     def show(self) -> None:
         """Draw it now: inline SVG with tooltips in Jupyter, a rich table in a terminal."""
-        from ..viz.term import show
-
-        show(self)
+        _renderers.get().show(self)
 
     def __repr__(self) -> str:
         s = self.summary()

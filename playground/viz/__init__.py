@@ -22,7 +22,7 @@ from .model import Diagram, Summary, build
 from .perfetto import perfetto_events, to_perfetto
 from .replay import Replay, replay
 from .svg import render_svg
-from .term import TraceRenderable
+from .term import TraceRenderable, show
 from .view import View, view_of
 
 __all__ = [
@@ -41,6 +41,7 @@ __all__ = [
     "render_html",
     "render_svg",
     "replay",
+    "show",
     "summary",
     "summary_text",
     "to_json",

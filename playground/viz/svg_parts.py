@@ -3,6 +3,7 @@ flights. Each function returns SVG text; ``until`` (seconds) hides what had not 
 
 from __future__ import annotations
 
+from ..trace.events import FaultEvent
 from .labels import COLOURS, stub_tooltip, where_text
 from .layout import TOP, Layout, time_ticks
 from .model import Diagram, Lifetime
@@ -182,8 +183,6 @@ def legend(y: float, width: float, streams: bool = False) -> tuple[str, int]:
 
 def faults(d: Diagram, lay: Layout, until: float | None) -> list[str]:
     """A red mark across the lanes a fault touched: a crash, a link cut or restored."""
-    from ..trace.events import FaultEvent
-
     out = []
     for e in d.view.events:
         if type(e) is not FaultEvent or e.action == "lost" or (until is not None and e.at > until):

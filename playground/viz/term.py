@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .html import render_html
 from .labels import message_label, role, where_text
 from .model import Diagram, build
 from .view import view_of
@@ -123,8 +124,6 @@ def show(source: Any) -> None:
         shell = None
     if shell is not None and getattr(shell, "kernel", None) is not None:
         from IPython.display import HTML, display
-
-        from .html import render_html
 
         display(HTML(render_html(source, inline=True)))  # type: ignore[no-untyped-call]
         return
