@@ -15,9 +15,11 @@ import msgpack
 from ..errors import ProtocolError
 from ..protocol.messages import MESSAGE_TYPES, Kind, Message
 
-__all__ = ["decode_message", "encode_message"]
+__all__ = ["decode_message", "encode_message", "pack_frame"]
 
 _pack = msgpack.Packer(use_bin_type=True).pack
+#: The frame of a message known to be well formed (one made by a session): no checks.
+pack_frame = _pack
 _new = tuple.__new__
 #: kind on the wire -> (the Kind, its class, the number of fields after the kind)
 _KINDS = {str(kind): (kind, cls, len(cls.FIELDS)) for kind, cls in MESSAGE_TYPES.items()}

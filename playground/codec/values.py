@@ -312,10 +312,31 @@ def _type_name(obj: object) -> str:
 
 
 _encoder = Encoder()
+#: Values msgpack packs as they are: a list of these (the arguments of most calls) or one of
+#: them (most results) skips the encoder's hooks.
+_SCALARS = frozenset({int, float, str, bytes, bool, type(None)})
+_pack_plain = msgpack.Packer(use_bin_type=True, strict_types=True, datetime=False).pack
 
 
 def encode_value(value: object, exporter: Exporter | None = None, *, limit: bool = True) -> bytes:
     """Pack ``value``; with ``limit``, refuse more than 32 MiB with the runtime's text."""
+    kind = type(value)
+    if kind in _SCALARS or kind is list:
+        if kind is list:
+            for item in value:  # type: ignore[attr-defined]
+                if type(item) not in _SCALARS:
+                    break
+            else:
+                kind = int
+        if kind is not list:
+            try:
+                data = _pack_plain(value)
+            except (OverflowError, ValueError, TypeError):
+                pass  # (a big int, a lone surrogate...): the encoder says what is wrong
+            else:
+                if limit and len(data) > MAX_MESSAGE_BYTES:
+                    raise RpcError(Text.too_large(len(data)))
+                return data
     encoder = _encoder if not _encoder.busy else Encoder()
     encoder.busy = True
     encoder.exporter = exporter
@@ -361,10 +382,19 @@ _VALUE_EXTS: dict[int, Callable[[bytes], object]] = {
 
 
 class _Decoder:
-    __slots__ = ("importer",)
+    __slots__ = ("_importer",)
 
-    def __init__(self, importer: Importer | None) -> None:
-        self.importer = importer
+    def __init__(self, importer: Importer | Callable[[], Importer] | None) -> None:
+        self._importer = importer
+
+    @property
+    def importer(self) -> Importer | None:
+        """The importer (made now if a factory was given: only payloads with capabilities or
+        runtime values need one)."""
+        importer = self._importer
+        if importer is not None and not hasattr(importer, "decode_capability"):
+            importer = self._importer = importer()  # type: ignore[operator]
+        return importer  # type: ignore[return-value]
 
     def ext_hook(self, code: int, data: bytes) -> object:
         if not data and code in _MARKERS:
@@ -373,9 +403,10 @@ class _Decoder:
         if convert is not None:
             return convert(data)
         if code in _CAPABILITY_CODES:
-            if self.importer is None:
+            importer = self.importer
+            if importer is None:
                 raise DataCloneError("a capability arrived where none may be")
-            return self.importer.decode_capability(Ext(code), data)
+            return importer.decode_capability(Ext(code), data)
         return msgpack.ExtType(code, data)
 
     def list_hook(self, items: list[Any]) -> object:
@@ -395,13 +426,22 @@ class _Decoder:
             return decode_error(items[1:])
         if code is Ext.KWARGS:
             return Kwargs(items[1])
-        if code in _RUNTIME_MARKS and self.importer is not None:
-            return self.importer.decode_marked(code, items[1:])
+        if code in _RUNTIME_MARKS:
+            importer = self.importer
+            if importer is not None:
+                return importer.decode_marked(code, items[1:])
         return items
 
 
-def decode_value(data: bytes, importer: Importer | None = None) -> Any:
-    """Unpack bytes made by :func:`encode_value`; capabilities go to ``importer``."""
+#: msgpack's ext formats (fixext 1-16, ext 8-32): a payload without these bytes holds no ext.
+_MAY_HOLD_EXT = re.compile(b"[\\xc7-\\xc9\\xd4-\\xd8]").search
+
+
+def decode_value(data: bytes, importer: Importer | Callable[[], Importer] | None = None) -> Any:
+    """Unpack bytes made by :func:`encode_value`; capabilities go to ``importer`` (or to the
+    one ``importer()`` makes, if it is a factory: made only when one arrives)."""
+    if len(data) < 4096 and _MAY_HOLD_EXT(data) is None:  # plain data: no hooks needed
+        return msgpack.unpackb(data, raw=False, strict_map_key=False)
     decoder = _Decoder(importer)
     return msgpack.unpackb(
         data,

@@ -176,7 +176,7 @@ class Session:
         "_next_question",
         "_next_export",
         "_their_next_question",
-        "_outbox",
+        "outbox",
         "aborted",
     )
 
@@ -187,7 +187,8 @@ class Session:
         self._next_question = 1
         self._next_export = -1
         self._their_next_question = 1
-        self._outbox: list[Message] = []
+        #: Messages queued to send, in order (:meth:`take_outgoing` takes them all).
+        self.outbox: list[Message] = []
         self.aborted = False
 
     # -- introspection ----------------------------------------------------------------------
@@ -220,7 +221,7 @@ class Session:
 
     def has_outgoing(self) -> bool:
         """Whether messages are queued (see :meth:`take_outgoing`)."""
-        return bool(self._outbox)
+        return bool(self.outbox)
 
     def exported(self) -> list[tuple[int, object, bool, bool]]:
         """``(id, hook, pulled_and_unsettled, answer)`` for every export but the main object."""
@@ -247,7 +248,7 @@ class Session:
 
     def take_outgoing(self) -> list[Message]:
         """Messages queued since the last call, in the order they must be sent."""
-        out, self._outbox = self._outbox, []
+        out, self.outbox = self.outbox, []
         return out
 
     # -- what we send -------------------------------------------------------------------------
@@ -267,10 +268,10 @@ class Session:
         self._next_question = question + 1
         if stream:
             self._imports[question] = _Import(True, True, True, True)
-            self._outbox.append(_new(Stream, (Kind.STREAM, question, target, path, args)))
+            self.outbox.append(_new(Stream, (Kind.STREAM, question, target, path, args)))
         else:
             self._imports[question] = _Import(True, True)
-            self._outbox.append(_new(Push, (Kind.PUSH, question, target, path, args)))
+            self.outbox.append(_new(Push, (Kind.PUSH, question, target, path, args)))
         return question
 
     def pipe(self) -> int:
@@ -280,14 +281,14 @@ class Session:
         question = self._next_question
         self._next_question = question + 1
         self._imports[question] = _Import(question=True)
-        self._outbox.append(Pipe(question))
+        self.outbox.append(Pipe(question))
         return question
 
     def unpipe(self, question: int) -> None:
         """Take back the pipe just asked for, before anything else was queued (a failed encode)."""
-        if question != self._next_question - 1 or not self._outbox or self._outbox[-1] != Pipe(question):
+        if question != self._next_question - 1 or not self.outbox or self.outbox[-1] != Pipe(question):
             raise ProtocolError(f"pipe {question} cannot be taken back")
-        self._outbox.pop()
+        self.outbox.pop()
         del self._imports[question]
         self._next_question -= 1
 
@@ -305,7 +306,7 @@ class Session:
         if entry.pulled:
             return False
         entry.pulled = True
-        self._outbox.append(_new(Pull, (Kind.PULL, import_id)))
+        self.outbox.append(_new(Pull, (Kind.PULL, import_id)))
         return True
 
     def introduce(self, import_id: int, *, promise: bool = False) -> None:
@@ -338,7 +339,7 @@ class Session:
         if entry.local > 0:
             return
         del imports[import_id]
-        self._outbox.append(_new(Release, (Kind.RELEASE, import_id, entry.remote)))
+        self.outbox.append(_new(Release, (Kind.RELEASE, import_id, entry.remote)))
 
     def export(self, hook: object, *, promise: bool = False) -> int:
         """Add ``hook`` to our exports, introduced once; returns its (negative) id.
@@ -380,23 +381,26 @@ class Session:
     def resolve(self, answer_id: int, value: bytes) -> None:
         """Send the resolution of a pulled answer (a stream answer then leaves the table)."""
         self._settle(answer_id)
-        self._outbox.append(_new(Resolve, (Kind.RESOLVE, answer_id, value)))
+        self.outbox.append(_new(Resolve, (Kind.RESOLVE, answer_id, value)))
 
     def reject(self, answer_id: int, error: bytes) -> None:
         """Send the failure of a pulled answer."""
         self._settle(answer_id)
-        self._outbox.append(_new(Reject, (Kind.REJECT, answer_id, error)))
+        self.outbox.append(_new(Reject, (Kind.REJECT, answer_id, error)))
 
     def abort(self, reason: bytes | None) -> SessionAborted:
         """End the session: tell the peer (when ``reason`` is given) and empty both tables."""
         if reason is not None and not self.aborted:
-            self._outbox.append(Abort(reason))
+            self.outbox.append(Abort(reason))
         return self._die(reason)
 
     # -- what we receive -----------------------------------------------------------------------
 
     def receive(self, message: Message) -> Event:
-        """Check ``message`` against the tables and say what the runtime must do."""
+        """Check ``message`` against the tables and say what the runtime must do.
+
+        ``receive_<kind>`` does it for one kind of message; a driver that already knows the kind
+        (a connection dispatching on it) may call that directly, on a session not aborted."""
         if self.aborted:
             raise ProtocolError(f"{message.kind} received on an aborted session")
         handler = _RECEIVERS.get(message[0])
@@ -404,7 +408,7 @@ class Session:
             raise ProtocolError(f"unknown message {message!r}")
         return handler(self, message)
 
-    def _receive_push(self, message: Push | Stream) -> Event:
+    def receive_push(self, message: Push | Stream) -> Event:
         _, ident, target_id, path, args = message
         if ident != self._their_next_question:
             raise ProtocolError(
@@ -421,7 +425,7 @@ class Session:
         exports[ident] = _Export(None, True, True)
         return _new(CallArrived, (ident, target_id, target.hook, path, args, False))
 
-    def _receive_pipe(self, message: Pipe) -> Event:
+    def receive_pipe(self, message: Pipe) -> Event:
         self._check_question(message)
         self._their_next_question += 1
         self._exports[message.id] = _Export(None, answer=True)
@@ -434,7 +438,7 @@ class Session:
                 f"{message.kind} with id {message.id}; the next question id must be {self._their_next_question}"
             )
 
-    def _receive_pull(self, message: Pull) -> Event:
+    def receive_pull(self, message: Pull) -> Event:
         ident = message[1]
         entry = self._exports.get(ident)
         if entry is None:
@@ -446,7 +450,7 @@ class Session:
         entry.pulled = True
         return _new(PullArrived, (ident, entry.hook))
 
-    def _receive_result(self, message: Resolve | Reject) -> Event:
+    def receive_result(self, message: Resolve | Reject) -> Event:
         kind, ident, payload = message
         imports = self._imports
         entry = imports.get(ident)
@@ -459,7 +463,7 @@ class Session:
             del imports[ident]
         return _new(ResultArrived, (ident, kind is Kind.RESOLVE, payload))
 
-    def _receive_release(self, message: Release) -> Event:
+    def receive_release(self, message: Release) -> Event:
         _, ident, refcount = message
         if ident == MAIN:
             raise ProtocolError("release of the main export; it lives as long as the session")
@@ -478,7 +482,7 @@ class Session:
         del exports[ident]
         return _new(ExportReleased, (ident, export.hook))
 
-    def _receive_abort(self, message: Abort) -> Event:
+    def receive_abort(self, message: Abort) -> Event:
         return self._die(message.reason)
 
     # -- internals --------------------------------------------------------------------------
@@ -524,12 +528,12 @@ class Session:
 _new = tuple.__new__
 
 _RECEIVERS: dict[Kind, Callable[[Session, Any], Event]] = {
-    Kind.PUSH: Session._receive_push,
-    Kind.STREAM: Session._receive_push,
-    Kind.PIPE: Session._receive_pipe,
-    Kind.PULL: Session._receive_pull,
-    Kind.RESOLVE: Session._receive_result,
-    Kind.REJECT: Session._receive_result,
-    Kind.RELEASE: Session._receive_release,
-    Kind.ABORT: Session._receive_abort,
+    Kind.PUSH: Session.receive_push,
+    Kind.STREAM: Session.receive_push,
+    Kind.PIPE: Session.receive_pipe,
+    Kind.PULL: Session.receive_pull,
+    Kind.RESOLVE: Session.receive_result,
+    Kind.REJECT: Session.receive_result,
+    Kind.RELEASE: Session.receive_release,
+    Kind.ABORT: Session.receive_abort,
 }

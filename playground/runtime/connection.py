@@ -41,6 +41,7 @@ from .base import FETCH_PATH, Capability, ErrorHook, Hook, Origin, Settled
 from .context import ExecutionContext
 from .core import Runtime
 from .flow import WritableHook
+from .hooks import ValueHook
 from .http import Request
 from .marshal import BindingCodec, Exporter, Importer, StreamState, encode_error, mark_remote
 from .remote import QuestionHook
@@ -89,6 +90,9 @@ class Connection:
         "used",
         "durable_id",
         "_streams",
+        "_exporter",
+        "_params",
+        "_importing",
     )
 
     def __init__(
@@ -122,6 +126,9 @@ class Connection:
         #: For the caller's end of a session to a Durable Object: its id (errors carry it).
         self.durable_id: str | None = None
         self._streams: StreamState | None = None
+        self._exporter: Exporter | None = None  # the one for the message being encoded
+        self._params = False  # whether that message is a call (its parameters)
+        self._importing: Importer | None = None  # the one for the parameters being decoded
         if context is not None:
             context.connections.add(self)
 
@@ -134,6 +141,18 @@ class Connection:
         if streams is None:
             streams = self._streams = StreamState()
         return streams
+
+    def encode_special(self, obj: object) -> object:
+        """The codec's exporter for the message being encoded: made when the first capability
+        (or stream, or runtime value) in it needs one (see :class:`~.marshal.Exporter`)."""
+        exporter = self._exporter
+        if exporter is None:
+            exporter = self._exporter = Exporter(self, self._params)  # type: ignore[arg-type]
+        return exporter.encode_special(obj)
+
+    def _param_importer(self) -> Importer:
+        importer = self._importing = Importer(self, [])  # type: ignore[arg-type]
+        return importer
 
     def end_of(self, session_id: int) -> Connection | None:
         """Our worker's end of another session (for handoffs)."""
@@ -165,13 +184,16 @@ class Connection:
         if args is not None:
             if kwargs:
                 args = [*args, Kwargs(kwargs)]
-            exporter = Exporter(self, True)  # type: ignore[arg-type]
+            self._params = True
             try:
-                payload = encode_value(args, exporter)
+                payload = encode_value(args, self)
             except Exception as exc:
-                exporter.rollback()
+                exporter, self._exporter = self._exporter, None
+                if exporter is not None:
+                    exporter.rollback()
                 self._abandon_if_unused()
                 return ErrorHook(exc)
+            exporter, self._exporter = self._exporter, None
         self.used = True
         question = self.session.push(target, path, payload, stream=stream)
         if exporter is not None:
@@ -217,8 +239,10 @@ class Connection:
     def flush(self) -> None:
         """Send everything the session has queued."""
         session = self.session
-        if session._outbox:
-            for message in session.take_outgoing():
+        outbox = session.outbox
+        if outbox:
+            session.outbox = []
+            for message in outbox:
                 self._transmit(message)
 
     def _transmit(self, message: Message) -> None:
@@ -246,7 +270,7 @@ class Connection:
         cause = context.cause if counted and context is not None else None
         runtime = self.runtime
         recorder = runtime.recorder
-        seq = recorder.next_seq
+        seq = recorder.events.next
         size, arrival_ns = self.transport.send(message, seq, counted)
         recorder.message(
             runtime.loop._now_ns, kind, self.worker, self.peer_worker, arrival_ns, size, self.session_id,
@@ -279,12 +303,13 @@ class Connection:
         if counted and context is not None:
             context.cause = seq
         session = self.session
-        event = session.receive(message)
+        check, act = _RECEIVERS[message[0]]  # (the session was not aborted: we are not broken)
+        event = check(session, message)
         if event is not None:
-            _HANDLERS[type(event)](self, event)
-        if session._outbox:
+            act(self, event)
+        if session.outbox:
             self.flush()
-        if session.is_idle() and not self.closed and self.broken is None:
+        if not self.closed and self.broken is None and session.is_idle():
             self.close()
 
     def _call_arrived(self, event: CallArrived) -> None:
@@ -295,8 +320,7 @@ class Connection:
             hook = target.get(path)  # type: ignore[attr-defined]
         else:
             try:
-                group = []
-                values = decode_value(args, Importer(self, group))  # type: ignore[arg-type]
+                values = decode_value(args, self._param_importer)
             except Exception as exc:
                 hook = ErrorHook(exc)
             else:
@@ -314,6 +338,10 @@ class Connection:
                     error = RpcError(f"The call was interrupted ({type(exc).__name__}).")
                     self.session.set_answer(ident, ErrorHook(error))
                     raise
+        importer = self._importing
+        if importer is not None:
+            self._importing = None
+            group = importer.group
         self.session.set_answer(ident, hook)
         if group:
             if self.params is None:
@@ -325,7 +353,10 @@ class Connection:
 
     def _pull_arrived(self, event: PullArrived) -> None:
         answer, hook = event
-        hook.settle(lambda ok, value: self._answer(answer, ok, value))  # type: ignore[attr-defined]
+        if type(hook) is ValueHook:  # the result is here: answer now
+            self._settle_answer(answer, True, hook.value, hook)
+        else:
+            hook.settle(lambda ok, value: self._answer(answer, ok, value))  # type: ignore[attr-defined]
 
     def _pipe_arrived(self, event: PipeArrived) -> None:
         pipe = Pipe(self.runtime)
@@ -335,7 +366,8 @@ class Connection:
     def _export_released(self, event: ExportReleased) -> None:
         released: Hook = event.hook  # type: ignore[assignment]
         released.dispose()
-        self._dispose_params(event.id)
+        if self.params:
+            self._dispose_params(event.id)
         self.registry.check(self.context)
 
     def _session_aborted(self, event: SessionAborted) -> None:
@@ -346,30 +378,38 @@ class Connection:
         session = self.session
         if self.broken is not None or not session.is_unsettled(answer):
             return
-        try:
-            self._send_settlement(answer, ok, value)
-        finally:
-            self._dispose_params(answer)
+        self._settle_answer(answer, ok, value, None)
         self.flush()
         self.maybe_close()
 
-    def _send_settlement(self, answer: int, ok: bool, value: Any) -> None:
+    def _settle_answer(self, answer: int, ok: bool, value: Any, hook: Any) -> None:
+        """Queue the resolution (or rejection) of our answer ``answer``; its parameters are
+        disposed then. ``hook``: the answer's hook, if at hand."""
         session = self.session
-        if ok:
-            exporter = Exporter(self, False)  # type: ignore[arg-type]
-            try:
-                payload = encode_value(value, exporter)
-            except Exception as exc:
-                exporter.rollback()
-                session.reject(answer, encode_error(exc, self.runtime.enhanced_errors))
+        try:
+            if ok:
+                self._params = False
+                try:
+                    payload = encode_value(value, self)
+                except Exception as exc:
+                    exporter, self._exporter = self._exporter, None
+                    if exporter is not None:
+                        exporter.rollback()
+                    session.reject(answer, encode_error(exc, self.runtime.enhanced_errors))
+                else:
+                    exporter, self._exporter = self._exporter, None
+                    if hook is None:
+                        hook = session.export_hook(answer)
+                    if isinstance(hook, Hook):
+                        hook.mark_sent()
+                    session.resolve(answer, payload)
+                    if exporter is not None:
+                        exporter.commit()
             else:
-                hook = session.export_hook(answer)
-                if isinstance(hook, Hook):
-                    hook.mark_sent()
-                session.resolve(answer, payload)
-                exporter.commit()
-        else:
-            session.reject(answer, encode_error(value, self.runtime.enhanced_errors))
+                session.reject(answer, encode_error(value, self.runtime.enhanced_errors))
+        finally:
+            if self.params:
+                self._dispose_params(answer)
 
     def _dispose_params(self, answer: int) -> None:
         """Stubs received as a call's parameters are disposed once its result has been sent (or
@@ -392,7 +432,7 @@ class Connection:
                 return
         hook = self.questions.pop(ident)
         try:
-            value = decode_value(payload, Importer(self, None, hook.call_seq, hook.where))  # type: ignore[arg-type]
+            value = decode_value(payload, lambda: Importer(self, None, hook.call_seq, hook.where))  # type: ignore[arg-type]
         except Exception as exc:
             ok, value = False, exc
         else:
@@ -494,12 +534,15 @@ class Connection:
         self.registry.connection_closed(self)
 
 
-#: What to do for each event of the session.
-_HANDLERS: dict[type, Callable[[Connection, Any], None]] = {
-    CallArrived: Connection._call_arrived,
-    PipeArrived: Connection._pipe_arrived,
-    PullArrived: Connection._pull_arrived,
-    ResultArrived: Connection._result_arrived,
-    ExportReleased: Connection._export_released,
-    SessionAborted: Connection._session_aborted,
+#: For each kind of message: how the session checks it (and what event it returns), and what
+#: the connection does with that event.
+_RECEIVERS: dict[Kind, tuple[Callable[[Session, Any], Any], Callable[[Connection, Any], None]]] = {
+    Kind.PUSH: (Session.receive_push, Connection._call_arrived),
+    Kind.STREAM: (Session.receive_push, Connection._call_arrived),
+    Kind.PIPE: (Session.receive_pipe, Connection._pipe_arrived),
+    Kind.PULL: (Session.receive_pull, Connection._pull_arrived),
+    Kind.RESOLVE: (Session.receive_result, Connection._result_arrived),
+    Kind.REJECT: (Session.receive_result, Connection._result_arrived),
+    Kind.RELEASE: (Session.receive_release, Connection._export_released),
+    Kind.ABORT: (Session.receive_abort, Connection._session_aborted),
 }

@@ -33,7 +33,16 @@ from .base import Capability, ErrorHook, Hook, Origin, Settled
 from .context import ExecutionContext, current
 from .http import Request, Response
 from .invoke import class_member, handler_arguments, handler_call_arguments, step
-from .targets import RESERVED_EVERYWHERE, describe_target, is_class_target, is_function, is_object
+from .targets import (
+    RESERVED_EVERYWHERE,
+    DurableObject,
+    RpcTarget,
+    WorkerEntrypoint,
+    describe_target,
+    is_class_target,
+    is_function,
+    is_object,
+)
 
 __all__ = [
     "PromiseHook",
@@ -49,6 +58,8 @@ __all__ = [
 
 #: Results that are plain values: nothing to await, no stub inside, nothing to release.
 _SCALARS = frozenset({int, float, str, bytes, bool, type(None)})
+#: Callable, yet "not a function" to a call on a path: targets (and plain containers).
+_NOT_CALLABLE = (RpcTarget, WorkerEntrypoint, DurableObject, dict, list, tuple)
 
 
 class _Refs:
@@ -64,7 +75,7 @@ class TargetHook(Hook):
     """A local object. When the last dup of an exported target is disposed, the target's
     ``__dispose__`` runs, later (``disposer=False`` for main objects, which have none)."""
 
-    __slots__ = ("target", "context", "reserved", "handler", "disposer", "_refs", "_disposed")
+    __slots__ = ("target", "context", "reserved", "handler", "disposer", "_refs", "_disposed", "_members")
 
     def __init__(
         self,
@@ -83,8 +94,24 @@ class TargetHook(Hook):
         self.disposer = disposer
         self._refs = _refs
         self._disposed = False
+        self._members = not handler and is_class_target(target)  # only class members are reachable
 
     def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        if self._members and len(path) == 1:  # the common case: a method of an RpcTarget
+            name = path[0]
+            if type(name) is str and name[:1] != "_" and name not in self.reserved:
+                target = self.target
+                try:
+                    fn = class_member(target, name)
+                except LookupError:
+                    return ErrorHook(TypeError(Text.not_implemented(name)))
+                except Exception as exc:  # a property getter that raised
+                    return ErrorHook(exc)
+                if isinstance(fn, Capability):  # a stub as a member: the call goes there
+                    return _forward(fn, (), args, kwargs, False)
+                if not callable(fn) or isinstance(fn, _NOT_CALLABLE):
+                    return ErrorHook(TypeError(Text.not_a_function(name)))
+                return call_in_context(fn, args, kwargs, self.context)
         return invoke(self.target, path, args, kwargs, False, self.context, self.reserved, self.handler)
 
     def get(self, path: Path, origin: Origin = None) -> Hook:

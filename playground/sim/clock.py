@@ -32,6 +32,7 @@ Details that each were a real failure in a prototype:
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import heapq
 import sys
 import threading
@@ -46,6 +47,24 @@ from ..errors import DeadlockError, SimulationError
 __all__ = ["VirtualLoop"]
 
 NS = 1_000_000_000
+
+
+class _Soon(asyncio.Handle):
+    """A callback for the next turn, made without asyncio's debug bookkeeping (the hot path:
+    every message delivery and every task wake-up is one)."""
+
+    __slots__ = ()
+
+    def __init__(
+        self, callback: Callable[..., object], args: tuple[Any, ...], loop: VirtualLoop, context: Any
+    ) -> None:
+        self._context = contextvars.copy_context() if context is None else context
+        self._loop = loop
+        self._callback = callback
+        self._args = args
+        self._cancelled = False
+        self._repr = None
+        self._source_traceback = None
 
 
 class _Timer(asyncio.TimerHandle):
@@ -157,6 +176,18 @@ class VirtualLoop(asyncio.BaseEventLoop):
         timer._scheduled = True
         return timer
 
+    def call_soon(  # type: ignore[override]
+        self, callback: Callable[..., object], *args: Any, context: Any = None
+    ) -> asyncio.Handle:
+        """asyncio's ``call_soon``, without its debug checks unless the loop is in debug mode."""
+        if self._debug:
+            return super().call_soon(callback, *args, context=context)
+        if self._closed:
+            raise RuntimeError("Event loop is closed")
+        handle = _Soon(callback, args, self, context)
+        self._ready.append(handle)
+        return handle
+
     def call_at(  # type: ignore[override]
         self, when: float, callback: Callable[..., object], *args: Any, context: Any = None
     ) -> asyncio.TimerHandle:
@@ -236,6 +267,41 @@ class VirtualLoop(asyncio.BaseEventLoop):
             self._timer_cancelled_count -= 1
             handle = heapq.heappop(scheduled)
             handle._scheduled = False
+
+    def _run_once(self) -> None:
+        """One turn of the loop: jump the clock if nothing is ready, move due timers to the
+        ready queue, run what was ready (asyncio's own turn, with integer times and no real
+        selector)."""
+        if self._debug:
+            super()._run_once()
+            return
+        scheduled = self._scheduled
+        ready = self._ready
+        if self._timer_cancelled_count:
+            if len(scheduled) > 100 and self._timer_cancelled_count * 2 > len(scheduled):
+                kept = [timer for timer in scheduled if not timer._cancelled]  # many cancelled: compact
+                for timer in scheduled:
+                    if timer._cancelled:
+                        timer._scheduled = False
+                heapq.heapify(kept)
+                self._scheduled = scheduled = kept
+                self._timer_cancelled_count = 0
+            else:
+                self._drop_cancelled_timers()
+        if ready:
+            if self._woken.is_set():
+                self._woken.clear()
+        else:
+            self._selector.select(1 if scheduled else None)
+        now = self._now_ns
+        while scheduled and scheduled[0]._when_ns <= now:  # type: ignore[attr-defined]
+            handle = heapq.heappop(scheduled)
+            handle._scheduled = False
+            ready.append(handle)
+        for _ in range(len(ready)):
+            handle = ready.popleft()
+            if not handle._cancelled:
+                handle._run()
 
     def is_idle(self) -> bool:
         """Nothing ready, nothing scheduled, no real work in flight."""

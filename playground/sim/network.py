@@ -37,9 +37,9 @@ class _Batch:
 
     __slots__ = ("arrival_ns", "items", "handle")
 
-    def __init__(self, arrival_ns: int) -> None:
+    def __init__(self, arrival_ns: int, items: list[tuple[int, Callable[..., object], tuple[Any, ...]]]) -> None:
         self.arrival_ns = arrival_ns
-        self.items: list[tuple[int, Callable[..., object], tuple[Any, ...]]] = []
+        self.items = items
         self.handle: Any = None
 
 
@@ -170,34 +170,41 @@ class Network:
     def send_on(
         self, link: Link, sender: str, size: int, deliver: Callable[..., object], args: tuple[Any, ...]
     ) -> tuple[int, int | None, int]:
-        """:meth:`send` on a link already looked up (the hot path)."""
+        """:meth:`send` on a link already looked up."""
+        arrival = self.carry(link, sender, size, deliver, args)
+        return self.loop._now_ns, arrival, self._ticket
+
+    def carry(
+        self, link: Link, sender: str, size: int, deliver: Callable[..., object], args: tuple[Any, ...]
+    ) -> int | None:
+        """:meth:`send` on a link already looked up, returning only the arrival time (the hot
+        path of every message)."""
         loop = self.loop
         now = loop._now_ns
         ticket = self._ticket = self._ticket + 1
         if not link.up:
-            return now, None, ticket
+            return None
         props = link.props
         direction = link._directions[sender]
         if props.bandwidth or props.jitter_ns or props.loss or direction.last_arrival_ns > now:
             _, arrival, lost = link.schedule(sender, now, size)
             if lost:
-                return now, None, ticket
+                return None
         else:  # the common case: no queue, no randomness
             arrival = now + props.latency_ns
             direction.last_arrival_ns = arrival
         tail = direction.tail
         if tail is not None and tail.arrival_ns == arrival:
             tail.items.append((ticket, deliver, args))  # same moment: ride along, in order
-            return now, arrival, ticket
-        batch = _Batch(arrival)
-        batch.items.append((ticket, deliver, args))
+            return arrival
+        batch = _Batch(arrival, [(ticket, deliver, args)])
         if arrival == now:  # zero latency: next turn of the loop
             batch.handle = loop.call_soon(self._arrive, direction, batch)
         else:
             batch.handle = loop.call_at_ns(arrival, self._arrive, direction, batch)
         direction.tail = batch
         direction.in_flight.append(batch)
-        return now, arrival, ticket
+        return arrival
 
     def _arrive(self, direction: _Direction, batch: _Batch) -> None:
         in_flight = direction.in_flight
@@ -217,8 +224,7 @@ class Network:
                 deliver(*args)
             except BaseException:
                 if i + 1 < len(items):  # (Ctrl-C in user code) the rest still arrive, next turn
-                    rest = _Batch(batch.arrival_ns)
-                    rest.items = items[i + 1 :]
+                    rest = _Batch(batch.arrival_ns, items[i + 1 :])
                     rest.handle = self.loop.call_soon(self._arrive, direction, rest)
                     direction.in_flight.appendleft(rest)
                 raise

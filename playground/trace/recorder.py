@@ -35,11 +35,24 @@ class Recorder:
         self.events = EventLog(limit)
         self._listeners: list[Callable[[Event], None]] = []
         self._views: weakref.WeakSet[Trace] = weakref.WeakSet()
+        self._bind()
+
+    def _bind(self) -> None:
+        """With nobody listening, the typed methods are the log's own (no tuple is built)."""
+        if self._listeners:
+            for name in _TYPED:
+                self.__dict__.pop(name, None)
+        else:
+            log = self.events
+            self.message = log.append_message  # type: ignore[method-assign]
+            self.call = log.append_call  # type: ignore[method-assign]
+            self.await_ = log.append_await  # type: ignore[method-assign,assignment]
+            self.context = log.append_context  # type: ignore[method-assign,assignment]
 
     @property
     def next_seq(self) -> int:
         """The ``seq`` the next event will have."""
-        return len(self.events)
+        return self.events.next
 
     @property
     def limit(self) -> int | None:
@@ -95,17 +108,19 @@ class Recorder:
             ))
         return seq
 
-    def await_(self, at_ns: int, worker: str, call: int | None, where: Any) -> None:
-        """Record an :class:`AwaitEvent`."""
+    def await_(self, at_ns: int, worker: str, call: int | None, where: Any) -> int:
+        """Record an :class:`AwaitEvent`; returns its seq."""
         seq = self.events.append_await(at_ns, worker, call, where)
         if self._listeners:
             self._emit(AwaitEvent(seq, at_ns / NS, worker, call, where))
+        return seq
 
-    def context(self, at_ns: int, action: str, worker: str, context: int, label: str) -> None:
-        """Record a :class:`ContextEvent`."""
+    def context(self, at_ns: int, action: str, worker: str, context: int, label: str) -> int:
+        """Record a :class:`ContextEvent`; returns its seq."""
         seq = self.events.append_context(at_ns, action, worker, context, label)
         if self._listeners:
             self._emit(ContextEvent(seq, at_ns / NS, action, worker, context, label))
+        return seq
 
     # -- listeners -----------------------------------------------------------------------------
 
@@ -115,6 +130,7 @@ class Recorder:
                 listener(event)
             except Exception as exc:  # a broken view must not break the simulation
                 self._listeners.remove(listener)
+                self._bind()
                 warnings.warn(
                     f"a trace listener raised {exc!r} and was unsubscribed",
                     RuntimeWarning,
@@ -124,10 +140,12 @@ class Recorder:
     def subscribe(self, listener: Callable[[Event], None]) -> Callable[[], None]:
         """Call ``listener(event)`` for every new event; returns a function that unsubscribes."""
         self._listeners.append(listener)
+        self._bind()
 
         def unsubscribe() -> None:
             if listener in self._listeners:
                 self._listeners.remove(listener)
+                self._bind()
 
         return unsubscribe
 
@@ -140,6 +158,9 @@ class Recorder:
             self.events.clear()
             return
         self.events.keep_only(min(s for s, _ in spans), max(e for _, e in spans))
+
+
+_TYPED = ("message", "call", "await_", "context")
 
 
 class _Renderers:

@@ -60,18 +60,37 @@ class Dropped:
 
 
 class _Chunk:
-    """Up to ``capacity`` consecutive events: type codes, packed numbers, other fields."""
+    """Consecutive events: type codes, packed numbers, other fields. Where each event's numbers
+    and fields start is worked out when the chunk is first read (writing stays three appends)."""
 
-    __slots__ = ("first", "codes", "doffs", "ooffs", "data", "objs", "messages", "bytes", "calls", "pipelined")
+    __slots__ = ("first", "codes", "data", "objs", "_doffs", "_ooffs")
 
     def __init__(self, first: int) -> None:
         self.first = first  # seq of its first event
         self.codes = bytearray()
-        self.doffs = array("I")
-        self.ooffs = array("I")
         self.data = bytearray()
         self.objs: list[Any] = []
-        self.messages = self.bytes = self.calls = self.pipelined = 0
+        self._doffs = array("I")
+        self._ooffs = array("I")
+
+    def offsets(self, j: int) -> tuple[int, int]:
+        """Where event ``j``'s numbers and fields start."""
+        doffs, ooffs = self._doffs, self._ooffs
+        known = len(doffs)
+        if j >= known:
+            codes = self.codes
+            if known:
+                code = codes[known - 1]
+                d, o = doffs[-1] + _SIZES[code], ooffs[-1] + _COUNTS[code]
+            else:
+                d = o = 0
+            for k in range(known, len(codes)):
+                doffs.append(d)
+                ooffs.append(o)
+                code = codes[k]
+                d += _SIZES[code]
+                o += _COUNTS[code]
+        return doffs[j], ooffs[j]
 
 
 # -- schemas: how each event type is packed and rebuilt ---------------------------------------
@@ -146,6 +165,8 @@ def _read_other(seq: int, d: tuple[Any, ...], o: list[Any], i: int) -> Event:
 
 
 _EMPTY = struct.Struct("<")
+_SIZE_FIELD = struct.Struct("<q")
+_pack_message, _pack_call, _pack_await, _pack_context = _MESSAGE.pack, _CALL.pack, _AWAIT.pack, _CONTEXT.pack
 #: code -> (struct, how to rebuild)
 _READERS: list[tuple[struct.Struct, Callable[[int, tuple[Any, ...], list[Any], int], Event]]] = [
     (_MESSAGE, _read_message),
@@ -158,6 +179,9 @@ _READERS: list[tuple[struct.Struct, Callable[[int, tuple[Any, ...], list[Any], i
     (_NOTE, _read_note),
     (_EMPTY, _read_other),
 ]
+#: per code: bytes of packed numbers, number of other fields
+_SIZES = [layout.size for layout, _ in _READERS]
+_COUNTS = [5, 5, 2, 6, 3, 4, 3, 3, 2]
 _CODE_OF: dict[type, int] = {
     MessageEvent: M_MESSAGE, CallEvent: M_CALL, AwaitEvent: M_AWAIT, StubEvent: M_STUB,
     ContextEvent: M_CONTEXT, FaultEvent: M_FAULT, StreamEvent: M_STREAM, NoteEvent: M_NOTE,
@@ -182,7 +206,10 @@ class EventLog:
 
     def __init__(self, limit: int | None = None) -> None:
         self._chunks: list[_Chunk] = []
-        self._next = 0
+        self._chunk: _Chunk = _Chunk(0)  # the chunk being written (once it has room)
+        self._room = 0  # events the chunk being written can still take
+        #: the ``seq`` of the next event
+        self.next = 0
         self.dropped = Dropped()
         self.limit = limit
 
@@ -198,54 +225,75 @@ class EventLog:
         self._limit = limit
         self._capacity = CHUNK if limit is None else max(16, min(CHUNK, limit // 8 or 16))
         self._keep = limit != 0
+        self._room = 0  # the next event starts a chunk of the new size
         self._trim()
 
     @property
     def first(self) -> int:
         """The ``seq`` of the oldest event kept (``len(self)`` when none is)."""
-        return self._chunks[0].first if self._chunks else self._next
+        return self._chunks[0].first if self._chunks else self.next
 
     @property
     def kept(self) -> int:
         """How many events are kept."""
-        return self._next - self.first
+        return self.next - self.first
 
-    def _tail(self) -> _Chunk:
-        chunks = self._chunks
-        if chunks:
-            tail = chunks[-1]
-            if len(tail.codes) < self._capacity:
-                return tail
-        tail = _Chunk(self._next)
-        chunks.append(tail)
+    def _start_chunk(self) -> _Chunk:
+        chunk = self._chunk = _Chunk(self.next)
+        self._chunks.append(chunk)
+        self._room = self._capacity
         self._trim()
-        return tail
+        return chunk
 
     def _trim(self) -> None:
         """Drop whole old chunks while the newer ones still hold ``limit`` events."""
         limit = self._limit
         if limit is None:
             return
-        chunks = self._chunks
         if limit == 0:
             self.clear()
             return
-        while len(chunks) > 1 and self._next - (chunks[0].first + len(chunks[0].codes)) >= limit:
+        chunks = self._chunks
+        while len(chunks) > 1 and self.next - (chunks[0].first + len(chunks[0].codes)) >= limit:
             self._drop(chunks.pop(0))
 
     def _drop(self, chunk: _Chunk) -> None:
+        """Count what ``chunk`` held into :attr:`dropped`."""
         d = self.dropped
-        d.events += len(chunk.codes)
-        d.messages += chunk.messages
-        d.bytes += chunk.bytes
-        d.calls += chunk.calls
-        d.pipelined += chunk.pipelined
+        codes = chunk.codes
+        d.events += len(codes)
+        messages, calls = codes.count(M_MESSAGE), codes.count(M_CALL)
+        d.messages += messages
+        d.calls += calls
+        if messages or calls:
+            data = chunk.data
+            for j, code in enumerate(codes):
+                if code == M_MESSAGE:
+                    d.bytes += _SIZE_FIELD.unpack_from(data, chunk.offsets(j)[0] + 24)[0]
+                elif code == M_CALL:
+                    d.pipelined += data[chunk.offsets(j)[0] + 25]
+        if chunk is self._chunk:
+            self._room = 0
+
+    def _count_only(self, code: int, size: int = 0, pipelined: bool = False) -> int:
+        d = self.dropped
+        d.events += 1
+        if code == M_MESSAGE:
+            d.messages += 1
+            d.bytes += size
+        elif code == M_CALL:
+            d.calls += 1
+            d.pipelined += pipelined
+        seq = self.next
+        self.next = seq + 1
+        return seq
 
     def clear(self) -> None:
         """Drop every event kept (numbering goes on)."""
         for chunk in self._chunks:
             self._drop(chunk)
         self._chunks = []
+        self._room = 0
 
     def keep_only(self, start: int, stop: int) -> None:
         """Drop every chunk with no event in ``start..stop-1`` (a closed playground keeps only
@@ -259,34 +307,30 @@ class EventLog:
                 self._drop(chunk)
         self._chunks = kept
 
-    # -- writing ------------------------------------------------------------------------------
+    # -- writing (the hot path: a few appends, no object per event) ------------------------------
 
     def append_message(
         self, at_ns: int, kind: str, sender: str, receiver: str, received_ns: int | None, size: int,
         session: int, ident: int | None, target: int | None, path: tuple[Any, ...], cause: int | None,
         payload: bytes | None, counted: bool,
     ) -> int:
-        if not self._keep:
-            self.dropped.events += 1
-            self.dropped.messages += 1
-            self.dropped.bytes += size
-            seq = self._next
-            self._next = seq + 1
-            return seq
-        c = self._tail()
-        seq = self._next
-        self._next = seq + 1
+        if self._room:
+            self._room -= 1
+            c = self._chunk
+        elif self._keep:
+            c = self._start_chunk()
+            self._room -= 1
+        else:
+            return self._count_only(M_MESSAGE, size)
         c.codes.append(M_MESSAGE)
-        c.doffs.append(len(c.data))
-        c.ooffs.append(len(c.objs))
-        c.data += _MESSAGE.pack(
+        c.data += _pack_message(
             at_ns, at_ns, NONE if received_ns is None else received_ns, size, session,
             NONE if ident is None else ident, NONE if target is None else target,
             NONE if cause is None else cause, counted,
         )
         c.objs += (kind, sender, receiver, path, payload)
-        c.messages += 1
-        c.bytes += size
+        seq = self.next
+        self.next = seq + 1
         return seq
 
     def append_call(
@@ -294,110 +338,95 @@ class EventLog:
         is_get: bool, pipelined: bool, target_call: int | None, target_stub: int | None, where: Any,
         promise_args: tuple[int, ...],
     ) -> int:
-        if not self._keep:
-            self.dropped.events += 1
-            self.dropped.calls += 1
-            self.dropped.pipelined += pipelined
-            seq = self._next
-            self._next = seq + 1
-            return seq
-        c = self._tail()
-        seq = self._next
-        self._next = seq + 1
+        if self._room:
+            self._room -= 1
+            c = self._chunk
+        elif self._keep:
+            c = self._start_chunk()
+            self._room -= 1
+        else:
+            return self._count_only(M_CALL, 0, pipelined)
         c.codes.append(M_CALL)
-        c.doffs.append(len(c.data))
-        c.ooffs.append(len(c.objs))
-        c.data += _CALL.pack(
+        c.data += _pack_call(
             at_ns, session, ident, is_get, pipelined, NONE if target_call is None else target_call,
             NONE if target_stub is None else target_stub,
         )
         c.objs += (caller, callee, path, where, promise_args)
-        c.calls += 1
-        c.pipelined += pipelined
+        seq = self.next
+        self.next = seq + 1
         return seq
 
     def append_await(self, at_ns: int, worker: str, call: int | None, where: Any) -> int:
-        if not self._keep:
-            self.dropped.events += 1
-            seq = self._next
-            self._next = seq + 1
-            return seq
-        c = self._tail()
-        seq = self._next
-        self._next = seq + 1
+        if self._room:
+            self._room -= 1
+            c = self._chunk
+        elif self._keep:
+            c = self._start_chunk()
+            self._room -= 1
+        else:
+            return self._count_only(M_AWAIT)
         c.codes.append(M_AWAIT)
-        c.doffs.append(len(c.data))
-        c.ooffs.append(len(c.objs))
-        c.data += _AWAIT.pack(at_ns, NONE if call is None else call)
+        c.data += _pack_await(at_ns, NONE if call is None else call)
         c.objs += (worker, where)
+        seq = self.next
+        self.next = seq + 1
         return seq
 
     def append_context(self, at_ns: int, action: str, worker: str, context: int, label: str) -> int:
-        if not self._keep:
-            self.dropped.events += 1
-            seq = self._next
-            self._next = seq + 1
-            return seq
-        c = self._tail()
-        seq = self._next
-        self._next = seq + 1
+        if self._room:
+            self._room -= 1
+            c = self._chunk
+        elif self._keep:
+            c = self._start_chunk()
+            self._room -= 1
+        else:
+            return self._count_only(M_CONTEXT)
         c.codes.append(M_CONTEXT)
-        c.doffs.append(len(c.data))
-        c.ooffs.append(len(c.objs))
-        c.data += _CONTEXT.pack(at_ns, context)
+        c.data += _pack_context(at_ns, context)
         c.objs += (action, worker, label)
+        seq = self.next
+        self.next = seq + 1
         return seq
 
     def append(self, event: Event) -> int:
         """Keep ``event`` (any event type; its ``seq`` is replaced by the next one)."""
         code = _CODE_OF.get(type(event), M_OTHER)
-        if not self._keep:
-            seq = self._next
-            self._next = seq + 1
-            d = self.dropped
-            d.events += 1
+        if not self._room and not self._keep:
             if code == M_MESSAGE:
-                d.messages += 1
-                d.bytes += event.size  # type: ignore[union-attr]
-            elif code == M_CALL:
-                d.calls += 1
-                d.pipelined += event.pipelined  # type: ignore[union-attr]
-            return seq
+                return self._count_only(code, event.size)  # type: ignore[union-attr]
+            return self._count_only(code, 0, code == M_CALL and event.pipelined)  # type: ignore[union-attr]
         packed, objects = _pack(code, event)
         if packed is None:
             code, packed, objects = M_OTHER, b"", (type(event), tuple(event[1:]))
-        c = self._tail()
-        seq = self._next
-        self._next = seq + 1
+        if self._room:
+            c = self._chunk
+        else:
+            c = self._start_chunk()
+        self._room -= 1
         c.codes.append(code)
-        c.doffs.append(len(c.data))
-        c.ooffs.append(len(c.objs))
         c.data += packed
         c.objs += objects
-        if code == M_MESSAGE:
-            c.messages += 1
-            c.bytes += event.size  # type: ignore[union-attr]
-        elif code == M_CALL:
-            c.calls += 1
-            c.pipelined += event.pipelined  # type: ignore[union-attr]
+        seq = self.next
+        self.next = seq + 1
         return seq
 
     # -- reading --------------------------------------------------------------------------------
 
     def __len__(self) -> int:
-        return self._next
+        return self.next
 
     def _locate(self, seq: int) -> tuple[_Chunk, int]:
         chunks = self._chunks
-        if not chunks or seq < chunks[0].first or seq >= self._next:
-            raise IndexError(f"event {seq} is not in the trace (kept: {self.first}..{self._next - 1})")
+        if not chunks or seq < chunks[0].first or seq >= self.next:
+            raise IndexError(f"event {seq} is not in the trace (kept: {self.first}..{self.next - 1})")
         chunk = chunks[bisect_right(chunks, seq, key=_first) - 1]
         return chunk, seq - chunk.first
 
     @staticmethod
     def _read(chunk: _Chunk, j: int) -> Event:
         layout, reader = _READERS[chunk.codes[j]]
-        return reader(chunk.first + j, layout.unpack_from(chunk.data, chunk.doffs[j]), chunk.objs, chunk.ooffs[j])
+        doff, ooff = chunk.offsets(j)
+        return reader(chunk.first + j, layout.unpack_from(chunk.data, doff), chunk.objs, ooff)
 
     @overload
     def __getitem__(self, index: int) -> Event: ...
@@ -407,18 +436,18 @@ class EventLog:
 
     def __getitem__(self, index: int | slice) -> Event | list[Event]:
         if isinstance(index, slice):
-            start, stop, step = index.indices(self._next)
+            start, stop, step = index.indices(self.next)
             if step != 1:
                 return [self[i] for i in range(start, stop, step) if i >= self.first]
             return list(self.iter(start, stop))
         if index < 0:
-            index += self._next
+            index += self.next
         chunk, j = self._locate(index)
         return self._read(chunk, j)
 
     def iter(self, start: int = 0, stop: int | None = None, kind: type | None = None) -> Iterator[Event]:
         """The kept events with ``start <= seq < stop`` (only those of type ``kind``, if given)."""
-        stop = self._next if stop is None else min(stop, self._next)
+        stop = self.next if stop is None else min(stop, self.next)
         code = None if kind is None else _CODE_OF.get(kind, M_OTHER)
         read = self._read
         for chunk in list(self._chunks):
@@ -437,11 +466,8 @@ class EventLog:
         return self.iter()
 
     def nbytes(self) -> int:
-        """About how many bytes the kept events take (packed data and object references)."""
-        return sum(
-            len(c.codes) + c.doffs.itemsize * len(c.doffs) * 2 + len(c.data) + 8 * len(c.objs)
-            for c in self._chunks
-        )
+        """About how many bytes the kept events take (packed numbers, type codes, references)."""
+        return sum(len(c.codes) + len(c.data) + 8 * len(c.objs) for c in self._chunks)
 
 
 def _pack(code: int, e: Any) -> tuple[bytes | None, tuple[Any, ...]]:

@@ -4,7 +4,7 @@ the link's latency, jitter, bandwidth and loss, and handed to the other end as t
 
 from __future__ import annotations
 
-from ..codec.frames import encode_message
+from ..codec.frames import pack_frame
 from ..protocol import Message
 from ..sim.network import Link, Network
 from .base import Receiver
@@ -24,9 +24,8 @@ class SimulatedTransport:
         self.receiver = receiver
 
     def send(self, message: Message, seq: int, counted: bool) -> tuple[int, int | None]:
-        size = len(encode_message(message))
-        _, arrival_ns, _ = self.network.send_on(self.link, self.sender, size, self.receiver, (message, seq, counted))
-        return size, arrival_ns
+        size = len(pack_frame(message))
+        return size, self.network.carry(self.link, self.sender, size, self.receiver, (message, seq, counted))
 
     def close(self) -> None:
         pass
