@@ -1,7 +1,7 @@
 """The layers' arrows (docs/design.md): every import points down, and the whole import graph of
 ``playground`` — imports inside functions and under ``TYPE_CHECKING`` counted — has no cycle.
 
-Between packages: protocol <- codec; protocol, codec, sim <- transport; protocol, codec, sim,
+Between packages: protocol <- codec; protocol, codec <- trace; protocol, codec, sim <- transport; protocol, codec, sim,
 trace, transport <- runtime; trace <- viz <- notebook. Inside ``runtime/`` the modules are
 ordered (``RUNTIME_ORDER``, the layer table of docs/design.md) and each imports only modules
 before it.
@@ -26,7 +26,7 @@ ALLOWED = {
     "protocol": {"errors"},
     "codec": {"errors", "protocol"},
     "sim": {"errors"},
-    "trace": {"errors", "codec"},  # codec only to decode payloads for display
+    "trace": {"errors", "protocol", "codec"},  # message kinds; codec only to decode payloads for display
     "transport": {"errors", "protocol", "codec", "sim"},
     "runtime": {"errors", "protocol", "codec", "sim", "trace", "transport"},
     "viz": {"errors", "trace", "codec"},

@@ -53,6 +53,9 @@ __all__ = ["FETCH_PATH", "Connection", "Registry"]
 TRACE_PAYLOAD_LIMIT = 16 * 1024
 
 _PUSH, _STREAM, _RESOLVE, _REJECT, _ABORT = Kind.PUSH, Kind.STREAM, Kind.RESOLVE, Kind.REJECT, Kind.ABORT
+#: Messages after which a session may have become idle (a release; a result, which may end a
+#: stream write): only then is it worth asking. (A push or a pull only adds to the tables.)
+_EMPTYING = frozenset({Kind.RELEASE, Kind.RESOLVE, Kind.REJECT})
 
 
 class Registry(Protocol):
@@ -93,6 +96,7 @@ class Connection:
         "_exporter",
         "_params",
         "_importing",
+        "lanes",
     )
 
     def __init__(
@@ -129,6 +133,7 @@ class Connection:
         self._exporter: Exporter | None = None  # the one for the message being encoded
         self._params = False  # whether that message is a call (its parameters)
         self._importing: Importer | None = None  # the one for the parameters being decoded
+        self.lanes = runtime.recorder.lanes(worker, peer_worker)  # (worker, peer_worker), shared
         if context is not None:
             context.connections.add(self)
 
@@ -203,7 +208,7 @@ class Connection:
         stub, where = origin if origin is not None else (None, None)
         runtime = self.runtime
         call_seq = runtime.recorder.call(
-            runtime.loop._now_ns, self.worker, self.peer_worker, self.session_id, question, path, args is None,
+            runtime.loop._now_ns, self.lanes, self.session_id, question, path, args is None,
             pipelined, target_call, stub or None, where, promise_args,
         )
         hook = QuestionHook(self, question, call_seq, where)
@@ -237,47 +242,46 @@ class Connection:
         self.maybe_close()
 
     def flush(self) -> None:
-        """Send everything the session has queued."""
+        """Send everything the session has queued, recording each message as it leaves."""
         session = self.session
         outbox = session.outbox
-        if outbox:
-            session.outbox = []
-            for message in outbox:
-                self._transmit(message)
-
-    def _transmit(self, message: Message) -> None:
-        kind = message[0]
-        counted = kind in COUNTED_KINDS
-        target: int | None = None
-        path: Path = ()
-        if kind is _PUSH or kind is _STREAM:
-            _, ident, target, path, payload = message
-            if kind is _STREAM and payload is not None and len(payload) > 256:
-                payload = None  # stream chunks are not kept in the trace
-        elif kind is _RESOLVE or kind is _REJECT:
-            _, ident, payload = message
-            streams = self._streams
-            if streams is not None and ident in streams.answers:  # the acknowledgement of a write
-                streams.answers.discard(ident)
-                counted = False
-        elif kind is _ABORT:
-            ident, payload = None, message[1]
-        else:
-            ident, payload = message[1], None
-        if payload is not None and len(payload) > TRACE_PAYLOAD_LIMIT:
-            payload = None
+        if not outbox:
+            return
+        session.outbox = []
         context = self.context
-        cause = context.cause if counted and context is not None else None
         runtime = self.runtime
         recorder = runtime.recorder
-        seq = recorder.events.next
-        size, arrival_ns = self.transport.send(message, seq, counted)
-        recorder.message(
-            runtime.loop._now_ns, kind, self.worker, self.peer_worker, arrival_ns, size, self.session_id,
-            ident, target, path, cause, payload, counted,
-        )
-        if arrival_ns is None:
-            self._lost(seq)
+        log = recorder.events
+        send = self.transport.send
+        for message in outbox:
+            kind = message[0]
+            counted = kind in COUNTED_KINDS
+            target: int | None = None
+            path: Path = ()
+            if kind is _PUSH or kind is _STREAM:
+                _, ident, target, path, payload = message
+                if kind is _STREAM and payload is not None and len(payload) > 256:
+                    payload = None  # stream chunks are not kept in the trace
+            elif kind is _RESOLVE or kind is _REJECT:
+                _, ident, payload = message
+                streams = self._streams
+                if streams is not None and ident in streams.answers:  # the acknowledgement of a write
+                    streams.answers.discard(ident)
+                    counted = False
+            elif kind is _ABORT:
+                ident, payload = None, message[1]
+            else:
+                ident, payload = message[1], None
+            if payload is not None and len(payload) > TRACE_PAYLOAD_LIMIT:
+                payload = None
+            seq = log.next
+            size, arrival_ns = send(message, seq, counted)
+            recorder.message(
+                runtime.loop._now_ns, kind, self.lanes, arrival_ns, size, self.session_id, ident, target, path,
+                context.cause if counted and context is not None else None, payload, counted,
+            )
+            if arrival_ns is None:
+                self._lost(seq)
 
     def _lost(self, seq: int) -> None:
         """A message was dropped (loss, or a link that is down): the session cannot go on."""
@@ -297,19 +301,20 @@ class Connection:
         opener = self.opener
         if opener is not None:
             self.opener = None
-            kind = message[0]
-            opener(self, message[3] if kind is _PUSH or kind is _STREAM else ())
+            first = message[0]
+            opener(self, message[3] if first is _PUSH or first is _STREAM else ())
         context = self.context
         if counted and context is not None:
             context.cause = seq
         session = self.session
-        check, act = _RECEIVERS[message[0]]  # (the session was not aborted: we are not broken)
+        kind = message[0]
+        check, act = _RECEIVERS[kind]  # (the session was not aborted: we are not broken)
         event = check(session, message)
         if event is not None:
             act(self, event)
         if session.outbox:
             self.flush()
-        if not self.closed and self.broken is None and session.is_idle():
+        if kind in _EMPTYING and not self.closed and self.broken is None and session.is_idle():
             self.close()
 
     def _call_arrived(self, event: CallArrived) -> None:

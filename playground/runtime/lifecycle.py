@@ -108,9 +108,8 @@ class Lifecycle:
         theirs = Connection(runtime, self, bindings, None, target.worker, caller.worker, session_id)
         ours.peer, theirs.peer = theirs, ours
         network = runtime.network
-        link = network.link(caller.worker, target.worker)
-        ours.transport = SimulatedTransport(network, link, caller.worker, theirs.receive)
-        theirs.transport = SimulatedTransport(network, link, target.worker, ours.receive)
+        ours.transport = SimulatedTransport(network.channel(caller.worker, target.worker), theirs.receive)
+        theirs.transport = SimulatedTransport(network.channel(target.worker, caller.worker), ours.receive)
         ours.durable_id = target.durable_id
         theirs.opener = opener
         self._sessions[session_id] = (ours, theirs)

@@ -86,7 +86,7 @@ class QuestionHook(Hook):
     """
 
     __slots__ = (
-        "connection", "id", "_call_seq", "where", "refs", "pulled", "done", "ok", "value", "waiters",
+        "connection", "id", "call_seq", "where", "refs", "pulled", "done", "ok", "value", "waiters",
         "released", "abandoned", "_q", "_disposed",
     )
 
@@ -95,7 +95,7 @@ class QuestionHook(Hook):
     ) -> None:
         self.connection = connection
         self.id = question_id
-        self._call_seq = call_seq
+        self.call_seq = call_seq  # type: ignore[misc]
         self.where = where  # the user's line that made the call (for what its result holds)
         self.refs = 1
         self.pulled = False
@@ -109,10 +109,6 @@ class QuestionHook(Hook):
         self._disposed = False
 
     @property
-    def call_seq(self) -> int | None:  # type: ignore[override]
-        return (self._q or self)._call_seq
-
-    @property
     def question_id(self) -> int:
         return (self._q or self).id
 
@@ -120,13 +116,13 @@ class QuestionHook(Hook):
         q = self._q or self
         if q.done:
             return pipeline_on_value(q.ok, q.value, path, args, kwargs, False, q.connection.context)
-        return q.connection.push(q.id, path, args, kwargs, origin, q._call_seq, pipelined=True)
+        return q.connection.push(q.id, path, args, kwargs, origin, q.call_seq, pipelined=True)
 
     def get(self, path: Path, origin: Origin = None) -> Hook:
         q = self._q or self
         if q.done:
             return pipeline_on_value(q.ok, q.value, path, [], None, True, q.connection.context)
-        return q.connection.push(q.id, path, None, None, origin, q._call_seq, pipelined=True)
+        return q.connection.push(q.id, path, None, None, origin, q.call_seq, pipelined=True)
 
     def settle(self, callback: Settled) -> None:
         q = self._q or self
@@ -158,7 +154,7 @@ class QuestionHook(Hook):
     def dup(self) -> Hook:
         q = self._q or self
         q.refs += 1
-        twin = QuestionHook(q.connection, q.id, q._call_seq, q.where)
+        twin = QuestionHook(q.connection, q.id, q.call_seq, q.where)
         twin._q = q
         return twin
 

@@ -11,15 +11,16 @@ the two worker names, so the same seed and code give the same arrivals.
 
 from __future__ import annotations
 
+import contextvars
 import random
-from collections.abc import Callable
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .clock import NS, VirtualLoop
+from .clock import NS, Scheduled, VirtualLoop
 
-__all__ = ["Link", "LinkProperties", "Network"]
+__all__ = ["Channel", "Link", "LinkProperties", "Network"]
 
 
 @dataclass
@@ -32,15 +33,57 @@ class LinkProperties:
     loss: float = 0.0
 
 
-class _Batch:
-    """Messages arriving together: one loop callback delivers them all, in order."""
+class _Batch(Scheduled):
+    """Messages arriving together: one turn of the loop delivers them all, in order."""
 
-    __slots__ = ("arrival_ns", "items", "handle")
+    __slots__ = ("arrival_ns", "items", "direction")
 
-    def __init__(self, arrival_ns: int, items: list[tuple[int, Callable[..., object], tuple[Any, ...]]]) -> None:
+    def __init__(
+        self,
+        loop: VirtualLoop,
+        direction: _Direction,
+        arrival_ns: int,
+        items: list[tuple[int, Callable[..., object], tuple[Any, ...]]],
+    ) -> None:
+        # (Scheduled's fields set here, not through super(): one of these is made per arrival)
+        self._context = contextvars.copy_context()
+        self._loop = loop
+        self._callback = None
+        self._args = ()
+        self._cancelled = False
+        self._repr = None
+        self._source_traceback = None
+        self._scheduled = False
+        self._when = 0.0
+        self._when_ns = 0
+        self._seq = 0
+        self.direction = direction
         self.arrival_ns = arrival_ns
         self.items = items
-        self.handle: Any = None
+
+    def fire(self) -> None:
+        direction = self.direction
+        in_flight = direction.in_flight
+        if in_flight[0] is self:
+            in_flight.popleft()
+        else:  # pragma: no cover - batches of one direction arrive in order
+            in_flight.remove(self)
+        if direction.tail is self:
+            direction.tail = None
+        items = self.items
+        if len(items) == 1:
+            _, deliver, args = items[0]
+            deliver(*args)
+            return
+        for i, (_, deliver, args) in enumerate(items):
+            try:
+                deliver(*args)
+            except BaseException:
+                if i + 1 < len(items):  # (Ctrl-C in user code) the rest still arrive, next turn
+                    rest = _Batch(self._loop, direction, self.arrival_ns, items[i + 1 :])
+                    self._loop.schedule(rest, self._loop._now_ns)
+                    in_flight.appendleft(rest)
+                raise
 
 
 class _Direction:
@@ -116,6 +159,49 @@ class Link:
         return self._directions[sender]
 
 
+class Channel:
+    """One direction of a link, as a sender sends on it (see :meth:`Network.channel`)."""
+
+    __slots__ = ("network", "link", "sender", "direction", "props", "loop")
+
+    def __init__(self, network: Network, link: Link, sender: str) -> None:
+        self.network = network
+        self.link = link
+        self.sender = sender
+        self.direction = link._directions[sender]
+        self.props = link.props  # (configure() changes it in place)
+        self.loop = network.loop
+
+    def carry(self, size: int, deliver: Callable[..., object], args: tuple[Any, ...]) -> int | None:
+        """Carry a message of ``size`` bytes; ``deliver(*args)`` runs when it arrives. Returns
+        the arrival time in ns, or None if the message is lost (link down, or ``loss``)."""
+        network = self.network
+        ticket = network._ticket = network._ticket + 1
+        link = self.link
+        if not link.up:
+            return None
+        props = self.props
+        direction = self.direction
+        now = self.loop._now_ns
+        if props.bandwidth or props.jitter_ns or props.loss or direction.last_arrival_ns > now:
+            _, arrival, lost = link.schedule(self.sender, now, size)
+            if lost:
+                return None
+        else:  # the common case: no queue, no randomness
+            latency = props.latency_ns
+            arrival = now + latency if latency else now  # (the clock's own int: traces share it)
+            direction.last_arrival_ns = arrival
+        tail = direction.tail
+        if tail is not None and tail.arrival_ns == arrival:
+            tail.items.append((ticket, deliver, args))  # same moment: ride along, in order
+            return tail.arrival_ns
+        batch = _Batch(self.loop, direction, arrival, [(ticket, deliver, args)])
+        self.loop.schedule(batch, arrival)  # (at zero latency: the next turn of the loop)
+        direction.tail = batch
+        direction.in_flight.append(batch)
+        return arrival
+
+
 class Network:
     """All links of one playground, created on first use with the playground's defaults."""
 
@@ -171,63 +257,13 @@ class Network:
         self, link: Link, sender: str, size: int, deliver: Callable[..., object], args: tuple[Any, ...]
     ) -> tuple[int, int | None, int]:
         """:meth:`send` on a link already looked up."""
-        arrival = self.carry(link, sender, size, deliver, args)
+        arrival = Channel(self, link, sender).carry(size, deliver, args)
         return self.loop._now_ns, arrival, self._ticket
 
-    def carry(
-        self, link: Link, sender: str, size: int, deliver: Callable[..., object], args: tuple[Any, ...]
-    ) -> int | None:
-        """:meth:`send` on a link already looked up, returning only the arrival time (the hot
-        path of every message)."""
-        loop = self.loop
-        now = loop._now_ns
-        ticket = self._ticket = self._ticket + 1
-        if not link.up:
-            return None
-        props = link.props
-        direction = link._directions[sender]
-        if props.bandwidth or props.jitter_ns or props.loss or direction.last_arrival_ns > now:
-            _, arrival, lost = link.schedule(sender, now, size)
-            if lost:
-                return None
-        else:  # the common case: no queue, no randomness
-            arrival = now + props.latency_ns
-            direction.last_arrival_ns = arrival
-        tail = direction.tail
-        if tail is not None and tail.arrival_ns == arrival:
-            tail.items.append((ticket, deliver, args))  # same moment: ride along, in order
-            return arrival
-        batch = _Batch(arrival, [(ticket, deliver, args)])
-        if arrival == now:  # zero latency: next turn of the loop
-            batch.handle = loop.call_soon(self._arrive, direction, batch)
-        else:
-            batch.handle = loop.call_at_ns(arrival, self._arrive, direction, batch)
-        direction.tail = batch
-        direction.in_flight.append(batch)
-        return arrival
-
-    def _arrive(self, direction: _Direction, batch: _Batch) -> None:
-        in_flight = direction.in_flight
-        if in_flight[0] is batch:
-            in_flight.popleft()
-        else:  # pragma: no cover - batches of one direction arrive in order
-            in_flight.remove(batch)
-        if direction.tail is batch:
-            direction.tail = None
-        items = batch.items
-        if len(items) == 1:
-            _, deliver, args = items[0]
-            deliver(*args)
-            return
-        for i, (_, deliver, args) in enumerate(items):
-            try:
-                deliver(*args)
-            except BaseException:
-                if i + 1 < len(items):  # (Ctrl-C in user code) the rest still arrive, next turn
-                    rest = _Batch(batch.arrival_ns, items[i + 1 :])
-                    rest.handle = self.loop.call_soon(self._arrive, direction, rest)
-                    direction.in_flight.appendleft(rest)
-                raise
+    def channel(self, sender: str, receiver: str) -> Channel:
+        """The direction from ``sender`` to ``receiver`` of their link (what a transport sends
+        on: :meth:`Channel.carry` is :meth:`send` without looking anything up)."""
+        return Channel(self, self.link(sender, receiver), sender)
 
     def cut(self, a: str, b: str) -> list[tuple[Any, ...]]:
         """Take the link down; messages in flight are lost. Returns their delivery arguments,
@@ -238,7 +274,7 @@ class Network:
         for name in {link.a, link.b}:
             direction = link.direction(name)
             for batch in direction.in_flight:
-                batch.handle.cancel()
+                batch.cancel()
                 dropped.extend((ticket, args) for ticket, _, args in batch.items)
             direction.in_flight.clear()
             direction.tail = None

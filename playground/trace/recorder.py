@@ -14,6 +14,7 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
+from ..protocol.messages import Kind
 from .events import AwaitEvent, CallEvent, ContextEvent, Event, MessageEvent, StreamEvent, StubEvent
 from .stats import pipelined_calls, round_trips
 from .store import Dropped, EventLog
@@ -35,6 +36,7 @@ class Recorder:
         self.events = EventLog(limit)
         self._listeners: list[Callable[[Event], None]] = []
         self._views: weakref.WeakSet[Trace] = weakref.WeakSet()
+        self._lanes: dict[tuple[str, str], tuple[str, str]] = {}
         self._bind()
 
     def _bind(self) -> None:
@@ -76,37 +78,46 @@ class Recorder:
     # -- the runtime's hot path: fields in, no tuple unless someone listens -------------------
 
     def message(
-        self, at_ns: int, kind: str, sender: str, receiver: str, received_ns: int | None, size: int,
+        self, at_ns: int, kind: Kind, lanes: tuple[str, str], received_ns: int | None, size: int,
         session: int, ident: int | None, target: int | None, path: tuple[Any, ...], cause: int | None,
         payload: bytes | None, counted: bool,
     ) -> int:
-        """Record a :class:`MessageEvent` sent now (``at_ns``); returns its seq."""
+        """Record a :class:`MessageEvent` sent now (``at_ns``) from ``lanes[0]`` to ``lanes[1]``;
+        returns its seq. (``lanes`` is best a tuple shared by every message of the pair: see
+        :meth:`lanes`.)"""
         seq = self.events.append_message(
-            at_ns, kind, sender, receiver, received_ns, size, session, ident, target, path, cause, payload, counted
+            at_ns, kind, lanes, received_ns, size, session, ident, target, path, cause, payload, counted
         )
         if self._listeners:
             at = at_ns / NS
             self._emit(MessageEvent(
-                seq, at, kind, sender, receiver, at, None if received_ns is None else received_ns / NS, size,
+                seq, at, kind, lanes[0], lanes[1], at, None if received_ns is None else received_ns / NS, size,
                 session, ident, target, path, cause, payload, counted,
             ))
         return seq
 
     def call(
-        self, at_ns: int, caller: str, callee: str, session: int, ident: int, path: tuple[Any, ...],
+        self, at_ns: int, lanes: tuple[str, str], session: int, ident: int, path: tuple[Any, ...],
         is_get: bool, pipelined: bool, target_call: int | None, target_stub: int | None, where: Any,
         promise_args: tuple[int, ...] = (),
     ) -> int:
-        """Record a :class:`CallEvent`; returns its seq."""
+        """Record a :class:`CallEvent` from ``lanes[0]`` (the caller) to ``lanes[1]``; returns
+        its seq."""
         seq = self.events.append_call(
-            at_ns, caller, callee, session, ident, path, is_get, pipelined, target_call, target_stub, where, promise_args
+            at_ns, lanes, session, ident, path, is_get, pipelined, target_call, target_stub, where, promise_args
         )
         if self._listeners:
             self._emit(CallEvent(
-                seq, at_ns / NS, caller, callee, session, ident, path, is_get, pipelined, target_call, target_stub,
-                where, promise_args,
+                seq, at_ns / NS, lanes[0], lanes[1], session, ident, path, is_get, pipelined, target_call,
+                target_stub, where, promise_args,
             ))
         return seq
+
+    def lanes(self, sender: str, receiver: str) -> tuple[str, str]:
+        """The one ``(sender, receiver)`` tuple for that pair (every event of the pair refers
+        to it instead of holding its own)."""
+        pair = (sender, receiver)
+        return self._lanes.setdefault(pair, pair)
 
     def await_(self, at_ns: int, worker: str, call: int | None, where: Any) -> int:
         """Record an :class:`AwaitEvent`; returns its seq."""

@@ -6,26 +6,25 @@ from __future__ import annotations
 
 from ..codec.frames import pack_frame
 from ..protocol import Message
-from ..sim.network import Link, Network
+from ..sim.network import Channel
 from .base import Receiver
 
 __all__ = ["SimulatedTransport"]
 
 
 class SimulatedTransport:
-    """One direction of a session over ``link``, from worker ``sender`` to ``receiver``."""
+    """One direction of a session over a simulated link (``channel``), to ``receiver``."""
 
-    __slots__ = ("network", "link", "sender", "receiver")
+    __slots__ = ("channel", "receiver", "_carry")
 
-    def __init__(self, network: Network, link: Link, sender: str, receiver: Receiver) -> None:
-        self.network = network
-        self.link = link
-        self.sender = sender
+    def __init__(self, channel: Channel, receiver: Receiver) -> None:
+        self.channel = channel
         self.receiver = receiver
+        self._carry = channel.carry
 
     def send(self, message: Message, seq: int, counted: bool) -> tuple[int, int | None]:
         size = len(pack_frame(message))
-        return size, self.network.carry(self.link, self.sender, size, self.receiver, (message, seq, counted))
+        return size, self._carry(size, self.receiver, (message, seq, counted))
 
     def close(self) -> None:
         pass
