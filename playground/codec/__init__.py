@@ -3,6 +3,7 @@
 from .frames import decode_message, encode_message
 from .values import (
     MAX_MESSAGE_BYTES,
+    SCALARS,
     DisplayRef,
     Exporter,
     Ext,
@@ -11,12 +12,16 @@ from .values import (
     decode_value,
     describe,
     encode_value,
+    is_plain,
     marker,
+    pack_plain,
     pack_small,
+    unpack_plain,
 )
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
+    "SCALARS",
     "DisplayRef",
     "Exporter",
     "Ext",
@@ -27,6 +32,9 @@ __all__ = [
     "describe",
     "encode_message",
     "encode_value",
+    "is_plain",
     "marker",
+    "pack_plain",
     "pack_small",
+    "unpack_plain",
 ]

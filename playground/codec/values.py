@@ -316,6 +316,10 @@ _encoder = Encoder()
 #: them (most results) skips the encoder's hooks.
 _SCALARS = frozenset({int, float, str, bytes, bool, type(None)})
 _pack_plain = msgpack.Packer(use_bin_type=True, strict_types=True, datetime=False).pack
+#: Packs a scalar or a list of scalars (see :data:`SCALARS`) as :func:`encode_value` would,
+#: with no check (an int beyond 64 bits raises ``OverflowError``; encode_value knows what to do).
+pack_plain = _pack_plain
+SCALARS = _SCALARS
 
 
 def encode_value(value: object, exporter: Exporter | None = None, *, limit: bool = True) -> bytes:
@@ -435,12 +439,25 @@ class _Decoder:
 
 #: msgpack's ext formats (fixext 1-16, ext 8-32): a payload without these bytes holds no ext.
 _MAY_HOLD_EXT = re.compile(b"[\\xc7-\\xc9\\xd4-\\xd8]").search
+#: Payloads up to this size are checked for ext bytes, and decoded without hooks if they have
+#: none (plain data: what most calls carry).
+PLAIN_CHECK_LIMIT = 4096
+
+
+def is_plain(data: bytes) -> bool:
+    """``data`` (made by :func:`encode_value`) holds plain data: :func:`unpack_plain` decodes it."""
+    return len(data) < PLAIN_CHECK_LIMIT and _MAY_HOLD_EXT(data) is None
+
+
+def unpack_plain(data: bytes) -> Any:
+    """Decode a payload that :func:`is_plain` (no capability, no marker, nothing to rebuild)."""
+    return msgpack.unpackb(data, raw=False, strict_map_key=False)
 
 
 def decode_value(data: bytes, importer: Importer | Callable[[], Importer] | None = None) -> Any:
     """Unpack bytes made by :func:`encode_value`; capabilities go to ``importer`` (or to the
     one ``importer()`` makes, if it is a factory: made only when one arrives)."""
-    if len(data) < 4096 and _MAY_HOLD_EXT(data) is None:  # plain data: no hooks needed
+    if len(data) < PLAIN_CHECK_LIMIT and _MAY_HOLD_EXT(data) is None:  # plain data: no hooks needed
         return msgpack.unpackb(data, raw=False, strict_map_key=False)
     decoder = _Decoder(importer)
     return msgpack.unpackb(

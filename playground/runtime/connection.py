@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..codec import Kwargs, decode_value, encode_value
+from ..codec import MAX_MESSAGE_BYTES, SCALARS, Kwargs, decode_value, encode_value, is_plain, pack_plain, unpack_plain
 from ..errors import ConnectionLost, RpcError, StreamCanceled
 from ..protocol import (
     COUNTED_KINDS,
@@ -48,9 +48,6 @@ from .remote import QuestionHook
 from .streams import Pipe
 
 __all__ = ["FETCH_PATH", "Connection", "Registry"]
-
-#: Payloads up to this size are kept in the trace (for tooltips and replay).
-TRACE_PAYLOAD_LIMIT = 16 * 1024
 
 _PUSH, _STREAM, _RESOLVE, _REJECT, _ABORT = Kind.PUSH, Kind.STREAM, Kind.RESOLVE, Kind.REJECT, Kind.ABORT
 #: Messages after which a session may have become idle (a release; a result, which may end a
@@ -237,9 +234,12 @@ class Connection:
     def drop(self, import_id: int) -> None:
         if self.broken is not None or self.closed:
             return
-        self.session.drop(import_id)
-        self.flush()
-        self.maybe_close()
+        session = self.session
+        session.drop(import_id)
+        if session.outbox:
+            self.flush()
+        if self.opener is None and session.is_idle():  # (maybe_close)
+            self.close()
 
     def flush(self) -> None:
         """Send everything the session has queued, recording each message as it leaves."""
@@ -256,29 +256,16 @@ class Connection:
         for message in outbox:
             kind = message[0]
             counted = kind in COUNTED_KINDS
-            target: int | None = None
-            path: Path = ()
-            if kind is _PUSH or kind is _STREAM:
-                _, ident, target, path, payload = message
-                if kind is _STREAM and payload is not None and len(payload) > 256:
-                    payload = None  # stream chunks are not kept in the trace
-            elif kind is _RESOLVE or kind is _REJECT:
-                _, ident, payload = message
+            if counted and (kind is _RESOLVE or kind is _REJECT):
                 streams = self._streams
-                if streams is not None and ident in streams.answers:  # the acknowledgement of a write
-                    streams.answers.discard(ident)
+                if streams is not None and message[1] in streams.answers:  # the ack of a stream write
+                    streams.answers.discard(message[1])
                     counted = False
-            elif kind is _ABORT:
-                ident, payload = None, message[1]
-            else:
-                ident, payload = message[1], None
-            if payload is not None and len(payload) > TRACE_PAYLOAD_LIMIT:
-                payload = None
             seq = log.next
             size, arrival_ns = send(message, seq, counted)
             recorder.message(
-                runtime.loop._now_ns, kind, self.lanes, arrival_ns, size, self.session_id, ident, target, path,
-                context.cause if counted and context is not None else None, payload, counted,
+                runtime.loop._now_ns, message, self.lanes, arrival_ns, size, self.session_id,
+                context.cause if counted and context is not None else None, counted,
             )
             if arrival_ns is None:
                 self._lost(seq)
@@ -325,7 +312,7 @@ class Connection:
             hook = target.get(path)  # type: ignore[attr-defined]
         else:
             try:
-                values = decode_value(args, self._param_importer)
+                values = unpack_plain(args) if is_plain(args) else decode_value(args, self._param_importer)
             except Exception as exc:
                 hook = ErrorHook(exc)
             else:
@@ -359,7 +346,18 @@ class Connection:
     def _pull_arrived(self, event: PullArrived) -> None:
         answer, hook = event
         if type(hook) is ValueHook:  # the result is here: answer now
-            self._settle_answer(answer, True, hook.value, hook)
+            value = hook.value
+            if type(value) in SCALARS and not self.params:  # (the common case, written out)
+                try:
+                    payload = pack_plain(value)
+                except (OverflowError, ValueError, TypeError):
+                    pass
+                else:
+                    if len(payload) <= MAX_MESSAGE_BYTES:
+                        hook.owns = False  # (mark_sent)
+                        self.session.resolve(answer, payload)
+                        return
+            self._settle_answer(answer, True, value, hook)
         else:
             hook.settle(lambda ok, value: self._answer(answer, ok, value))  # type: ignore[attr-defined]
 
@@ -437,7 +435,10 @@ class Connection:
                 return
         hook = self.questions.pop(ident)
         try:
-            value = decode_value(payload, lambda: Importer(self, None, hook.call_seq, hook.where))  # type: ignore[arg-type]
+            if is_plain(payload):
+                value = unpack_plain(payload)
+            else:
+                value = decode_value(payload, lambda: Importer(self, None, hook.call_seq, hook.where))  # type: ignore[arg-type]
         except Exception as exc:
             ok, value = False, exc
         else:

@@ -25,6 +25,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 from collections.abc import Awaitable, Callable
+from inspect import CO_ITERABLE_COROUTINE
+from types import CoroutineType, GeneratorType
 from typing import Any
 
 from ..errors import RpcError, Text
@@ -60,6 +62,7 @@ __all__ = [
 _SCALARS = frozenset({int, float, str, bytes, bool, type(None)})
 #: Callable, yet "not a function" to a call on a path: targets (and plain containers).
 _NOT_CALLABLE = (RpcTarget, WorkerEntrypoint, DurableObject, dict, list, tuple)
+_CLASS_TARGETS = (RpcTarget, WorkerEntrypoint, DurableObject)
 
 
 class _Refs:
@@ -98,20 +101,7 @@ class TargetHook(Hook):
 
     def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
         if self._members and len(path) == 1:  # the common case: a method of an RpcTarget
-            name = path[0]
-            if type(name) is str and name[:1] != "_" and name not in self.reserved:
-                target = self.target
-                try:
-                    fn = class_member(target, name)
-                except LookupError:
-                    return ErrorHook(TypeError(Text.not_implemented(name)))
-                except Exception as exc:  # a property getter that raised
-                    return ErrorHook(exc)
-                if isinstance(fn, Capability):  # a stub as a member: the call goes there
-                    return _forward(fn, (), args, kwargs, False)
-                if not callable(fn) or isinstance(fn, _NOT_CALLABLE):
-                    return ErrorHook(TypeError(Text.not_a_function(name)))
-                return call_in_context(fn, args, kwargs, self.context)
+            return _call_member(self.target, path[0], self.reserved, args, kwargs, self.context)
         return invoke(self.target, path, args, kwargs, False, self.context, self.reserved, self.handler)
 
     def get(self, path: Path, origin: Origin = None) -> Hook:
@@ -233,7 +223,10 @@ class ValueHook(Hook):
         self._disposed = False
 
     def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
-        return invoke(self.value, path, args, kwargs, False, self.context, RESERVED_EVERYWHERE, False)
+        value = self.value
+        if len(path) == 1 and isinstance(value, _CLASS_TARGETS):  # a pipelined call on a target
+            return _call_member(value, path[0], RESERVED_EVERYWHERE, args, kwargs, self.context)
+        return invoke(value, path, args, kwargs, False, self.context, RESERVED_EVERYWHERE, False)
 
     def get(self, path: Path, origin: Origin = None) -> Hook:
         if not path:
@@ -411,6 +404,36 @@ class PromiseHook(Hook):
 # -- calling into user code ---------------------------------------------------------------------
 
 
+def _call_member(
+    target: Any, name: Any, reserved: frozenset[str], args: list[Any], kwargs: dict[str, Any] | None,
+    context: ExecutionContext | None,
+) -> Hook:
+    """``target.name(*args)`` for a class-based target: :func:`invoke` for a path of one name,
+    written out (nearly every call is one)."""
+    if type(name) is not str or name[:1] == "_" or name in reserved:
+        return invoke(target, (name,), args, kwargs, False, context, reserved, False)
+    try:
+        fn = class_member(target, name)
+    except LookupError:
+        return ErrorHook(TypeError(Text.not_implemented(name)))
+    except Exception as exc:  # a property getter that raised
+        return ErrorHook(exc)
+    if isinstance(fn, Capability):  # a stub as a member: the call goes there
+        return _forward(fn, (), args, kwargs, False)
+    if not callable(fn) or isinstance(fn, _NOT_CALLABLE):
+        return ErrorHook(TypeError(Text.not_a_function(name)))
+    token = current.set(context)  # (call_in_context, written out)
+    try:
+        result = fn(*args, **kwargs) if kwargs else fn(*args)
+    except Exception as exc:
+        return ErrorHook(exc)
+    finally:
+        current.reset(token)
+    if type(result) in _SCALARS:
+        return ValueHook(result, context, True)
+    return hook_for(result, context)
+
+
 def invoke(
     target: Any,
     path: Path,
@@ -488,11 +511,21 @@ def hook_for(result: Any, context: ExecutionContext | None) -> Hook:
     """The hook that stands for what user code returned."""
     if isinstance(result, Capability):
         if not result._IS_PROMISE:
-            return ValueHook(result, context, owns=True)
+            return ValueHook(result, context, True)
         return result._transfer_hook()  # a returned promise: pipeline straight through it
-    if inspect.isawaitable(result):
+    if _awaitable(result):
         return PromiseHook.running(result, context)
-    return ValueHook(result, context, owns=True)
+    return ValueHook(result, context, True)
+
+
+def _awaitable(value: Any) -> bool:
+    """``inspect.isawaitable``, asking the type first (a target or a value is not awaitable)."""
+    kind = type(value)
+    if kind is CoroutineType:
+        return True
+    if kind is GeneratorType:
+        return bool(value.gi_code.co_flags & CO_ITERABLE_COROUTINE)
+    return getattr(kind, "__await__", None) is not None
 
 
 _NO_TARGETS: Any = object()

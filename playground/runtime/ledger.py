@@ -16,6 +16,9 @@ from ..trace import Recorder, StubEvent, Where, where_text
 
 __all__ = ["Ledger", "StubInfo"]
 
+_new_record = object.__new__
+_weakref = weakref.ref
+
 
 class ExecutionContext(Protocol):
     """What the ledger needs of the context that owns a handle (see :mod:`.context`)."""
@@ -117,6 +120,29 @@ class Ledger:
                 handles[rid] = record
         if kind == "stub":
             self._event(action, record)
+        return rid
+
+    def add_promise(self, promise: Any, context: ExecutionContext, where: Where | None, call_seq: int) -> int:
+        """Record a promise for the result of call ``call_seq`` (:meth:`add`, for the most
+        common record: no event, what it stands for described when asked)."""
+        rid = self._next = self._next + 1
+        record = _new_record(_Record)
+        record.hook = promise._hook
+        record.id = rid
+        record.kind = "promise"
+        record.context = context
+        record._target = None
+        record.where = where
+        record.since_ns = self._loop._now_ns
+        record.origin_call = call_seq
+        record.ref = _weakref(promise)
+        record.managed = False
+        self._records[rid] = record
+        handles = context.handles
+        if handles is None:
+            context.handles = {rid: record}
+        else:
+            handles[rid] = record
         return rid
 
     def remove(self, rid: int, action: str = "disposed") -> None:

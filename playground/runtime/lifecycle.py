@@ -108,8 +108,8 @@ class Lifecycle:
         theirs = Connection(runtime, self, bindings, None, target.worker, caller.worker, session_id)
         ours.peer, theirs.peer = theirs, ours
         network = runtime.network
-        ours.transport = SimulatedTransport(network.channel(caller.worker, target.worker), theirs.receive)
-        theirs.transport = SimulatedTransport(network.channel(target.worker, caller.worker), ours.receive)
+        ours.transport = SimulatedTransport(network, caller.worker, target.worker, theirs.receive)
+        theirs.transport = SimulatedTransport(network, target.worker, caller.worker, ours.receive)
         ours.durable_id = target.durable_id
         theirs.opener = opener
         self._sessions[session_id] = (ours, theirs)

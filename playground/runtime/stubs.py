@@ -110,7 +110,13 @@ class RpcStub(Capability):
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
             raise AttributeError(name)
-        return RpcProperty(self, _path_of(name))
+        prop = _new_object(RpcProperty)  # (RpcProperty(self, (name,)), made inline: one per call)
+        prop._base = self
+        prop._path = _PATHS.get(name) or _path_of(name)
+        prop._disposed = False
+        prop._settled = None
+        prop._rid = 0
+        return prop
 
     def __getitem__(self, key: str | int) -> RpcProperty:
         return RpcProperty(self, (_path_key(key),))
@@ -233,7 +239,7 @@ class RpcPromise(Capability):
         promise._where = where
         call_seq = hook.call_seq
         if call_seq is not None and context is not None:  # a remote result: a live "promise"
-            promise._rid = context.runtime.ledger.add(promise, "promise", context, None, where, call_seq)
+            promise._rid = context.runtime.ledger.add_promise(promise, context, where, call_seq)
         else:
             promise._rid = 0
         return promise
@@ -243,7 +249,13 @@ class RpcPromise(Capability):
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
             raise AttributeError(name)
-        return RpcProperty(self, _path_of(name))
+        prop = _new_object(RpcProperty)  # (RpcProperty(self, (name,)), made inline: one per call)
+        prop._base = self
+        prop._path = _PATHS.get(name) or _path_of(name)
+        prop._disposed = False
+        prop._settled = None
+        prop._rid = 0
+        return prop
 
     def __getitem__(self, key: str | int) -> RpcProperty:
         return RpcProperty(self, (_path_key(key),))
@@ -289,12 +301,29 @@ class RpcPromise(Capability):
         if self._settled is not None:
             return
         self._settled = (ok, value)
-        _forget(self, "settled")
+        rid = self._rid
+        if rid:  # (_forget, inline: every awaited call comes here)
+            self._rid = 0
+            context = self._ctx
+            if context is not None:
+                context.runtime.ledger.remove(rid, "settled")
         future = self._future
         if future is not None and not future.done():
-            future.set_result(None)
+            if ok:
+                future.set_result(value)
+            elif isinstance(value, StopIteration):  # a future cannot hold one (PEP 479, as a coroutine)
+                error = RuntimeError(f"the awaited call raised {value!r}")
+                error.__cause__ = value
+                future.set_exception(error)
+                future._log_traceback = False
+            else:
+                future.set_exception(value)
+                future._log_traceback = False  # (the awaiter raises it; nobody else must be told)
 
     def __await__(self) -> Generator[Any, None, Any]:
+        """Send the pull (the first time) and wait for the result. On the playground's own loop
+        the wait is its future's (``_on_settled`` puts the value or the error in it), so that
+        awaiting costs no generator of ours; from another loop the host drives the playground."""
         if self._settled is None:
             if self._disposed:
                 raise RpcError(Text.PROMISE_DISPOSED)
@@ -308,20 +337,16 @@ class RpcPromise(Capability):
             if self._settled is None:
                 rt = context.runtime if context is not None else None
                 running = _running_loop()
+                future = self._future
                 if rt is None or running is rt.loop:
-                    future = self._future
                     if future is None:
                         loop = rt.loop if rt is not None else (running or asyncio.get_event_loop())
                         future = self._future = loop.create_future()
-                    yield from future
-                else:
-                    if self._future is None:
-                        self._future = rt.loop.create_future()
-                    yield from rt.wait(self._future).__await__()
-        ok, value = self._settled  # type: ignore[misc]
-        if ok:
-            return value
-        raise value
+                    return future.__await__()  # (it yields the future, then gives the result or raises)
+                if future is None:
+                    future = self._future = rt.loop.create_future()
+                return _from_host(self, rt, future)
+        return _settled(self)
 
     # -- lifetime --------------------------------------------------------------------------
 
@@ -405,7 +430,39 @@ class RpcProperty(RpcPromise):
         return RpcProperty(self._base, self._path + (_path_key(key),))
 
     def __call__(self, *args: Any, **kwargs: Any) -> RpcPromise:
-        return self._base._call(self._path, args, kwargs)
+        # stub.method(...) and promise.method(...): RpcStub._call, RpcPromise._call and
+        # RpcPromise._wrap written out (the most common calls there are)
+        base = self._base
+        context = _context() or base._ctx
+        if base._IS_PROMISE:
+            if base._disposed or base._settled is not None or base._hook is None or (
+                context is not None and context.kind in _REQUEST_CONTEXTS
+            ):
+                return base._call(self._path, args, kwargs)  # (disposed, settled, foreign...)
+            where = user_frame()
+            result = base._hook.call(self._path, list(args), kwargs or None, (None, where))
+        else:
+            hook = base._hook
+            if hook is None or (context is not None and context.kind in _REQUEST_CONTEXTS):
+                refused = base._unusable()
+                if refused is not None:
+                    return RpcPromise._wrap(refused, context)
+            where = user_frame()
+            result = hook.call(self._path, list(args), kwargs or None, (base._rid, where))  # type: ignore[union-attr]
+        promise = _new_object(RpcPromise)
+        promise._hook = result
+        promise._ctx = context
+        promise._settled = None
+        promise._future = None
+        promise._disposed = False
+        promise._pulling = False
+        promise._where = where
+        call_seq = result.call_seq
+        if call_seq is not None and context is not None:  # a remote result: a live "promise"
+            promise._rid = context.runtime.ledger.add_promise(promise, context, where, call_seq)
+        else:
+            promise._rid = 0
+        return promise
 
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
         return self._base._call(self._path + path, args, kwargs)
@@ -446,6 +503,19 @@ def _path_of(name: str) -> tuple[str]:
     if path is None:
         path = _PATHS[name] = (name,)
     return path
+
+
+def _from_host(promise: RpcPromise, rt: Any, future: asyncio.Future[Any]) -> Generator[Any, None, Any]:
+    yield from rt.wait(future).__await__()
+    return (yield from _settled(promise))
+
+
+def _settled(promise: RpcPromise) -> Generator[Any, None, Any]:
+    ok, value = promise._settled  # type: ignore[misc]
+    if ok:
+        return value
+    raise value
+    yield  # pragma: no cover  (makes this a generator)
 
 
 def _path_key(key: object) -> str | int:

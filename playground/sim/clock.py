@@ -353,7 +353,18 @@ class VirtualLoop(asyncio.BaseEventLoop):
             ready.append(handle)
         for _ in range(len(ready)):
             handle = ready.popleft()
-            if not handle._cancelled:
+            if handle._cancelled:
+                continue
+            if isinstance(handle, Scheduled):  # (Scheduled._run, without its frame)
+                try:
+                    handle._context.run(handle.fire)
+                except (SystemExit, KeyboardInterrupt):
+                    raise
+                except BaseException as exc:
+                    self.call_exception_handler(
+                        {"message": f"Exception in {handle!r}", "exception": exc, "handle": handle}
+                    )
+            else:
                 handle._run()
 
     def is_idle(self) -> bool:

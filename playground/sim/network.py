@@ -72,7 +72,8 @@ class _Batch(Scheduled):
             direction.tail = None
         items = self.items
         if len(items) == 1:
-            _, deliver, args = items[0]
+            _, deliver, args = items.pop()
+            direction.spare = self  # (the batch is done with: it may carry the next arrival)
             deliver(*args)
             return
         for i, (_, deliver, args) in enumerate(items):
@@ -84,12 +85,14 @@ class _Batch(Scheduled):
                     self._loop.schedule(rest, self._loop._now_ns)
                     in_flight.appendleft(rest)
                 raise
+        items.clear()
+        direction.spare = self
 
 
 class _Direction:
     """One direction of a link: its queue (bandwidth) and the batches still in flight."""
 
-    __slots__ = ("busy_until_ns", "last_arrival_ns", "tail", "in_flight")
+    __slots__ = ("busy_until_ns", "last_arrival_ns", "tail", "in_flight", "spare")
 
     def __init__(self) -> None:
         self.busy_until_ns = 0
@@ -97,6 +100,29 @@ class _Direction:
         self.tail: _Batch | None = None  # the latest batch not yet delivered, for messages to join
         #: batches not yet delivered, in the order they arrive (one direction never reorders)
         self.in_flight: deque[_Batch] = deque()
+        #: the last batch delivered, kept to carry the next arrival (one object per direction
+        #: instead of one per arrival)
+        self.spare: _Batch | None = None
+
+    def batch(self, loop: VirtualLoop, arrival_ns: int, item: tuple[int, Callable[..., object], tuple[Any, ...]]) -> _Batch:
+        """A batch for an arrival at ``arrival_ns`` holding ``item``: the spare one if there is
+        one, else a new one; made the tail, in flight, and scheduled."""
+        batch = self.spare
+        if batch is None:
+            batch = _Batch(loop, self, arrival_ns, [item])
+        else:
+            self.spare = None
+            batch._context = contextvars.copy_context()
+            batch._cancelled = False
+            batch.arrival_ns = arrival_ns
+            batch.items.append(item)
+        if arrival_ns == loop._now_ns and not loop._closed:  # (loop.schedule, for now: the next turn)
+            loop._ready.append(batch)
+        else:
+            loop.schedule(batch, arrival_ns)
+        self.tail = batch
+        self.in_flight.append(batch)
+        return batch
 
 
 class Link:
@@ -160,17 +186,52 @@ class Link:
 
 
 class Channel:
-    """One direction of a link, as a sender sends on it (see :meth:`Network.channel`)."""
+    """One direction of a link, as a sender sends on it (see :meth:`Network.channel`).
 
-    __slots__ = ("network", "link", "sender", "direction", "props", "loop")
+    :meth:`carry` carries anything; :meth:`send` carries a message to ``deliver``, sized by
+    ``encode`` (the shape of a transport: see :mod:`playground.transport`)."""
 
-    def __init__(self, network: Network, link: Link, sender: str) -> None:
+    __slots__ = ("network", "link", "sender", "direction", "props", "loop", "deliver", "encode")
+
+    def __init__(
+        self,
+        network: Network,
+        link: Link,
+        sender: str,
+        deliver: Callable[..., object] | None = None,
+        encode: Callable[[Any], bytes] | None = None,
+    ) -> None:
         self.network = network
         self.link = link
         self.sender = sender
         self.direction = link._directions[sender]
         self.props = link.props  # (configure() changes it in place)
         self.loop = network.loop
+        self.deliver = deliver
+        self.encode = encode
+
+    def send(self, message: Any, seq: int, counted: bool) -> tuple[int, int | None]:
+        """Carry ``message`` to ``deliver(message, seq, counted)``; its size is that of
+        ``encode(message)``. Returns ``(size, arrival_ns or None if lost)``. (:meth:`carry`, with
+        the common case — no queue, no randomness — written out: every message takes it.)"""
+        size = len(self.encode(message))  # type: ignore[misc]
+        props = self.props
+        direction = self.direction
+        loop = self.loop
+        now = loop._now_ns
+        if not self.link.up or props.bandwidth or props.jitter_ns or props.loss or direction.last_arrival_ns > now:
+            return size, self.carry(size, self.deliver, (message, seq, counted))  # type: ignore[arg-type]
+        network = self.network
+        ticket = network._ticket = network._ticket + 1
+        latency = props.latency_ns
+        arrival = now + latency if latency else now  # (the clock's own int: traces share it)
+        direction.last_arrival_ns = arrival
+        tail = direction.tail
+        if tail is not None and tail.arrival_ns == arrival:
+            tail.items.append((ticket, self.deliver, (message, seq, counted)))  # same moment: ride along
+            return size, tail.arrival_ns
+        direction.batch(loop, arrival, (ticket, self.deliver, (message, seq, counted)))
+        return size, arrival
 
     def carry(self, size: int, deliver: Callable[..., object], args: tuple[Any, ...]) -> int | None:
         """Carry a message of ``size`` bytes; ``deliver(*args)`` runs when it arrives. Returns
@@ -195,10 +256,7 @@ class Channel:
         if tail is not None and tail.arrival_ns == arrival:
             tail.items.append((ticket, deliver, args))  # same moment: ride along, in order
             return tail.arrival_ns
-        batch = _Batch(self.loop, direction, arrival, [(ticket, deliver, args)])
-        self.loop.schedule(batch, arrival)  # (at zero latency: the next turn of the loop)
-        direction.tail = batch
-        direction.in_flight.append(batch)
+        direction.batch(self.loop, arrival, (ticket, deliver, args))
         return arrival
 
 
@@ -260,10 +318,17 @@ class Network:
         arrival = Channel(self, link, sender).carry(size, deliver, args)
         return self.loop._now_ns, arrival, self._ticket
 
-    def channel(self, sender: str, receiver: str) -> Channel:
-        """The direction from ``sender`` to ``receiver`` of their link (what a transport sends
-        on: :meth:`Channel.carry` is :meth:`send` without looking anything up)."""
-        return Channel(self, self.link(sender, receiver), sender)
+    def channel(
+        self,
+        sender: str,
+        receiver: str,
+        deliver: Callable[..., object] | None = None,
+        encode: Callable[[Any], bytes] | None = None,
+    ) -> Channel:
+        """The direction from ``sender`` to ``receiver`` of their link (:meth:`Channel.carry`
+        is :meth:`send` without looking anything up; ``deliver`` and ``encode`` are for
+        :meth:`Channel.send`)."""
+        return Channel(self, self.link(sender, receiver), sender, deliver, encode)
 
     def cut(self, a: str, b: str) -> list[tuple[Any, ...]]:
         """Take the link down; messages in flight are lost. Returns their delivery arguments,

@@ -78,22 +78,21 @@ class Recorder:
     # -- the runtime's hot path: fields in, no tuple unless someone listens -------------------
 
     def message(
-        self, at_ns: int, kind: Kind, lanes: tuple[str, str], received_ns: int | None, size: int,
-        session: int, ident: int | None, target: int | None, path: tuple[Any, ...], cause: int | None,
-        payload: bytes | None, counted: bool,
+        self, at_ns: int, message: tuple[Any, ...], lanes: tuple[str, str], received_ns: int | None, size: int,
+        session: int, cause: int | None, counted: bool,
     ) -> int:
-        """Record a :class:`MessageEvent` sent now (``at_ns``) from ``lanes[0]`` to ``lanes[1]``;
-        returns its seq. (``lanes`` is best a tuple shared by every message of the pair: see
-        :meth:`lanes`.)"""
-        seq = self.events.append_message(
-            at_ns, kind, lanes, received_ns, size, session, ident, target, path, cause, payload, counted
-        )
+        """Record the :class:`MessageEvent` of protocol ``message`` (``(kind, *fields)``), sent
+        now (``at_ns``) from ``lanes[0]`` to ``lanes[1]``; returns its seq. (``lanes`` is best a
+        tuple shared by every message of the pair: see :meth:`lanes`.)"""
+        log = self.events
+        seq = log.append_message(at_ns, message, lanes, received_ns, size, session, cause, counted)
         if self._listeners:
-            at = at_ns / NS
-            self._emit(MessageEvent(
-                seq, at, kind, lanes[0], lanes[1], at, None if received_ns is None else received_ns / NS, size,
-                session, ident, target, path, cause, payload, counted,
-            ))
+            if seq >= log.first:
+                self._emit(log[seq])
+            else:  # not kept: build it for the listeners
+                kept = EventLog()
+                kept.append_message(at_ns, message, lanes, received_ns, size, session, cause, counted)
+                self._emit(kept[0]._replace(seq=seq))
         return seq
 
     def call(

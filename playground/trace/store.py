@@ -34,7 +34,7 @@ from typing import Any, overload
 from ..protocol.messages import Kind
 from .events import AwaitEvent, CallEvent, ContextEvent, Event, MessageEvent
 
-__all__ = ["CHUNK", "Dropped", "EventLog"]
+__all__ = ["CHUNK", "PAYLOAD_LIMIT", "Dropped", "EventLog"]
 
 NS = 1_000_000_000
 #: Events per chunk (fewer with a small limit, so that dropping stays close to it).
@@ -55,8 +55,14 @@ class Dropped:
 # -- layouts -------------------------------------------------------------------------------------
 # A record is the references below, flat in the chunk's list:
 #
-#   message   kind, at_ns, lanes, received_ns, size, session, id, target, path, cause, payload
-#             (lanes: the (sender, receiver) pair; kind: its uncounted twin if not counted)
+#   message   kind, at_ns, lanes, received_ns, size, session, then by kind:
+#               push, stream       id, target, path, cause, payload
+#               pull, pipe         id, cause
+#               resolve, reject    id, cause, payload
+#               release            id
+#               abort              payload
+#             (lanes: the (sender, receiver) pair; kind: its uncounted twin if not counted;
+#             payloads over PAYLOAD_LIMIT bytes, or over 256 for stream chunks, are not kept)
 #   call      CALL|flags, at_ns, lanes, session, id, path, target_call, target_stub, where,
 #             promise_args (flags: GET 1, PIPELINED 2)
 #   await     AWAIT, at_ns, worker, call, where
@@ -80,8 +86,18 @@ class _Uncounted:
 
 
 _UNCOUNTED = {kind: _Uncounted(kind) for kind in Kind}
-_LENGTH: dict[object, int] = {kind: 11 for kind in Kind}
-_LENGTH.update({twin: 11 for twin in _UNCOUNTED.values()})
+_MESSAGE_LENGTH = {
+    Kind.PUSH: 11, Kind.STREAM: 11, Kind.PULL: 8, Kind.PIPE: 8, Kind.RESOLVE: 9, Kind.REJECT: 9,
+    Kind.RELEASE: 7, Kind.ABORT: 7,
+}
+_LENGTH: dict[object, int] = dict(_MESSAGE_LENGTH)
+_LENGTH.update({_UNCOUNTED[kind]: n for kind, n in _MESSAGE_LENGTH.items()})
+#: Payloads up to this size are kept in the trace (for tooltips and replay).
+PAYLOAD_LIMIT = 16 * 1024
+#: Stream chunks are kept only up to this size.
+CHUNK_PAYLOAD_LIMIT = 256
+_PUSH, _STREAM, _PULL, _PIPE = Kind.PUSH, Kind.STREAM, Kind.PULL, Kind.PIPE
+_RESOLVE, _REJECT, _RELEASE = Kind.RESOLVE, Kind.REJECT, Kind.RELEASE
 _LENGTH.update({CALL + flags: 10 for flags in range(4)})
 _LENGTH.update({AWAIT: 5, OPENED: 5, CLOSED: 5, OTHER: 2})
 
@@ -91,7 +107,19 @@ def _read(seq: int, o: list[Any], i: int) -> Event:
     if type(head) is Kind or type(head) is _Uncounted:
         counted = type(head) is Kind
         kind = head if counted else head.kind
-        _, at_ns, lanes, received, size, session, ident, target, path, cause, payload = o[i : i + 11]
+        _, at_ns, lanes, received, size, session = o[i : i + 6]
+        ident = target = cause = payload = None
+        path: tuple[Any, ...] = ()
+        if kind is _PUSH or kind is _STREAM:
+            ident, target, path, cause, payload = o[i + 6 : i + 11]
+        elif kind is _PULL or kind is _PIPE:
+            ident, cause = o[i + 6 : i + 8]
+        elif kind is _RESOLVE or kind is _REJECT:
+            ident, cause, payload = o[i + 6 : i + 9]
+        elif kind is _RELEASE:
+            ident = o[i + 6]
+        else:
+            payload = o[i + 6]
         at = at_ns / NS
         return MessageEvent(
             seq, at, kind, lanes[0], lanes[1], at, None if received is None else received / NS, size,
@@ -225,7 +253,7 @@ class EventLog:
         for at, head in chunk.heads():
             if type(head) is Kind or type(head) is _Uncounted:
                 d.messages += 1
-                d.bytes += objs[at + 4]
+                d.bytes += objs[at + 4]  # (size)
             elif type(head) is int and head < AWAIT:
                 d.calls += 1
                 d.pipelined += bool(head & _PIPELINED)
@@ -265,11 +293,12 @@ class EventLog:
     # -- writing (the hot path: one extend per event) -------------------------------------------
 
     def append_message(
-        self, at_ns: int, kind: Kind, lanes: tuple[str, str], received_ns: int | None, size: int,
-        session: int, ident: int | None, target: int | None, path: tuple[Any, ...], cause: int | None,
-        payload: bytes | None, counted: bool,
+        self, at_ns: int, message: tuple[Any, ...], lanes: tuple[str, str], received_ns: int | None, size: int,
+        session: int, cause: int | None, counted: bool,
     ) -> int:
-        """A :class:`MessageEvent` sent now (``lanes``: its sender and receiver); its seq."""
+        """The :class:`MessageEvent` of ``message`` (a protocol message: ``(kind, *fields)``),
+        sent now from ``lanes[0]`` to ``lanes[1]`` in ``session``; its seq. (``cause`` is kept
+        only for counted calls and results.)"""
         if self._room:
             self._room -= 1
             chunk = self._chunk
@@ -284,10 +313,27 @@ class EventLog:
                 seq = self.next
                 self.next = seq + 1
                 return seq
-        chunk.objs += (
-            kind if counted else _UNCOUNTED[kind], at_ns, lanes, received_ns, size, session, ident, target,
-            path, cause, payload,
-        )
+        kind = message[0]
+        head = kind if counted else _UNCOUNTED[kind]
+        if kind is _PUSH or kind is _STREAM:
+            _, ident, target, path, payload = message
+            if payload is not None and len(payload) > (CHUNK_PAYLOAD_LIMIT if kind is _STREAM else PAYLOAD_LIMIT):
+                payload = None
+            chunk.objs += (head, at_ns, lanes, received_ns, size, session, ident, target, path, cause, payload)
+        elif kind is _PULL or kind is _PIPE:
+            chunk.objs += (head, at_ns, lanes, received_ns, size, session, message[1], cause)
+        elif kind is _RELEASE:
+            chunk.objs += (head, at_ns, lanes, received_ns, size, session, message[1])
+        elif kind is _RESOLVE or kind is _REJECT:
+            payload = message[2]
+            if len(payload) > PAYLOAD_LIMIT:
+                payload = None
+            chunk.objs += (head, at_ns, lanes, received_ns, size, session, message[1], cause, payload)
+        else:  # abort
+            payload = message[1]
+            if payload is not None and len(payload) > PAYLOAD_LIMIT:
+                payload = None
+            chunk.objs += (head, at_ns, lanes, received_ns, size, session, payload)
         seq = self.next
         self.next = seq + 1
         return seq

@@ -5,26 +5,21 @@ the link's latency, jitter, bandwidth and loss, and handed to the other end as t
 from __future__ import annotations
 
 from ..codec.frames import pack_frame
-from ..protocol import Message
-from ..sim.network import Channel
+from ..sim.network import Channel, Network
 from .base import Receiver
 
 __all__ = ["SimulatedTransport"]
 
 
-class SimulatedTransport:
-    """One direction of a session over a simulated link (``channel``), to ``receiver``."""
+class SimulatedTransport(Channel):
+    """One direction of a session over the simulated link from ``sender`` to ``receiver``; the
+    other end's ``deliver(message, seq, counted)`` gets each message. (A
+    :class:`~playground.sim.network.Channel` whose ``send`` sizes a message by its frame.)"""
 
-    __slots__ = ("channel", "receiver", "_carry")
+    __slots__ = ()
 
-    def __init__(self, channel: Channel, receiver: Receiver) -> None:
-        self.channel = channel
-        self.receiver = receiver
-        self._carry = channel.carry
-
-    def send(self, message: Message, seq: int, counted: bool) -> tuple[int, int | None]:
-        size = len(pack_frame(message))
-        return size, self._carry(size, self.receiver, (message, seq, counted))
+    def __init__(self, network: Network, sender: str, receiver: str, deliver: Receiver) -> None:
+        super().__init__(network, network.link(sender, receiver), sender, deliver, pack_frame)
 
     def close(self) -> None:
         pass
