@@ -79,6 +79,7 @@ class PlaygroundExtension:
                 workers=lambda: play.trace.workers,
                 interval=self.interval,
                 pace=play.pace,
+                limit=play.trace_limit,
             )
             self.views[id(play)] = view
         view.add(event)

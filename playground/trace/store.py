@@ -215,7 +215,7 @@ class EventLog:
     @property
     def kept(self) -> int:
         """How many events are kept."""
-        return self.next - self.first
+        return sum(chunk.count for chunk in self._chunks)
 
     def _writable(self) -> _Chunk | None:
         """The chunk the next event goes into (a new one if the last is full), or None when
@@ -276,6 +276,7 @@ class EventLog:
         for chunk in self._chunks:
             self._drop(chunk)
         self._chunks = []
+        self._chunk = _Chunk(self.next)
         self._room = 0
 
     def keep_only(self, start: int, stop: int) -> None:
@@ -288,6 +289,8 @@ class EventLog:
             else:
                 self._drop(chunk)
         self._chunks = kept
+        if self._chunk not in kept:
+            self._chunk = _Chunk(self.next)
         self._room = 0
 
     # -- writing (the hot path: one extend per event) -------------------------------------------
@@ -410,6 +413,8 @@ class EventLog:
         if not chunks or seq < chunks[0].first or seq >= self.next:
             raise IndexError(f"event {seq} is not in the trace (kept: {self.first}..{self.next - 1})")
         chunk = chunks[bisect_right(chunks, seq, key=_first) - 1]
+        if seq - chunk.first >= chunk.count:  # (a span dropped after the playground closed)
+            raise IndexError(f"event {seq} is not in the trace any more")
         return chunk, seq - chunk.first
 
     @overload

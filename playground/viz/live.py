@@ -49,6 +49,7 @@ class LiveView:
         clock: Callable[[], float] = time.perf_counter,
         pace: float = 0.0,
         wait: Callable[[float], object] = time.sleep,
+        limit: int | None = None,
     ) -> None:
         self.publish = publish
         self.now = now
@@ -58,6 +59,9 @@ class LiveView:
         self.clock = clock
         self.wait = wait  # the ticker's pause between frames (a test steps it by hand)
         self.events: list[Event] = []
+        #: keep at most about this many of the newest events (the playground's trace_limit)
+        self.limit = limit
+        self.dropped = 0  # events not kept because of ``limit``
         self.started = False
         self.frames = 0
         self.error: BaseException | None = None
@@ -80,7 +84,13 @@ class LiveView:
 
     def add(self, event: Event) -> None:
         """Take one event; draw a frame if it is the first RPC event or one is due."""
-        self.events.append(event)
+        events = self.events
+        events.append(event)
+        limit = self.limit
+        if limit is not None and len(events) > limit + (limit >> 2):  # drop the oldest, a quarter at a time
+            cut = len(events) - limit
+            del events[:cut]
+            self.dropped += cut
         if self.pace > 0:
             self._last_at, self._last_wall = event.at, self.clock()
             if type(event) is MessageEvent and event.received_at is not None:
@@ -157,7 +167,7 @@ class LiveView:
         workers = self.workers() if final and self.workers is not None else ()
         if end is None:
             end = self.now() if final else self.estimated_now()
-        return View(self.events, workers, self.start, end)
+        return View(self.events, workers, self.start, end, self.dropped)
 
     def _frame(self, *, final: bool) -> None:
         with self._lock:

@@ -65,6 +65,7 @@ class Summary:
     bytes: int
     leaks: int
     without_pipelining: int  # -1: not computed (live frames)
+    dropped: int = 0  # earlier events the trace did not keep (its figures cover the rest)
 
     @property
     def shows_saving(self) -> bool:
@@ -76,13 +77,17 @@ class Summary:
         return f"{_count(self.round_trips, 'round trip')} · {self.elapsed * 1000:,.4g} ms"
 
     def details(self) -> list[str]:
-        """Calls (how many pipelined), messages, bytes and leaks, each as words."""
-        return [
+        """Calls (how many pipelined), messages, bytes and leaks, each as words; and how many
+        earlier events the trace did not keep, if any."""
+        details = [
             _count(self.calls, "call") + f" ({self.pipelined:,} pipelined)",
             _count(self.messages, "message"),
             _count(self.bytes, "byte"),
             _count(self.leaks, "leak"),
         ]
+        if self.dropped:
+            details.append(f"{_count(self.dropped, 'earlier event')} not kept (trace_limit): not counted")
+        return details
 
     def saving(self) -> str:
         """``without pipelining: 2 round trips``, or nothing when there is no saving to state."""
@@ -177,6 +182,7 @@ def build(view: View, *, complete: bool = True) -> Diagram:
         bytes=sum(m.size for m in messages),
         leaks=sum(1 for life in lifetimes if life.alive and not life.managed),
         without_pipelining=without_pipelining(view) if complete else -1,
+        dropped=view.dropped,
     )
     advice = advise(view) if complete else []
     return Diagram(view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advice)

@@ -41,8 +41,11 @@ class View:
         workers: Iterable[str] = (),
         start: float | None = None,
         end: float | None = None,
+        dropped: int = 0,
     ) -> None:
         self.events: tuple[Event, ...] = tuple(events)
+        #: events of the span that the trace no longer kept (``Playground(trace_limit=...)``)
+        self.dropped = dropped
         times = [getattr(e, "received_at", None) or e.at for e in self.events]
         self.start = start if start is not None else (self.events[0].at if self.events else 0.0)
         self.end = end if end is not None else max(times, default=self.start)
@@ -155,5 +158,5 @@ def view_of(source: Any) -> View:
     if isinstance(source, View):
         return source
     if hasattr(source, "events") and hasattr(source, "workers"):
-        return View(source.events, source.workers, source.start, source.end)
+        return View(source.events, source.workers, source.start, source.end, getattr(source, "dropped", 0))
     return View(list(source))
