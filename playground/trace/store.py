@@ -187,6 +187,7 @@ class EventLog:
         self._chunks: list[_Chunk] = []
         self._chunk = _Chunk(0)  # the chunk being written (once it has room)
         self._room = 0  # events the chunk being written can still take
+        self._made_for = 0  # how many it was made for: its count is _made_for - _room (see _sync)
         #: the ``seq`` of the next event
         self.next = 0
         self.dropped = Dropped()
@@ -204,7 +205,7 @@ class EventLog:
         self._limit = limit
         self._capacity = CHUNK if limit is None else max(16, min(CHUNK, limit // 8 or 16))
         self._keep = limit != 0
-        self._room = 0  # the next event starts a chunk of the new size
+        self._seal()  # the next event starts a chunk of the new size
         self._trim()
 
     @property
@@ -215,23 +216,34 @@ class EventLog:
     @property
     def kept(self) -> int:
         """How many events are kept."""
+        self._sync()
         return sum(chunk.count for chunk in self._chunks)
+
+    def _sync(self) -> None:
+        """Bring the count of the chunk being written up to date (writing only moves _room)."""
+        self._chunk.count = self._made_for - self._room
+
+    def _seal(self) -> None:
+        """Write no more into the current chunk: the next event starts a new one."""
+        self._sync()
+        self._made_for = self._chunk.count
+        self._room = 0
 
     def _writable(self) -> _Chunk | None:
         """The chunk the next event goes into (a new one if the last is full), or None when
         nothing is kept; takes one place in it."""
         if self._room:
             self._room -= 1
-            chunk = self._chunk
-        elif self._keep:
+            return self._chunk
+        if self._keep:
+            self._sync()
             chunk = self._chunk = _Chunk(self.next)
             self._chunks.append(chunk)
+            self._made_for = self._capacity
             self._room = self._capacity - 1
             self._trim()
-        else:
-            return None
-        chunk.count += 1
-        return chunk
+            return chunk
+        return None
 
     def _trim(self) -> None:
         """Drop whole old chunks while the newer ones still hold ``limit`` events."""
@@ -242,11 +254,14 @@ class EventLog:
             self.clear()
             return
         chunks = self._chunks
+        self._sync()
         while len(chunks) > 1 and self.next - (chunks[0].first + chunks[0].count) >= limit:
             self._drop(chunks.pop(0))
 
     def _drop(self, chunk: _Chunk) -> None:
         """Count what ``chunk`` held into :attr:`dropped`."""
+        if chunk is self._chunk:
+            self._seal()
         d = self.dropped
         d.events += chunk.count
         objs = chunk.objs
@@ -259,8 +274,6 @@ class EventLog:
                 d.pipelined += bool(head & _PIPELINED)
             elif head == OTHER:
                 self._count(objs[at + 1])
-        if chunk is self._chunk:
-            self._room = 0
 
     def _count(self, event: Any) -> None:
         d = self.dropped
@@ -277,11 +290,12 @@ class EventLog:
             self._drop(chunk)
         self._chunks = []
         self._chunk = _Chunk(self.next)
-        self._room = 0
+        self._made_for = self._room = 0
 
     def keep_only(self, start: int, stop: int) -> None:
         """Drop every chunk with no event in ``start..stop-1`` (a closed playground keeps only
         what views still held refer to)."""
+        self._sync()
         kept = []
         for chunk in self._chunks:
             if chunk.first + chunk.count > start and chunk.first < stop:
@@ -291,7 +305,9 @@ class EventLog:
         self._chunks = kept
         if self._chunk not in kept:
             self._chunk = _Chunk(self.next)
-        self._room = 0
+            self._made_for = self._room = 0
+        else:
+            self._seal()
 
     # -- writing (the hot path: one extend per event) -------------------------------------------
 
@@ -305,7 +321,6 @@ class EventLog:
         if self._room:
             self._room -= 1
             chunk = self._chunk
-            chunk.count += 1
         else:
             chunk = self._writable()  # type: ignore[assignment]
             if chunk is None:
@@ -350,7 +365,6 @@ class EventLog:
         if self._room:
             self._room -= 1
             chunk = self._chunk
-            chunk.count += 1
         else:
             chunk = self._writable()  # type: ignore[assignment]
             if chunk is None:
@@ -409,6 +423,7 @@ class EventLog:
         return self.next
 
     def _locate(self, seq: int) -> tuple[_Chunk, int]:
+        self._sync()
         chunks = self._chunks
         if not chunks or seq < chunks[0].first or seq >= self.next:
             raise IndexError(f"event {seq} is not in the trace (kept: {self.first}..{self.next - 1})")
@@ -437,6 +452,7 @@ class EventLog:
     def iter(self, start: int = 0, stop: int | None = None, kind: type | None = None) -> Iterator[Event]:
         """The kept events with ``start <= seq < stop`` (only those of type ``kind``, if given)."""
         stop = self.next if stop is None else min(stop, self.next)
+        self._sync()
         for chunk in list(self._chunks):
             end = chunk.first + chunk.count
             if end <= start or chunk.first >= stop:
