@@ -53,4 +53,4 @@ def decode_message(frame: bytes) -> Message:
     path_at = _PATH_AT.get(kind)
     if path_at is not None and type(parts[path_at]) is not tuple:
         raise ProtocolError(f"malformed {kind} frame: the path is not a list")
-    return _new(cls, (kind, *parts[1:]))  # type: ignore[no-any-return]
+    return _new(cls, (kind, *parts[1:]))  # type: ignore[no-any-return,return-value]

@@ -229,14 +229,14 @@ class Exporter:
             stream._give_back(taken)
 
 
-def _same_worker(theirs: MarshalEndpoint, ours: MarshalEndpoint) -> bool:
+def _same_worker(theirs: Any, ours: MarshalEndpoint) -> bool:
     """A capability from another session with the very worker we are sending to: it is the
     receiver's own, and is handed back rather than proxied (as capabilities inside one process
     are, in workerd)."""
     return theirs.peer_worker == ours.peer_worker and theirs.peer is not None and theirs.broken is None
 
 
-def _handoff(code: Ext, connection: MarshalEndpoint, export_id: int) -> msgpack.ExtType:
+def _handoff(code: Ext, connection: Any, export_id: int) -> msgpack.ExtType:
     return msgpack.ExtType(code, pack_small([connection.session_id, export_id]))
 
 

@@ -331,8 +331,10 @@ class RpcPromise(Capability):
             if not self._pulling:
                 self._pulling = True
                 if context is not None:  # the line that made the promise is (nearly always) the await's
-                    rt = context.runtime
-                    rt.recorder.await_(rt.loop._now_ns, context.worker, self._hook.call_seq, self._where or user_frame())
+                    runtime = context.runtime
+                    runtime.recorder.await_(
+                        runtime.loop._now_ns, context.worker, self._hook.call_seq, self._where or user_frame()
+                    )
                 self._hook.settle(self._on_settled)
             if self._settled is None:
                 rt = context.runtime if context is not None else None

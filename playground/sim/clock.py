@@ -32,6 +32,7 @@ Details that each were a real failure in a prototype:
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextvars
 import heapq
 import sys
@@ -173,6 +174,13 @@ class VirtualLoop(asyncio.BaseEventLoop):
 
     ``pace``: wall-clock seconds per virtual second (0 = jump at once).
     """
+
+    # asyncio.BaseEventLoop's own state, which this loop reads and writes on purpose
+    _ready: collections.deque[Any]
+    _scheduled: list[Any]
+    _timer_cancelled_count: int
+    _closed: bool
+    _debug: bool
 
     def __init__(self, pace: float = 0.0) -> None:
         super().__init__()
@@ -326,7 +334,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
         ready queue, run what was ready (asyncio's own turn, with integer times and no real
         selector)."""
         if self._debug:
-            super()._run_once()
+            super()._run_once()  # type: ignore[misc]
             return
         scheduled = self._scheduled
         ready = self._ready

@@ -222,8 +222,9 @@ class Channel:
         direction = self.direction
         loop = self.loop
         now = loop._now_ns
+        deliver: Callable[..., object] = self.deliver  # type: ignore[assignment]
         if not self.link.up or props.bandwidth or props.jitter_ns or props.loss or direction.last_arrival_ns > now:
-            return size, self.carry(size, self.deliver, (message, seq, counted))  # type: ignore[arg-type]
+            return size, self.carry(size, deliver, (message, seq, counted))
         network = self.network
         ticket = network._ticket = network._ticket + 1
         latency = props.latency_ns
@@ -231,17 +232,17 @@ class Channel:
         direction.last_arrival_ns = arrival
         tail = direction.tail
         if tail is not None and tail.arrival_ns == arrival:
-            tail.items.append((ticket, self.deliver, (message, seq, counted)))  # same moment: ride along
+            tail.items.append((ticket, deliver, (message, seq, counted)))  # same moment: ride along
             return size, tail.arrival_ns
         batch = direction.spare  # (_Direction.batch, written out: one in two messages comes here)
         if batch is None:
-            batch = _Batch(loop, direction, arrival, [(ticket, self.deliver, (message, seq, counted))])
+            batch = _Batch(loop, direction, arrival, [(ticket, deliver, (message, seq, counted))])
         else:
             direction.spare = None
             batch._context = _copy_context()
             batch._cancelled = False
             batch.arrival_ns = arrival
-            batch.items.append((ticket, self.deliver, (message, seq, counted)))
+            batch.items.append((ticket, deliver, (message, seq, counted)))
         if latency or loop._closed:
             loop.schedule(batch, arrival)
         else:

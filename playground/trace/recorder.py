@@ -14,7 +14,6 @@ import weakref
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from ..protocol.messages import Kind
 from .events import AwaitEvent, CallEvent, ContextEvent, Event, MessageEvent, StreamEvent, StubEvent
 from .stats import pipelined_calls, round_trips
 from .store import Dropped, EventLog
@@ -46,8 +45,8 @@ class Recorder:
                 self.__dict__.pop(name, None)
         else:
             log = self.events
-            self.message = log.append_message  # type: ignore[method-assign]
-            self.call = log.append_call  # type: ignore[method-assign]
+            self.message = log.append_message  # type: ignore[method-assign,assignment]
+            self.call = log.append_call  # type: ignore[method-assign,assignment]
             self.await_ = log.append_await  # type: ignore[method-assign,assignment]
             self.context = log.append_context  # type: ignore[method-assign,assignment]
 

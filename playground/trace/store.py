@@ -86,12 +86,12 @@ class _Uncounted:
 
 
 _UNCOUNTED = {kind: _Uncounted(kind) for kind in Kind}
-_MESSAGE_LENGTH = {
+_MESSAGE_LENGTH: dict[object, int] = {
     Kind.PUSH: 11, Kind.STREAM: 11, Kind.PULL: 8, Kind.PIPE: 8, Kind.RESOLVE: 9, Kind.REJECT: 9,
     Kind.RELEASE: 7, Kind.ABORT: 7,
 }
-_LENGTH: dict[object, int] = dict(_MESSAGE_LENGTH)
-_LENGTH.update({_UNCOUNTED[kind]: n for kind, n in _MESSAGE_LENGTH.items()})
+_LENGTH: dict[object, int] = {**_MESSAGE_LENGTH}
+_LENGTH.update({twin: _MESSAGE_LENGTH[kind] for kind, twin in _UNCOUNTED.items()})
 #: Payloads up to this size are kept in the trace (for tooltips and replay).
 PAYLOAD_LIMIT = 16 * 1024
 #: Stream chunks are kept only up to this size.
@@ -106,7 +106,7 @@ def _read(seq: int, o: list[Any], i: int) -> Event:
     head = o[i]
     if type(head) is Kind or type(head) is _Uncounted:
         counted = type(head) is Kind
-        kind = head if counted else head.kind
+        kind: Kind = head if counted else head.kind  # type: ignore[assignment,union-attr]
         _, at_ns, lanes, received, size, session = o[i : i + 6]
         ident = target = cause = payload = None
         path: tuple[Any, ...] = ()
