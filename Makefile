@@ -33,6 +33,7 @@ bench: $(VENV)/.test
 	$(BIN)/python benchmarks/streams.py
 	$(BIN)/python benchmarks/render.py
 	$(BIN)/python benchmarks/notebooks.py
+	$(BIN)/python benchmarks/scale.py
 
 ## make lint: type checks and lint (not part of make test)
 lint: $(VENV)/.test
