@@ -33,7 +33,7 @@ from ..errors import RpcError, Text
 from ..protocol import Path
 from .base import Capability, ErrorHook, Hook, Origin, Settled
 from .context import ExecutionContext, current
-from .http import Request, Response
+from .http import Response
 from .invoke import class_member, handler_arguments, handler_call_arguments, step
 from .targets import (
     RESERVED_EVERYWHERE,
@@ -178,11 +178,6 @@ async def _expect_response(awaitable: Awaitable[Any]) -> Response:
     if not isinstance(result, Response):
         raise TypeError(_NOT_RESPONSE)
     return result
-
-
-def is_request(value: Any) -> bool:
-    """What a ``fetch`` handler may be given."""
-    return isinstance(value, Request)
 
 
 def release_target(target: Any, context: ExecutionContext | None) -> None:

@@ -65,7 +65,6 @@ class Lifecycle:
         self.hosts: dict[str, ExecutionContext] = {}
         self.contexts = runtime.contexts  # open callee and Durable Object contexts
         self._sessions: dict[int, tuple[Connection, Connection]] = {}  # open sessions: (caller's end, callee's)
-        self._open = 0
 
     # -- contexts ------------------------------------------------------------------------------
 
@@ -113,7 +112,6 @@ class Lifecycle:
         ours.durable_id = target.durable_id
         theirs.opener = opener
         self._sessions[session_id] = (ours, theirs)
-        self._open += 2
         return ours
 
     def end_of(self, session_id: int, worker: str) -> Connection | None:

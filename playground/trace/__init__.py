@@ -14,13 +14,16 @@ from .events import (
     where_text,
 )
 from .recorder import Recorder, Recording, Trace
+from .store import Dropped, EventLog
 from .stats import depths, longest_chain, pipelined_calls, round_trips, round_trips_of
 
 __all__ = [
     "AwaitEvent",
     "CallEvent",
     "ContextEvent",
+    "Dropped",
     "Event",
+    "EventLog",
     "FaultEvent",
     "MessageEvent",
     "NoteEvent",
