@@ -208,3 +208,20 @@ def test_the_checker_sees_late_and_annotation_only_imports(tmp_path, monkeypatch
     (tmp_path / "stubs.py").write_text(source)
     assert path.exists()
     assert imports_of("playground.runtime.stubs") == expected
+
+
+def test_the_layer_table_in_the_design_notes_says_what_each_module_imports():
+    """docs/design.md's table of the runtime's modules stays true: its order is RUNTIME_ORDER,
+    and its "may import" column is what each module does import from the runtime."""
+    design = (PACKAGE.parent / "docs" / "design.md").read_text(encoding="utf-8")
+    table = design.split("### Inside the runtime", 1)[1].split("\n\n## ", 1)[0]
+    rows = [line.split("|")[1:-1] for line in table.splitlines() if line.startswith("| `")]
+    modules = [cells[0].strip().strip("`") for cells in rows]
+    assert modules == [m for m in RUNTIME_ORDER if m != "__init__"]
+    for module, cells in zip(modules, rows):
+        listed = cells[2].split("(")[0].strip()
+        if listed.startswith("everything"):
+            continue
+        said = {name.strip() for name in listed.split(",") if name.strip() not in ("", "—")}
+        actual = {t.split(".")[2] for t in GRAPH[f"playground.runtime.{module}"] if t.startswith("playground.runtime.")}
+        assert said == actual, module

@@ -209,3 +209,17 @@ def test_with_pace_the_clock_is_extrapolated_between_events_and_a_ticker_redraws
     assert live.ticker is not None
     live.ticker.join(timeout=10)
     assert not live.ticker.is_alive() and len(frames) == count  # and stops with the cell
+
+
+def test_a_live_view_under_a_trace_limit_keeps_the_newest_events_and_says_so():
+    _play, rec = scenes.many_calls(100)
+    frames: list[dict[str, str]] = []
+    live = LiveView(frames.append, now=lambda: rec.end, start=rec.start, clock=FakeClock(), limit=40)
+    events = rec.events
+    for event in events:
+        live.add(event)
+    assert 40 <= len(live.events) <= 50
+    assert live.events == events[-len(live.events):]
+    assert live.dropped == len(events) - len(live.events)
+    live.finish()
+    assert f"{live.dropped:,} earlier events not kept (trace_limit)" in frames[-1]["text/plain"]
