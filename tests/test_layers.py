@@ -36,9 +36,9 @@ ALLOWED = {
 #: The modules of ``runtime/``, lowest first: each may import only those before it.
 RUNTIME_ORDER = [
     # vocabulary: the hook contract, user classes, definitions
-    "base", "targets", "where", "compat", "worker", "wrangler",
+    "contract", "targets", "where", "compat", "worker", "wrangler",
     # the state every part shares, and driving it from outside
-    "ledger", "core", "host",
+    "ledger", "shared", "host",
     # execution contexts and what lives in one worker
     "context", "streams", "http", "invoke",
     # capabilities: local hooks, the user's handles, remote hooks, streams over RPC

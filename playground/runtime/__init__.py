@@ -5,7 +5,7 @@ below it in the layer table, and :mod:`.world` builds the ``Playground`` from al
 """
 
 from .bindings import ServiceStub
-from .core import CLIENT
+from .shared import CLIENT
 from .env import Env
 from .http import Headers, Request, Response
 from .ledger import StubInfo

@@ -19,7 +19,7 @@ import msgpack
 
 from ..codec import Ext, pack_small
 from ..protocol import MAIN, Path
-from .base import FETCH_PATH, ErrorHook, Hook, Origin, Settled
+from .contract import FETCH_PATH, ErrorHook, Hook, Origin, Settled
 from .connection import Connection
 from .context import ExecutionContext, current
 from .hooks import TargetHook

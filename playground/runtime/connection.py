@@ -37,9 +37,9 @@ from ..protocol import (
 )
 from ..trace import FaultEvent
 from ..transport import Transport
-from .base import FETCH_PATH, Capability, ErrorHook, Hook, Origin, Settled
+from .contract import FETCH_PATH, Capability, ErrorHook, Hook, Origin, Settled
 from .context import ExecutionContext
-from .core import Runtime
+from .shared import Runtime
 from .flow import WritableHook
 from .hooks import ValueHook
 from .http import Request

@@ -19,7 +19,7 @@ import inspect
 from typing import Any, NoReturn, Protocol
 
 from ..sim.eager import as_coroutine, eager_task
-from .core import Runtime
+from .shared import Runtime
 from .targets import describe_target
 
 __all__ = ["ContextOwner", "ExecutionContext", "current"]

@@ -24,11 +24,11 @@ import msgpack
 from ..codec import Ext, decode_value, encode_value, pack_small
 from ..errors import RpcError, Text
 from ..protocol import Path
-from .base import ErrorHook, Hook, Origin, Settled
+from .contract import ErrorHook, Hook, Origin, Settled
 from .bindings import BindingHook, ServiceStub
 from .connection import Connection
 from .context import ExecutionContext
-from .core import Runtime
+from .shared import Runtime
 from .hooks import PromiseHook, TargetHook
 from .lifecycle import Lifecycle
 from .targets import RESERVED_ON_ENTRYPOINTS, DurableObject

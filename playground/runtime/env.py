@@ -16,7 +16,7 @@ from ..codec import Ext
 from ..errors import ConfigurationError, RpcError, UnknownBindingError
 from .bindings import ServiceHook, ServiceStub
 from .context import ExecutionContext
-from .core import Runtime
+from .shared import Runtime
 from .durable import DurableObjectId, DurableObjectNamespace, DurableObjects
 from .lifecycle import Lifecycle
 from .marshal import MarshalEndpoint

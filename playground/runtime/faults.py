@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..errors import ConnectionLost
 from ..trace import FaultEvent
-from .core import Runtime
+from .shared import Runtime
 from .durable import DurableObjects
 from .lifecycle import Lifecycle
 

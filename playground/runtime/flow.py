@@ -28,9 +28,9 @@ from typing import Any, Protocol
 from ..errors import ConnectionLost, RpcError, StreamCanceled
 from ..protocol import Path
 from ..trace import StreamEvent
-from .base import ErrorHook, Hook, Settled
+from .contract import ErrorHook, Hook, Settled
 from .context import ExecutionContext
-from .core import Runtime
+from .shared import Runtime
 from .hooks import PromiseHook, ValueHook, call_in_context
 from .streams import NOT_BYTES, PREMATURE, WRITABLE_GONE, Pipe, _as_bytes, await_in
 

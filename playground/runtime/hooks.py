@@ -1,4 +1,4 @@
-"""Local hooks: objects, values and results that live in this worker (see :mod:`.base`).
+"""Local hooks: objects, values and results that live in this worker (see :mod:`.contract`).
 
 ============== ==========================================================================
 hook           what it stands for
@@ -6,7 +6,7 @@ hook           what it stands for
 TargetHook     a local object: an RpcTarget, a function, an entrypoint or Durable Object
 ValueHook      a resolved local value (the result of a call), traversed by pipelined paths
 PromiseHook    a local result still being computed (an ``async`` method running)
-ErrorHook      a failure: every call on it fails the same way (in :mod:`.base`)
+ErrorHook      a failure: every call on it fails the same way (in :mod:`.contract`)
 ============== ==========================================================================
 
 Hooks for what lives on the other side of a session are in :mod:`.remote`; the writable end of
@@ -31,7 +31,7 @@ from typing import Any
 
 from ..errors import RpcError, Text
 from ..protocol import Path
-from .base import Capability, ErrorHook, Hook, Origin, Settled
+from .contract import Capability, ErrorHook, Hook, Origin, Settled
 from .context import ExecutionContext, current
 from .http import Response
 from .invoke import class_member, handler_arguments, handler_call_arguments, step

@@ -24,7 +24,7 @@ from ..errors import DeadlockError, RpcError, SimulationError, Text
 from ..sim.clock import NS
 from ..sim.eager import as_coroutine
 from ..sim.units import Duration, parse_duration_ns
-from .core import Runtime
+from .shared import Runtime
 
 __all__ = ["Host"]
 

@@ -30,7 +30,7 @@ from ..protocol import Path
 from ..transport import SimulatedTransport
 from .connection import Connection
 from .context import ExecutionContext
-from .core import Runtime
+from .shared import Runtime
 from .marshal import BindingCodec
 
 __all__ = ["CLIENT_GONE", "Lifecycle", "SessionTarget"]

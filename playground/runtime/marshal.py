@@ -31,9 +31,9 @@ import msgpack
 from ..codec import Ext, encode_value, marker, pack_small
 from ..errors import DataCloneError, PlaygroundError, RemoteError, RpcError, Text
 from ..protocol import Session
-from .base import Capability, ErrorHook, Hook
+from .contract import Capability, ErrorHook, Hook
 from .context import ExecutionContext
-from .core import Runtime
+from .shared import Runtime
 from .flow import RemoteWriter, WritableHook, pump
 from .hooks import TargetHook, ValueHook
 from .http import Headers, Request, Response

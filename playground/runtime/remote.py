@@ -3,7 +3,7 @@
 ``RemoteHook`` is a capability the peer exported to us; calls on it are pushed at once.
 ``QuestionHook`` is the result of a call we sent: calls on it are pipelined (pushed, addressed
 to the unresolved result); the first ``settle`` sends the pull; once the result is back the
-import is released and later calls go to the resolved value. See :mod:`.base` for the rules
+import is released and later calls go to the resolved value. See :mod:`.contract` for the rules
 every hook follows.
 
 Both talk to their connection through :class:`Endpoint`, the few members of
@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from ..protocol import Path
-from .base import Hook, Origin, Settled
+from .contract import Hook, Origin, Settled
 from .context import ExecutionContext
 from .hooks import dispose_value, pipeline_on_value
 from .stubs import RpcStub

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import RpcError, StreamCanceled
 from .context import current
-from .core import Runtime
+from .shared import Runtime
 
 __all__ = [
     "IdentityTransformStream",

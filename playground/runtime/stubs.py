@@ -19,7 +19,7 @@ from typing import Any
 
 from ..errors import RpcError, Text
 from ..protocol import Path
-from .base import Capability, ErrorHook, Hook
+from .contract import Capability, ErrorHook, Hook
 from .context import ExecutionContext, current
 from .hooks import TargetHook, ValueHook, dispose_value, pipeline_on_value
 from .targets import describe_target, is_class_target, is_function

@@ -7,7 +7,7 @@ import functools
 import types
 from typing import Any
 
-from .base import Capability
+from .contract import Capability
 
 __all__ = [
     "DurableObject",

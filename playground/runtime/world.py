@@ -5,7 +5,7 @@ The playground itself is a façade; it builds the parts and hands each only what
 ========== ============================================================================
 part       does
 ========== ============================================================================
-runtime    what every part shares: clock, network, trace, ledger, workers (:mod:`.core`)
+runtime    what every part shares: clock, network, trace, ledger, workers (:mod:`.shared`)
 loop       the virtual-time event loop (:mod:`playground.sim.clock`)
 network    links with latency, jitter, bandwidth, loss (:mod:`playground.sim.network`)
 bindings   every worker's ``env``, and bindings sent over RPC (:mod:`.env`)
@@ -35,7 +35,7 @@ from ..trace import Recorder, Recording, Trace
 from .bindings import ServiceHook, ServiceStub
 from .compat import Compatibility
 from .connection import Connection
-from .core import CLIENT, Runtime
+from .shared import CLIENT, Runtime
 from .durable import DurableObjects
 from .env import BindingTable, Env
 from .faults import Faults
