@@ -270,11 +270,7 @@ class Session:
             self._imports[question] = _Import(True, True, True, True)
             self.outbox.append(_new(Stream, (Kind.STREAM, question, target, path, args)))
         else:
-            entry = _new_entry(_Import)  # (_Import(True, True), without a frame: one per call)
-            entry.remote = entry.local = 1
-            entry.question = entry.promise = True
-            entry.pulled = entry.settled = entry.stream = False
-            self._imports[question] = entry
+            self._imports[question] = _Import(True, True)
             self.outbox.append(_new(Push, (Kind.PUSH, question, target, path, args)))
         return question
 
@@ -384,17 +380,7 @@ class Session:
 
     def resolve(self, answer_id: int, value: bytes) -> None:
         """Send the resolution of a pulled answer (a stream answer then leaves the table)."""
-        if self.aborted:
-            raise ProtocolError("this session was aborted")
-        exports = self._exports
-        entry = exports.get(answer_id)
-        if entry is None:
-            raise ProtocolError(f"unknown export id {answer_id}")
-        if not entry.promise or not entry.pulled or entry.settled:
-            raise ProtocolError(f"export {answer_id} is not a pulled, unsettled promise")
-        entry.settled = True  # (_settle, written out: every result comes here)
-        if entry.stream:
-            del exports[answer_id]
+        self._settle(answer_id)
         self.outbox.append(_new(Resolve, (Kind.RESOLVE, answer_id, value)))
 
     def reject(self, answer_id: int, error: bytes) -> None:
@@ -436,12 +422,7 @@ class Session:
         if message[0] is Kind.STREAM:
             exports[ident] = _Export(None, True, True, True, True)
             return _new(CallArrived, (ident, target_id, target.hook, path, args, True))
-        entry = _new_entry(_Export)  # (_Export(None, True, True), without a frame: one per call)
-        entry.hook = None
-        entry.refcount = 1
-        entry.answer = entry.promise = True
-        entry.pulled = entry.settled = entry.stream = False
-        exports[ident] = entry
+        exports[ident] = _Export(None, True, True)
         return _new(CallArrived, (ident, target_id, target.hook, path, args, False))
 
     def receive_pipe(self, message: Pipe) -> Event:
@@ -545,7 +526,6 @@ class Session:
 
 
 _new = tuple.__new__
-_new_entry = object.__new__
 
 _RECEIVERS: dict[Kind, Callable[[Session, Any], Event]] = {
     Kind.PUSH: Session.receive_push,

@@ -417,16 +417,7 @@ def _call_member(
         return _forward(fn, (), args, kwargs, False)
     if not callable(fn) or isinstance(fn, _NOT_CALLABLE):
         return ErrorHook(TypeError(Text.not_a_function(name)))
-    token = current.set(context)  # (call_in_context, written out)
-    try:
-        result = fn(*args, **kwargs) if kwargs else fn(*args)
-    except Exception as exc:
-        return ErrorHook(exc)
-    finally:
-        current.reset(token)
-    if type(result) in _SCALARS:
-        return ValueHook(result, context, True)
-    return hook_for(result, context)
+    return call_in_context(fn, args, kwargs, context)
 
 
 def invoke(

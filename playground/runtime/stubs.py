@@ -110,13 +110,7 @@ class RpcStub(Capability):
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
             raise AttributeError(name)
-        prop = _new_object(RpcProperty)  # (RpcProperty(self, (name,)), made inline: one per call)
-        prop._base = self
-        prop._path = _PATHS.get(name) or _path_of(name)
-        prop._disposed = False
-        prop._settled = None
-        prop._rid = 0
-        return prop
+        return RpcProperty(self, _path_of(name))
 
     def __getitem__(self, key: str | int) -> RpcProperty:
         return RpcProperty(self, (_path_key(key),))
@@ -249,13 +243,7 @@ class RpcPromise(Capability):
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
             raise AttributeError(name)
-        prop = _new_object(RpcProperty)  # (RpcProperty(self, (name,)), made inline: one per call)
-        prop._base = self
-        prop._path = _PATHS.get(name) or _path_of(name)
-        prop._disposed = False
-        prop._settled = None
-        prop._rid = 0
-        return prop
+        return RpcProperty(self, _path_of(name))
 
     def __getitem__(self, key: str | int) -> RpcProperty:
         return RpcProperty(self, (_path_key(key),))
@@ -432,39 +420,7 @@ class RpcProperty(RpcPromise):
         return RpcProperty(self._base, self._path + (_path_key(key),))
 
     def __call__(self, *args: Any, **kwargs: Any) -> RpcPromise:
-        # stub.method(...) and promise.method(...): RpcStub._call, RpcPromise._call and
-        # RpcPromise._wrap written out (the most common calls there are)
-        base = self._base
-        context = _context() or base._ctx
-        if base._IS_PROMISE:
-            if base._disposed or base._settled is not None or base._hook is None or (
-                context is not None and context.kind in _REQUEST_CONTEXTS
-            ):
-                return base._call(self._path, args, kwargs)  # (disposed, settled, foreign...)
-            where = user_frame()
-            result = base._hook.call(self._path, list(args), kwargs or None, (None, where))
-        else:
-            hook = base._hook
-            if hook is None or (context is not None and context.kind in _REQUEST_CONTEXTS):
-                refused = base._unusable()
-                if refused is not None:
-                    return RpcPromise._wrap(refused, context)
-            where = user_frame()
-            result = hook.call(self._path, list(args), kwargs or None, (base._rid, where))  # type: ignore[union-attr]
-        promise = _new_object(RpcPromise)
-        promise._hook = result
-        promise._ctx = context
-        promise._settled = None
-        promise._future = None
-        promise._disposed = False
-        promise._pulling = False
-        promise._where = where
-        call_seq = result.call_seq
-        if call_seq is not None and context is not None:  # a remote result: a live "promise"
-            promise._rid = context.runtime.ledger.add_promise(promise, context, where, call_seq)
-        else:
-            promise._rid = 0
-        return promise
+        return self._base._call(self._path, args, kwargs)
 
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
         return self._base._call(self._path + path, args, kwargs)

@@ -33,7 +33,6 @@ class LinkProperties:
     loss: float = 0.0
 
 
-_copy_context = contextvars.copy_context
 
 
 class _Batch(Scheduled):
@@ -48,18 +47,7 @@ class _Batch(Scheduled):
         arrival_ns: int,
         items: list[tuple[int, Callable[..., object], tuple[Any, ...]]],
     ) -> None:
-        # (Scheduled's fields set here, not through super(): one of these is made per arrival)
-        self._context = contextvars.copy_context()
-        self._loop = loop
-        self._callback = None
-        self._args = ()
-        self._cancelled = False
-        self._repr = None
-        self._source_traceback = None
-        self._scheduled = False
-        self._when = 0.0
-        self._when_ns = 0
-        self._seq = 0
+        super().__init__(loop)
         self.direction = direction
         self.arrival_ns = arrival_ns
         self.items = items
@@ -215,41 +203,9 @@ class Channel:
 
     def send(self, message: Any, seq: int, counted: bool) -> tuple[int, int | None]:
         """Carry ``message`` to ``deliver(message, seq, counted)``; its size is that of
-        ``encode(message)``. Returns ``(size, arrival_ns or None if lost)``. (:meth:`carry`, with
-        the common case — no queue, no randomness — written out: every message takes it.)"""
+        ``encode(message)``. Returns ``(size, arrival_ns or None if lost)``."""
         size = len(self.encode(message))  # type: ignore[misc]
-        props = self.props
-        direction = self.direction
-        loop = self.loop
-        now = loop._now_ns
-        deliver: Callable[..., object] = self.deliver  # type: ignore[assignment]
-        if not self.link.up or props.bandwidth or props.jitter_ns or props.loss or direction.last_arrival_ns > now:
-            return size, self.carry(size, deliver, (message, seq, counted))
-        network = self.network
-        ticket = network._ticket = network._ticket + 1
-        latency = props.latency_ns
-        arrival = now + latency if latency else now  # (the clock's own int: traces share it)
-        direction.last_arrival_ns = arrival
-        tail = direction.tail
-        if tail is not None and tail.arrival_ns == arrival:
-            tail.items.append((ticket, deliver, (message, seq, counted)))  # same moment: ride along
-            return size, tail.arrival_ns
-        batch = direction.spare  # (_Direction.batch, written out: one in two messages comes here)
-        if batch is None:
-            batch = _Batch(loop, direction, arrival, [(ticket, deliver, (message, seq, counted))])
-        else:
-            direction.spare = None
-            batch._context = _copy_context()
-            batch._cancelled = False
-            batch.arrival_ns = arrival
-            batch.items.append((ticket, deliver, (message, seq, counted)))
-        if latency or loop._closed:
-            loop.schedule(batch, arrival)
-        else:
-            loop._ready.append(batch)  # (loop.schedule, for now: the next turn)
-        direction.tail = batch
-        direction.in_flight.append(batch)
-        return size, arrival
+        return size, self.carry(size, self.deliver, (message, seq, counted))  # type: ignore[arg-type]
 
     def carry(self, size: int, deliver: Callable[..., object], args: tuple[Any, ...]) -> int | None:
         """Carry a message of ``size`` bytes; ``deliver(*args)`` runs when it arrives. Returns

@@ -311,6 +311,13 @@ class EventLog:
 
     # -- writing (the hot path: one extend per event) -------------------------------------------
 
+    def _skip(self) -> int:
+        """An event not kept (the limit is 0): counted in :attr:`dropped`; its seq."""
+        self.dropped.events += 1
+        seq = self.next
+        self.next = seq + 1
+        return seq
+
     def append_message(
         self, at_ns: int, message: tuple[Any, ...], lanes: tuple[str, str], received_ns: int | None, size: int,
         session: int, cause: int | None, counted: bool,
@@ -318,19 +325,12 @@ class EventLog:
         """The :class:`MessageEvent` of ``message`` (a protocol message: ``(kind, *fields)``),
         sent now from ``lanes[0]`` to ``lanes[1]`` in ``session``; its seq. (``cause`` is kept
         only for counted calls and results.)"""
-        if self._room:
-            self._room -= 1
-            chunk = self._chunk
-        else:
-            chunk = self._writable()  # type: ignore[assignment]
-            if chunk is None:
-                d = self.dropped
-                d.events += 1
-                d.messages += 1
-                d.bytes += size
-                seq = self.next
-                self.next = seq + 1
-                return seq
+        chunk = self._writable()
+        if chunk is None:
+            d = self.dropped
+            d.messages += 1
+            d.bytes += size
+            return self._skip()
         kind = message[0]
         head = kind if counted else _UNCOUNTED[kind]
         if kind is _PUSH or kind is _STREAM:
@@ -362,19 +362,12 @@ class EventLog:
         promise_args: tuple[int, ...],
     ) -> int:
         """A :class:`CallEvent` (``lanes``: caller and callee); its seq."""
-        if self._room:
-            self._room -= 1
-            chunk = self._chunk
-        else:
-            chunk = self._writable()  # type: ignore[assignment]
-            if chunk is None:
-                d = self.dropped
-                d.events += 1
-                d.calls += 1
-                d.pipelined += pipelined
-                seq = self.next
-                self.next = seq + 1
-                return seq
+        chunk = self._writable()
+        if chunk is None:
+            d = self.dropped
+            d.calls += 1
+            d.pipelined += pipelined
+            return self._skip()
         chunk.objs += (
             CALL + (_GET if is_get else 0) + (_PIPELINED if pipelined else 0), at_ns, lanes, session, ident, path,
             target_call, target_stub, where, promise_args,
