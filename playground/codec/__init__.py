@@ -14,7 +14,6 @@ from .values import (
     encode_value,
     is_plain,
     marker,
-    pack_plain,
     pack_small,
     unpack_plain,
 )
@@ -34,7 +33,6 @@ __all__ = [
     "encode_value",
     "is_plain",
     "marker",
-    "pack_plain",
     "pack_small",
     "unpack_plain",
 ]

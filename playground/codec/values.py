@@ -316,9 +316,8 @@ _encoder = Encoder()
 #: them (most results) skips the encoder's hooks.
 _SCALARS = frozenset({int, float, str, bytes, bool, type(None)})
 _pack_plain = msgpack.Packer(use_bin_type=True, strict_types=True, datetime=False).pack
-#: Packs a scalar or a list of scalars (see :data:`SCALARS`) as :func:`encode_value` would,
-#: with no check (an int beyond 64 bits raises ``OverflowError``; encode_value knows what to do).
-pack_plain = _pack_plain
+#: Values msgpack packs as they are (see above): a result of one of these types has nothing
+#: to await, no stub inside and nothing to release.
 SCALARS = _SCALARS
 
 

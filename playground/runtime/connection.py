@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..codec import MAX_MESSAGE_BYTES, SCALARS, Kwargs, decode_value, encode_value, is_plain, pack_plain, unpack_plain
+from ..codec import Kwargs, decode_value, encode_value, is_plain, unpack_plain
 from ..errors import ConnectionLost, RpcError, StreamCanceled
 from ..protocol import (
     COUNTED_KINDS,
@@ -346,18 +346,7 @@ class Connection:
     def _pull_arrived(self, event: PullArrived) -> None:
         answer, hook = event
         if type(hook) is ValueHook:  # the result is here: answer now
-            value = hook.value
-            if type(value) in SCALARS and not self.params:  # (the common case, written out)
-                try:
-                    payload = pack_plain(value)
-                except (OverflowError, ValueError, TypeError):
-                    pass
-                else:
-                    if len(payload) <= MAX_MESSAGE_BYTES:
-                        hook.owns = False  # (mark_sent)
-                        self.session.resolve(answer, payload)
-                        return
-            self._settle_answer(answer, True, value, hook)
+            self._settle_answer(answer, True, hook.value, hook)
         else:
             hook.settle(lambda ok, value: self._answer(answer, ok, value))  # type: ignore[attr-defined]
 

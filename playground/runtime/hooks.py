@@ -29,6 +29,7 @@ from inspect import CO_ITERABLE_COROUTINE
 from types import CoroutineType, GeneratorType
 from typing import Any
 
+from ..codec import SCALARS
 from ..errors import RpcError, Text
 from ..protocol import Path
 from .contract import Capability, ErrorHook, Hook, Origin, Settled
@@ -58,8 +59,6 @@ __all__ = [
     "release_target",
 ]
 
-#: Results that are plain values: nothing to await, no stub inside, nothing to release.
-_SCALARS = frozenset({int, float, str, bytes, bool, type(None)})
 #: Callable, yet "not a function" to a call on a path: targets (and plain containers).
 _NOT_CALLABLE = (RpcTarget, WorkerEntrypoint, DurableObject, dict, list, tuple)
 _CLASS_TARGETS = (RpcTarget, WorkerEntrypoint, DurableObject)
@@ -252,7 +251,7 @@ class ValueHook(Hook):
             if refs.count:
                 return
         value = self.value
-        if type(value) in _SCALARS:
+        if type(value) in SCALARS:
             return
         dispose_value(value, self.context if self.owns else _NO_TARGETS)
 
@@ -462,7 +461,7 @@ def call_in_context(fn: Any, args: list[Any], kwargs: dict[str, Any] | None, con
         return ErrorHook(exc)
     finally:
         current.reset(token)
-    if type(result) in _SCALARS:
+    if type(result) in SCALARS:
         return ValueHook(result, context, True)
     return hook_for(result, context)  # (KeyboardInterrupt and SystemExit propagate)
 

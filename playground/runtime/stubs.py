@@ -289,12 +289,7 @@ class RpcPromise(Capability):
         if self._settled is not None:
             return
         self._settled = (ok, value)
-        rid = self._rid
-        if rid:  # (_forget, inline: every awaited call comes here)
-            self._rid = 0
-            context = self._ctx
-            if context is not None:
-                context.runtime.ledger.remove(rid, "settled")
+        _forget(self, "settled")
         future = self._future
         if future is not None and not future.done():
             if ok:

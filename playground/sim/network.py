@@ -107,10 +107,7 @@ class _Direction:
             batch._cancelled = False
             batch.arrival_ns = arrival_ns
             batch.items.append(item)
-        if arrival_ns == loop._now_ns and not loop._closed:  # (loop.schedule, for now: the next turn)
-            loop._ready.append(batch)
-        else:
-            loop.schedule(batch, arrival_ns)
+        loop.schedule(batch, arrival_ns)
         self.tail = batch
         self.in_flight.append(batch)
         return batch
@@ -163,7 +160,8 @@ class Link:
             direction.busy_until_ns = done
         else:
             done = departure
-        arrival = done + props.latency_ns
+        latency = props.latency_ns
+        arrival = done + latency if latency else done  # (the clock's own int: traces share it)
         if props.jitter_ns:
             arrival += round(self._rng.random() * props.jitter_ns)
         if arrival < direction.last_arrival_ns:
@@ -215,17 +213,10 @@ class Channel:
         link = self.link
         if not link.up:
             return None
-        props = self.props
+        _, arrival, lost = link.schedule(self.sender, self.loop._now_ns, size)
+        if lost:
+            return None
         direction = self.direction
-        now = self.loop._now_ns
-        if props.bandwidth or props.jitter_ns or props.loss or direction.last_arrival_ns > now:
-            _, arrival, lost = link.schedule(self.sender, now, size)
-            if lost:
-                return None
-        else:  # the common case: no queue, no randomness
-            latency = props.latency_ns
-            arrival = now + latency if latency else now  # (the clock's own int: traces share it)
-            direction.last_arrival_ns = arrival
         tail = direction.tail
         if tail is not None and tail.arrival_ns == arrival:
             tail.items.append((ticket, deliver, args))  # same moment: ride along, in order
