@@ -10,8 +10,12 @@ For each operation the script runs it ``n1`` and ``n2`` times under ``valgrind
 excluded, and the ratio to the same count for the asyncio floor (a call to another task and
 back). It prints why it did nothing when valgrind is missing.
 
-Run: ``.venv/bin/python benchmarks/instructions.py [binding stub chain floor]`` (about a minute
-per operation; valgrind from Debian's packages).
+With ``--python`` it counts, the same way, the Python function calls (generator and coroutine
+resumptions included) and the bytecodes each operation runs, with ``sys.settrace``: no valgrind
+needed, and the numbers say where in the code the instructions go.
+
+Run: ``.venv/bin/python benchmarks/instructions.py [--python] [binding stub chain floor]``
+(about a minute per operation; valgrind from Debian's packages).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 #: operation -> (small n, large n)
@@ -40,6 +45,37 @@ def instructions(operation: str, n: int) -> int:
     return int(found.group(1))
 
 
+def python_counts(operation: str, n: int) -> tuple[int, int]:
+    """Python calls and bytecodes ``sys.settrace`` sees in one run of ``operation`` ``n`` times."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--run-traced", operation, str(n)], capture_output=True, text=True, check=True
+    )
+    calls, bytecodes = done.stdout.split()
+    return int(calls), int(bytecodes)
+
+
+def run_traced(operation: str, n: int) -> None:
+    """:func:`run` under a tracer that counts calls and bytecodes; prints the two counts."""
+    import playground  # noqa: F401  (its import is not counted)
+
+    counts = [0, 0]
+
+    def tracer(frame: Any, event: str, arg: Any) -> Any:
+        if event == "opcode":
+            counts[1] += 1
+        elif event == "call":
+            counts[0] += 1
+            frame.f_trace_opcodes = True
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        run(operation, n)
+    finally:
+        sys.settrace(None)
+    print(*counts)
+
+
 def run(operation: str, n: int) -> None:
     """The operation itself (what callgrind runs)."""
     sys.path.insert(0, str(HERE))
@@ -56,6 +92,16 @@ def run(operation: str, n: int) -> None:
 def main(argv: list[str]) -> None:
     if argv[:1] == ["--run"]:
         run(argv[1], int(argv[2]))
+        return
+    if argv[:1] == ["--run-traced"]:
+        run_traced(argv[1], int(argv[2]))
+        return
+    if argv[:1] == ["--python"]:
+        print(f"{'operation':<10} {'Python calls':>13} {'bytecodes':>10}")
+        for operation in argv[1:] or ["floor", "binding", "stub", "chain"]:
+            n1, n2 = SIZES[operation]
+            (c1, b1), (c2, b2) = python_counts(operation, n1), python_counts(operation, n2)
+            print(f"{operation:<10} {(c2 - c1) / (n2 - n1):13,.0f} {(b2 - b1) / (n2 - n1):10,.0f}")
         return
     if shutil.which("valgrind") is None:
         print("valgrind is not installed (apt-get install valgrind): nothing counted.")
