@@ -34,7 +34,20 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from ..errors import ProtocolError
-from .messages import Abort, Kind, Message, Path, Pipe, Pull, Push, Reject, Release, Resolve, Stream
+from .messages import (
+    MESSAGE_TYPES,
+    Abort,
+    Kind,
+    Message,
+    Path,
+    Pipe,
+    Pull,
+    Push,
+    Reject,
+    Release,
+    Resolve,
+    Stream,
+)
 
 __all__ = [
     "CallArrived",
@@ -401,23 +414,25 @@ class Session:
 
         ``receive_<kind>`` does it for one kind of message; a driver that already knows the kind
         (a connection dispatching on it) may call that directly, on a session not aborted."""
+        cls = type(message)
+        if cls not in _CLASSES or len(message) != len(cls.FIELDS) + 1 or message[0] is not cls.KIND:
+            raise ProtocolError(f"not a message: {_show(message)}")
         if self.aborted:
-            raise ProtocolError(f"{message.kind} received on an aborted session")
-        handler = _RECEIVERS.get(message[0])
-        if handler is None:
-            raise ProtocolError(f"unknown message {message!r}")
-        return handler(self, message)
+            raise ProtocolError(f"{message[0]} received on an aborted session")
+        return _RECEIVERS[message[0]](self, message)
 
     def receive_push(self, message: Push | Stream) -> Event:
         _, ident, target_id, path, args = message
-        if ident != self._their_next_question:
+        if type(ident) is not int or ident != self._their_next_question:
             raise ProtocolError(
                 f"{message.kind} with id {ident}; the next question id must be {self._their_next_question}"
             )
         exports = self._exports
-        target = exports.get(target_id)
+        target = exports.get(target_id) if type(target_id) is int else None
         if target is None:
-            raise ProtocolError(f"unknown export id {target_id}")
+            raise ProtocolError(f"{message[0]} to unknown export id {_show(target_id)}")
+        if not (args is None or type(args) is bytes) or not _is_path(path):
+            raise ProtocolError(f"malformed {message[0]}: the path must be names and indexes, the arguments bytes")
         self._their_next_question = ident + 1
         if message[0] is Kind.STREAM:
             exports[ident] = _Export(None, True, True, True, True)
@@ -433,16 +448,17 @@ class Session:
 
     def _check_question(self, message: Push | Stream | Pipe) -> None:
         """The peer numbers its questions in order, from 1; a gap or a repeat is an error."""
-        if message.id != self._their_next_question:
+        if type(message.id) is not int or message.id != self._their_next_question:
             raise ProtocolError(
-                f"{message.kind} with id {message.id}; the next question id must be {self._their_next_question}"
+                f"{message.kind} with id {_show(message.id)}; the next question id must be "
+                f"{self._their_next_question}"
             )
 
     def receive_pull(self, message: Pull) -> Event:
         ident = message[1]
-        entry = self._exports.get(ident)
+        entry = self._exports.get(ident) if type(ident) is int else None
         if entry is None:
-            raise ProtocolError(f"unknown export id {ident}")
+            raise ProtocolError(f"pull of unknown export id {_show(ident)}")
         if not entry.promise:
             raise ProtocolError(f"pull of export {ident}, which is not a promise")
         if entry.pulled:
@@ -453,9 +469,11 @@ class Session:
     def receive_result(self, message: Resolve | Reject) -> Event:
         kind, ident, payload = message
         imports = self._imports
-        entry = imports.get(ident)
+        entry = imports.get(ident) if type(ident) is int else None
         if entry is None:
-            raise ProtocolError(f"unknown import id {ident}")
+            raise ProtocolError(f"{kind} of unknown import id {_show(ident)}")
+        if type(payload) is not bytes:
+            raise ProtocolError(f"malformed {kind} of import {ident}: the payload is not bytes")
         if not entry.promise or not entry.pulled or entry.settled:
             raise ProtocolError(f"{kind} of import {ident}, which was not a pulled, unsettled promise")
         entry.settled = True
@@ -465,15 +483,15 @@ class Session:
 
     def receive_release(self, message: Release) -> Event:
         _, ident, refcount = message
-        if ident == MAIN:
+        if ident == MAIN and type(ident) is int:
             raise ProtocolError("release of the main export; it lives as long as the session")
         exports = self._exports
-        export = exports.get(ident)
+        export = exports.get(ident) if type(ident) is int else None
         if export is None:
-            raise ProtocolError(f"unknown export id {ident}")
-        if refcount < 1 or refcount > export.refcount:
+            raise ProtocolError(f"release of unknown export id {_show(ident)}")
+        if type(refcount) is not int or refcount < 1 or refcount > export.refcount:
             raise ProtocolError(
-                f"release of export {ident} with refcount {refcount}; "
+                f"release of export {ident} with refcount {_show(refcount)}; "
                 f"it was introduced {export.refcount} time(s)"
             )
         export.refcount -= refcount
@@ -483,7 +501,8 @@ class Session:
         return _new(ExportReleased, (ident, export.hook))
 
     def receive_abort(self, message: Abort) -> Event:
-        return self._die(message.reason)
+        reason = message[1]
+        return self._die(reason if type(reason) is bytes else None)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -526,6 +545,28 @@ class Session:
 
 
 _new = tuple.__new__
+_CLASSES = frozenset(MESSAGE_TYPES.values())
+
+
+def _is_path(path: object) -> bool:
+    """A property path: a tuple of names and list indexes."""
+    if type(path) is not tuple:
+        return False
+    for step in path:
+        kind = type(step)
+        if kind is not str and kind is not int:
+            return False
+    return True
+
+
+def _show(value: object) -> str:
+    """``value`` for an error message, never longer than a line (whatever a peer sent)."""
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 80 else text[:77] + "..."
+
 
 _RECEIVERS: dict[Kind, Callable[[Session, Any], Event]] = {
     Kind.PUSH: Session.receive_push,

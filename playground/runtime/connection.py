@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..codec import Kwargs, decode_value, encode_value, is_plain, unpack_plain
-from ..errors import ConnectionLost, RpcError, StreamCanceled
+from ..codec import Ext, Kwargs, decode_value, encode_value, is_plain, unpack_plain
+from ..errors import ConnectionLost, ProtocolError, RpcError, StreamCanceled
 from ..protocol import (
     COUNTED_KINDS,
     CallArrived,
@@ -94,6 +94,8 @@ class Connection:
         "_params",
         "_importing",
         "lanes",
+        "_grants",
+        "_granted",
     )
 
     def __init__(
@@ -131,6 +133,9 @@ class Connection:
         self._params = False  # whether that message is a call (its parameters)
         self._importing: Importer | None = None  # the one for the parameters being decoded
         self.lanes = runtime.recorder.lanes(worker, peer_worker)  # (worker, peer_worker), shared
+        #: Capabilities the runtime granted this end (bindings, handoffs): token -> (kind, what).
+        self._grants: dict[int, tuple[Ext, bytes]] | None = None
+        self._granted = 0  # grants made so far (the last token)
         if context is not None:
             context.connections.add(self)
 
@@ -156,9 +161,41 @@ class Connection:
         importer = self._importing = Importer(self, [])  # type: ignore[arg-type]
         return importer
 
+    def _result_importer(self, hook: QuestionHook) -> Importer:
+        importer = self._importing = Importer(self, None, hook.call_seq, hook.where)  # type: ignore[arg-type]
+        return importer
+
     def end_of(self, session_id: int) -> Connection | None:
         """Our worker's end of another session (for handoffs)."""
         return self.registry.end_of(session_id, self.worker)
+
+    # -- grants: capabilities the runtime hands this end, redeemable only here -----------------
+
+    def grant(self, code: Ext, data: bytes) -> int:
+        """Record a capability for this end to receive (a binding, a handoff); the sender puts
+        the returned token on the wire. Only this end can redeem it, once."""
+        grants = self._grants
+        if grants is None:
+            grants = self._grants = {}
+        token = self._granted = self._granted + 1
+        grants[token] = (code, data)
+        return token
+
+    def revoke(self, token: int) -> None:
+        """Take back a grant whose message was never sent."""
+        if self._grants is not None:
+            self._grants.pop(token, None)
+
+    def redeem(self, code: Ext, token: int) -> bytes:
+        """What grant ``token`` holds; :class:`~playground.errors.ProtocolError` if it was not
+        granted to this end (or was already redeemed), or is of another kind."""
+        grant = self._grants.pop(token, None) if self._grants is not None else None
+        if grant is None or grant[0] is not code:
+            raise ProtocolError(
+                f"a {code.name.lower()} reference with token {token}, which was not granted to "
+                f"{self.worker} in this session: capabilities cannot be forged"
+            )
+        return grant[1]
 
     # -- sending -------------------------------------------------------------------------------
 
@@ -285,24 +322,61 @@ class Connection:
         """A message from the peer arrived (``seq``: its number in the trace)."""
         if self.broken is not None or self.closed:
             return  # the session died while this was in flight
-        opener = self.opener
-        if opener is not None:
-            self.opener = None
-            first = message[0]
-            opener(self, message[3] if first is _PUSH or first is _STREAM else ())
-        context = self.context
-        if counted and context is not None:
-            context.cause = seq
         session = self.session
-        kind = message[0]
-        check, act = _RECEIVERS[kind]  # (the session was not aborted: we are not broken)
-        event = check(session, message)
-        if event is not None:
-            act(self, event)
+        try:
+            opener = self.opener
+            if opener is not None:
+                self.opener = None
+                first = message[0]
+                opener(self, message[3] if first is _PUSH or first is _STREAM else ())
+            context = self.context
+            if counted and context is not None:
+                context.cause = seq
+            kind = message[0]
+            entry = _RECEIVERS.get(kind) if type(kind) is Kind else None
+            if entry is None:
+                raise ProtocolError(f"unknown message kind {kind!r:.40}")
+            check, act = entry  # (the session was not aborted: we are not broken)
+            event = check(session, message)
+            if event is not None:
+                act(self, event)
+        except Exception as exc:  # whatever the peer sent: this session ends, nothing else
+            self.protocol_error(exc, message)
+            return
         if session.outbox:
             self.flush()
         if kind in _EMPTYING and not self.closed and self.broken is None and session.is_idle():
             self.close()
+
+    def protocol_error(self, cause: Exception, message: object = None) -> None:
+        """The peer sent something this end cannot accept (a malformed message, an id it was
+        never given, a payload that does not decode): abort this session — and only it.
+
+        As in Cap'n Web: an ``abort`` naming the cause goes to the peer, and the calls pending on
+        both ends fail with the same :class:`~playground.errors.ProtocolError`. Other sessions,
+        even between the same workers, are not touched."""
+        if self.broken is not None or self.closed:
+            return  # (it already died, e.g. a link cut while the message was being handled)
+        importer, self._importing = self._importing, None
+        if importer is not None:  # stubs made from a payload that did not finish decoding
+            importer.discard()
+        if not isinstance(cause, ProtocolError):
+            cause = ProtocolError(f"{type(cause).__name__}: {cause}")
+        what = f" (in {_describe(message)})" if message is not None else ""
+        error = ProtocolError(
+            f"RPC session aborted: {self.peer_worker} sent {self.worker} a message that breaks "
+            f"the protocol{what}: {cause}"
+        )
+        error.__cause__ = cause
+        self.runtime.note("error", self.worker, str(error))
+        session = self.session
+        if not session.aborted:
+            session.outbox.clear()  # (replies to the bad message, or half of them)
+            event = session.abort(encode_error(error, True))
+            self.flush()
+        else:
+            event = SessionAborted(None, (), ())
+        self._aborted(event, error)
 
     def _call_arrived(self, event: CallArrived) -> None:
         ident, _, target, path, args, stream = event
@@ -311,37 +385,42 @@ class Connection:
         if args is None:
             hook = target.get(path)  # type: ignore[attr-defined]
         else:
+            values = unpack_plain(args) if is_plain(args) else decode_value(args, self._param_importer)
+            if type(values) is not list:
+                raise ProtocolError(f"the arguments of {_PUSH} {ident} are not a list")
+            kwargs = values.pop() if values and type(values[-1]) is Kwargs else None
             try:
-                values = unpack_plain(args) if is_plain(args) else decode_value(args, self._param_importer)
-            except Exception as exc:
-                hook = ErrorHook(exc)
-            else:
-                kwargs = values.pop() if values and type(values[-1]) is Kwargs else None
-                try:
-                    if path == FETCH_PATH:
-                        request = values[0] if values else None
-                        if isinstance(request, Request):
-                            hook = target.fetch(request)  # type: ignore[attr-defined]
-                        else:
-                            hook = ErrorHook(TypeError("fetch() needs a Request"))
+                if path == FETCH_PATH:
+                    request = values[0] if values else None
+                    if isinstance(request, Request):
+                        hook = target.fetch(request)  # type: ignore[attr-defined]
                     else:
-                        hook = target.call(path, values, kwargs)  # type: ignore[attr-defined]
-                except BaseException as exc:  # Ctrl-C in user code: keep the session consistent
+                        hook = ErrorHook(TypeError("fetch() needs a Request"))
+                else:
+                    hook = target.call(path, values, kwargs)  # type: ignore[attr-defined]
+            except BaseException as exc:  # Ctrl-C in user code: keep the session consistent
+                if self.broken is None and not self.closed:
                     error = RpcError(f"The call was interrupted ({type(exc).__name__}).")
                     self.session.set_answer(ident, ErrorHook(error))
-                    raise
+                raise
         importer = self._importing
         if importer is not None:
             self._importing = None
             group = importer.group
+        if self.broken is not None or self.closed:  # the call cut its own connection (a fault)
+            hook.dispose()
+            if group:
+                for capability in group:
+                    capability._dispose("released")
+            return
         self.session.set_answer(ident, hook)
         if group:
             if self.params is None:
                 self.params = {}
             self.params[ident] = group
-        if stream:
+        if stream:  # a write's acknowledgement carries nothing back (what write() returned is dropped)
             self.streams().answers.add(ident)
-            hook.settle(lambda ok, value: self._answer(ident, ok, value))
+            hook.settle(lambda ok, value: self._answer(ident, ok, None if ok else value))
 
     def _pull_arrived(self, event: PullArrived) -> None:
         answer, hook = event
@@ -363,7 +442,17 @@ class Connection:
         self.registry.check(self.context)
 
     def _session_aborted(self, event: SessionAborted) -> None:
-        self._aborted(event, ConnectionLost())
+        """The peer aborted the session: what waits fails with the reason it gave (a
+        :class:`~playground.errors.ProtocolError` naming what was wrong), or ConnectionLost."""
+        error: BaseException = ConnectionLost()
+        if event.reason is not None:
+            try:
+                reason = decode_value(event.reason)
+            except Exception:
+                reason = ProtocolError("the peer aborted the session (its reason could not be decoded)")
+            if isinstance(reason, Exception):
+                error = mark_remote(reason, self.durable_id)
+        self._aborted(event, error)
 
     def _answer(self, answer: int, ok: bool, value: Any) -> None:
         """Send the settlement of one of our answers (if the peer still wants it)."""
@@ -417,22 +506,22 @@ class Connection:
         ident, ok, payload = event
         streams = self._streams
         if streams is not None:
-            waiter = streams.waiters.pop(ident, None)
+            waiter = streams.waiters.get(ident)
             if waiter is not None:  # the acknowledgement of a stream write
                 value = decode_value(payload)
+                del streams.waiters[ident]
                 waiter(ok, value if ok else mark_remote(value, self.durable_id))
                 return
-        hook = self.questions.pop(ident)
-        try:
-            if is_plain(payload):
-                value = unpack_plain(payload)
-            else:
-                value = decode_value(payload, lambda: Importer(self, None, hook.call_seq, hook.where))  # type: ignore[arg-type]
-        except Exception as exc:
-            ok, value = False, exc
+        questions = self.questions
+        hook = questions[ident]
+        if is_plain(payload):
+            value = unpack_plain(payload)
         else:
-            if not ok:
-                value = mark_remote(value, self.durable_id)
+            value = decode_value(payload, lambda: self._result_importer(hook))
+            self._importing = None
+        del questions[ident]
+        if not ok:
+            value = mark_remote(value, self.durable_id)
         hook.arrived(ok, value)
 
     # -- ending --------------------------------------------------------------------------------
@@ -527,6 +616,17 @@ class Connection:
         self.closed = True
         self.transport.close()
         self.registry.connection_closed(self)
+
+
+def _describe(message: object) -> str:
+    """A message, in a few words, for an error (whatever the peer sent)."""
+    try:
+        kind = message[0]  # type: ignore[index]
+        ident = message[1]  # type: ignore[index]
+        text = f"{kind} {ident!r}" if isinstance(kind, str) else f"a {type(message).__name__}"
+    except Exception:
+        text = f"a {type(message).__name__}"
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 #: For each kind of message: how the session checks it (and what event it returns), and what

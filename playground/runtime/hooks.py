@@ -520,15 +520,25 @@ def dispose_value(value: Any, targets: Any = _NO_TARGETS) -> None:
     """Dispose every stub and promise inside ``value`` (dicts, lists, tuples, sets).
 
     With ``targets`` (the owning context, possibly None), RPC targets and functions inside it are
-    released too: their ``__dispose__`` runs later.
+    released too: their ``__dispose__`` runs later. The walk is iterative and visits each
+    container once, so data of any depth, or data that contains itself, is walked safely.
     """
-    if isinstance(value, Capability):
-        value._dispose()
-    elif isinstance(value, dict):
-        for item in value.values():
-            dispose_value(item, targets)
-    elif isinstance(value, (list, tuple, set, frozenset)):
-        for item in value:
-            dispose_value(item, targets)
-    elif targets is not _NO_TARGETS and (is_class_target(value) or is_function(value)):
-        release_target(value, targets)
+    kind = type(value)
+    if kind in SCALARS:
+        return
+    pending = [value]
+    seen: set[int] | None = None
+    while pending:
+        value = pending.pop()
+        if isinstance(value, Capability):
+            value._dispose()
+        elif isinstance(value, (dict, list, tuple, set, frozenset)):
+            if seen is None:
+                seen = set()
+            elif id(value) in seen:
+                continue
+            seen.add(id(value))
+            items = value.values() if isinstance(value, dict) else value
+            pending.extend(reversed([item for item in items if type(item) not in SCALARS]))  # (in order)
+        elif targets is not _NO_TARGETS and (is_class_target(value) or is_function(value)):
+            release_target(value, targets)

@@ -29,7 +29,7 @@ from typing import Any, Protocol
 import msgpack
 
 from ..codec import Ext, encode_value, marker, pack_small
-from ..errors import DataCloneError, PlaygroundError, RemoteError, RpcError, Text
+from ..errors import DataCloneError, PlaygroundError, ProtocolError, RemoteError, RpcError, Text
 from ..protocol import Session
 from .contract import Capability, ErrorHook, Hook
 from .context import ExecutionContext
@@ -93,11 +93,17 @@ class MarshalEndpoint(Protocol):
 
     def end_of(self, session_id: int) -> MarshalEndpoint | None: ...
 
+    def grant(self, code: Ext, data: bytes) -> int: ...
+
+    def revoke(self, token: int) -> None: ...
+
+    def redeem(self, code: Ext, token: int) -> bytes: ...
+
 
 class Exporter:
     """Turns capabilities inside a payload into exports of one connection."""
 
-    __slots__ = ("connection", "params", "exported", "transfers", "promise_calls", "streams")
+    __slots__ = ("connection", "params", "exported", "transfers", "promise_calls", "streams", "grants")
 
     def __init__(self, connection: MarshalEndpoint, params: bool) -> None:
         self.connection = connection
@@ -106,6 +112,20 @@ class Exporter:
         self.transfers: list[Capability] | None = None
         self.promise_calls: list[int] | None = None  # calls whose pending results are sent as promises
         self.streams: list[tuple[Any, Any, int | None]] | None = None  # (stream, source or sink, pipe id)
+        self.grants: list[int] | None = None  # grants made for the receiver (taken back on rollback)
+
+    def _grant(self, code: Ext, data: bytes, shown: list[Any]) -> msgpack.ExtType:
+        """A capability the runtime grants the receiver (a binding, a handoff): what it is stays
+        on this side, in the receiving end's grant table; the wire carries a token only that
+        end can redeem (and, after it, ``shown``: what the trace displays)."""
+        receiver = self.connection.peer
+        if receiver is None:
+            raise DataCloneError(Text.cannot_serialize(_CAPABILITY_NAMES.get(code, code.name)))
+        token = receiver.grant(code, data)
+        if self.grants is None:
+            self.grants = []
+        self.grants.append(token)
+        return msgpack.ExtType(code, pack_small([token, *shown]))
 
     def _export(self, hook: Hook, code: Ext, *, promise: bool = False) -> msgpack.ExtType:
         export_id = self.connection.session.export(hook, promise=promise)
@@ -152,10 +172,10 @@ class Exporter:
             if type(hook) is RemoteHook and _same_worker(hook.connection, connection):
                 if transfer:
                     self._transfer(obj)
-                return _handoff(Ext.HANDOFF, hook.connection, hook.import_id)
+                return self._handoff(Ext.HANDOFF, hook.connection, hook.import_id)
             special = obj._wire_form()
             if special is not NotImplemented:
-                return special
+                return self._grant(special.code, special.data, msgpack.unpackb(special.data))
             if transfer:
                 self._transfer(obj)
             return self._export(hook.dup(), Ext.EXPORT)
@@ -174,7 +194,7 @@ class Exporter:
         if not isinstance(obj, RpcProperty) and transfer:
             self._transfer(obj)
         if type(hook) is QuestionHook and _same_worker(hook.connection, connection):
-            return _handoff(Ext.HANDOFF_PROMISE, hook.connection, hook.question_id)
+            return self._handoff(Ext.HANDOFF_PROMISE, hook.connection, hook.question_id)
         call_seq = hook.call_seq
         if call_seq is not None:
             if self.promise_calls is None:
@@ -197,6 +217,12 @@ class Exporter:
         self.streams.append((stream, taken, None))
         return self._export(WritableHook(taken, connection.context), Ext.WRITABLE)
 
+    def _handoff(self, code: Ext, connection: Any, export_id: int) -> msgpack.ExtType:
+        """One of the receiver's own exports, held through another of its sessions with our
+        worker: granted as ``[session, export id]`` (the receiver finds its end of that session)."""
+        where = [connection.session_id, export_id]
+        return self._grant(code, pack_small(where), where)
+
     def commit(self) -> None:
         """The message will be sent: stubs whose ownership moved with it are now disposed, and
         the bytes of readables start flowing."""
@@ -215,8 +241,11 @@ class Exporter:
                 context.task(pump(source, writer), eager=False)
 
     def rollback(self) -> None:
-        """The message failed to encode: take back the exports it made and the streams."""
+        """The message failed to encode: take back the exports, grants and streams it made."""
         session = self.connection.session
+        receiver = self.connection.peer
+        for token in self.grants or ():
+            receiver.revoke(token)
         for export_id in self.exported or ():
             hook = session.unexport(export_id)
             if isinstance(hook, WritableHook):
@@ -236,8 +265,7 @@ def _same_worker(theirs: Any, ours: MarshalEndpoint) -> bool:
     return theirs.peer_worker == ours.peer_worker and theirs.peer is not None and theirs.broken is None
 
 
-def _handoff(code: Ext, connection: Any, export_id: int) -> msgpack.ExtType:
-    return msgpack.ExtType(code, pack_small([connection.session_id, export_id]))
+_CAPABILITY_NAMES = {Ext.SERVICE: "Fetcher", Ext.DURABLE_OBJECT: "DurableObject"}
 
 
 def _dup_target(target: Any) -> Any:
@@ -275,7 +303,7 @@ def _body(message: Request | Response) -> Any:
 class Importer:
     """Turns references inside a received payload into stubs and promises of one connection."""
 
-    __slots__ = ("connection", "group", "origin_call", "where")
+    __slots__ = ("connection", "group", "origin_call", "where", "made")
 
     def __init__(
         self,
@@ -288,38 +316,50 @@ class Importer:
         self.group = group
         self.origin_call = origin_call
         self.where = where  # the user's line of the call whose result this is
+        #: Every stub and promise made so far (disposed if the payload turns out malformed).
+        self.made: list[RpcStub | RpcPromise] = []
 
     def decode_capability(self, code: Ext, data: bytes) -> object:
+        """The stub, promise or stream for a reference in a received payload.
+
+        Every reference is checked against a table: the sender's exports (which it introduces
+        here), the receiver's own exports, its pipes, or the grants the runtime made for this
+        very end (bindings and handoffs). A reference to anything else is a
+        :class:`~playground.errors.ProtocolError`: no value a peer sends becomes a capability."""
         connection = self.connection
         if code is Ext.EXPORT:
-            ref = msgpack.unpackb(data)
+            ref = _ref(code, data)
             connection.session.introduce(ref)
             return self._handle(RemoteHook(connection, ref), describe=f"stub from {connection.peer_worker}")  # type: ignore[arg-type]
         if code is Ext.PROMISE:
-            ref = msgpack.unpackb(data)
+            ref = _ref(code, data)
             connection.session.introduce(ref, promise=True)
             question = connection.questions[ref] = QuestionHook(connection, ref, None)  # type: ignore[arg-type]
             return self._handle(question, promise=True)
         if code is Ext.IMPORT:
-            ref = msgpack.unpackb(data)
+            ref = _ref(code, data)
             hook = connection.session.export_hook(ref)
             if not isinstance(hook, Hook):
-                raise RpcError(f"export {ref} has no hook")
+                raise ProtocolError(f"a stub for export {ref}, which is a call still being answered")
             return self._handle(hook.dup())
-        if code is Ext.HANDOFF or code is Ext.HANDOFF_PROMISE:
-            return self._handle(self._handed_back(*msgpack.unpackb(data)), promise=code is Ext.HANDOFF_PROMISE)
         if code is Ext.READABLE:
+            ref = _ref(code, data)
             streams = connection.streams()
-            pipe = streams.pipes.pop(msgpack.unpackb(data))
+            pipe = streams.pipes.pop(ref, None)
+            if pipe is None:
+                raise ProtocolError(f"a readable stream for pipe {ref}, which was not asked for")
             streams.readers.add(pipe)
             return ReadableStream(pipe)
         if code is Ext.WRITABLE:
-            import_id = msgpack.unpackb(data)
+            import_id = _ref(code, data)
             connection.session.introduce(import_id)
             writer = RemoteWriter(connection, import_id)  # type: ignore[arg-type]
             connection.streams().writers.add(writer)
             return WritableStream(writer.sink())
-        return connection.bindings.decode_binding(connection, code, data)
+        granted = connection.redeem(code, _ref(code, data, token=True))
+        if code is Ext.HANDOFF or code is Ext.HANDOFF_PROMISE:
+            return self._handle(self._handed_back(*msgpack.unpackb(granted)), promise=code is Ext.HANDOFF_PROMISE)
+        return connection.bindings.decode_binding(connection, code, granted)
 
     def _handle(self, hook: Hook, *, promise: bool = False, describe: str | None = None) -> object:
         """A stub (or promise) over ``hook`` for the receiving context; one of the group that the
@@ -335,7 +375,14 @@ class Importer:
             )
         if self.group is not None:
             self.group.append(handle)
+        self.made.append(handle)
         return handle
+
+    def discard(self) -> None:
+        """The payload did not decode: dispose what was made from its first part."""
+        made, self.made = self.made, []
+        for handle in made:
+            handle._dispose("released")
 
     def _handed_back(self, session_id: int, export_id: int) -> Hook:
         """One of our own exports, from another of our sessions with the sender (a handoff)."""
@@ -356,6 +403,19 @@ class Importer:
         if code is Ext.HEADERS:
             return Headers(items[0])
         raise RpcError(f"cannot decode a {code.name.lower()} value")
+
+
+def _ref(code: Ext, data: bytes, *, token: bool = False) -> int:
+    """The id (or, for a grant, the token) a reference carries."""
+    try:
+        ref = msgpack.unpackb(data)
+        if token:
+            ref = ref[0]
+    except Exception:
+        ref = None
+    if type(ref) is not int:
+        raise ProtocolError(f"a malformed {code.name.lower()} reference: {data[:24]!r}")
+    return ref
 
 
 # -- errors ----------------------------------------------------------------------------------
