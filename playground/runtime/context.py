@@ -145,6 +145,8 @@ class ExecutionContext:
     def _task_done(self, task: Any) -> None:
         if self.tasks is not None:
             self.tasks.discard(task)
+        if isinstance(getattr(task, "_exception", None), KeyboardInterrupt):
+            task._log_traceback = False  # (the loop raised it to its driver already)
         self.owner.check(self)
 
     def schedule_disposer(self, target: Any, disposer: Any) -> None:
