@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import contextvars
 import inspect
+from asyncio import events
 from typing import Any, NoReturn, Protocol
 
+from ..errors import RpcError
+from ..sim.clock import VirtualLoop
 from ..sim.eager import as_coroutine, eager_task
 from .shared import Runtime
 from .targets import describe_target
 
-__all__ = ["ContextOwner", "ExecutionContext", "current"]
+__all__ = ["ContextOwner", "ExecutionContext", "current", "interrupted"]
 
 #: The context whose code is running right now (unset in host code).
 current: contextvars.ContextVar[ExecutionContext | None] = contextvars.ContextVar(
@@ -96,6 +99,8 @@ class ExecutionContext:
         token = current.set(self)
         try:
             obj = cls(self.api, self.env)
+        except KeyboardInterrupt as exc:  # Ctrl-C in the constructor: it fails, like a raise
+            raise interrupted(exc) from None
         finally:
             current.reset(token)
         if getattr(obj, "env", _MISSING) is _MISSING:
@@ -140,6 +145,8 @@ class ExecutionContext:
     def _task_done(self, task: Any) -> None:
         if self.tasks is not None:
             self.tasks.discard(task)
+        if isinstance(getattr(task, "_exception", None), KeyboardInterrupt):
+            task._log_traceback = False  # (the loop raised it to its driver already)
         self.owner.check(self)
 
     def schedule_disposer(self, target: Any, disposer: Any) -> None:
@@ -160,3 +167,15 @@ class ExecutionContext:
 
 
 _MISSING = object()
+
+
+def interrupted(exc: KeyboardInterrupt) -> RpcError:
+    """User code called by the runtime raised ``KeyboardInterrupt`` (Ctrl-C, or its own): the
+    error its call fails with. While the playground's loop is being driven, the interrupt is
+    handed to the loop, which raises it to whoever drives it at the next safe point, once
+    (:meth:`VirtualLoop.interrupt`); called from outside the loop, it is raised on at once."""
+    loop = events._get_running_loop()
+    if not isinstance(loop, VirtualLoop) or not loop._driving:
+        raise exc
+    loop.interrupt(exc)
+    return RpcError(f"The call was interrupted ({type(exc).__name__}).")

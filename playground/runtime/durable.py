@@ -233,7 +233,11 @@ class DurableObjects:
         context.api = DurableObjectState(self._lifecycle, instance, context)
         context.on_abort = lambda reason: self.discard(key, reason)
         self._live[key] = instance
-        instance.obj = context.construct(cls)
+        try:
+            instance.obj = context.construct(cls)
+        except BaseException:
+            del self._live[key]  # no instance was made: the next request constructs one again
+            raise
         return instance
 
     def discard(self, key: tuple[str, str, str], reason: BaseException) -> _Instance | None:

@@ -33,7 +33,7 @@ from ..codec import SCALARS
 from ..errors import RpcError, Text
 from ..protocol import Path
 from .contract import Capability, ErrorHook, Hook, Origin, Settled
-from .context import ExecutionContext, current
+from .context import ExecutionContext, current, interrupted
 from .http import Response
 from .invoke import class_member, handler_arguments, handler_call_arguments, step
 from .targets import (
@@ -131,6 +131,8 @@ class TargetHook(Hook):
             result = fetch(*args)
         except Exception as exc:
             return ErrorHook(exc)
+        except KeyboardInterrupt as exc:
+            return ErrorHook(interrupted(exc))
         finally:
             current.reset(token)
         if inspect.isawaitable(result):
@@ -322,7 +324,9 @@ class PromiseHook(Hook):
             self.resolve(ErrorHook(RpcError("The request was canceled.")))
             return
         exc = task.exception()
-        if exc is not None:
+        if isinstance(exc, KeyboardInterrupt):  # (the loop hands it on to its driver)
+            self.resolve(ErrorHook(RpcError(f"The call was interrupted ({type(exc).__name__}).")))
+        elif exc is not None:
             self.resolve(ErrorHook(exc))
         else:
             self.resolve(hook_for(task.result(), context))
@@ -412,6 +416,8 @@ def _call_member(
         return ErrorHook(TypeError(Text.not_implemented(name)))
     except Exception as exc:  # a property getter that raised
         return ErrorHook(exc)
+    except KeyboardInterrupt as exc:
+        return ErrorHook(interrupted(exc))
     if isinstance(fn, Capability):  # a stub as a member: the call goes there
         return _forward(fn, (), args, kwargs, False)
     if not callable(fn) or isinstance(fn, _NOT_CALLABLE):
@@ -449,6 +455,8 @@ def invoke(
             args, kwargs = handler_call_arguments(value, str(path[0]), args, kwargs, context)
     except Exception as exc:  # a TypeError of the rules, or a property getter that raised
         return ErrorHook(exc)
+    except KeyboardInterrupt as exc:
+        return ErrorHook(interrupted(exc))
     return call_in_context(value, args, kwargs, context)
 
 
@@ -459,11 +467,16 @@ def call_in_context(fn: Any, args: list[Any], kwargs: dict[str, Any] | None, con
         result = fn(*args, **kwargs) if kwargs else fn(*args)
     except Exception as exc:
         return ErrorHook(exc)
+    except KeyboardInterrupt as exc:  # Ctrl-C in user code: this call fails, the loop raises it
+        return ErrorHook(interrupted(exc))
     finally:
         current.reset(token)
     if type(result) in SCALARS:
         return ValueHook(result, context, True)
-    return hook_for(result, context)  # (KeyboardInterrupt and SystemExit propagate)
+    try:
+        return hook_for(result, context)
+    except KeyboardInterrupt as exc:  # in the first step of an async method (run eagerly)
+        return ErrorHook(interrupted(exc))
 
 
 def _forward(value: Capability, rest: Path, args: list[Any], kwargs: dict[str, Any] | None, is_get: bool) -> Hook:

@@ -39,6 +39,20 @@ class Host:
         self._woken = False
 
     def run(self, awaitable: Awaitable[T]) -> T:
+        """Run ``awaitable`` as a task of the playground's loop, driving the loop until it is
+        done; its result.
+
+        Ctrl-C (``KeyboardInterrupt``) during the run reaches the caller once, at a point where
+        every table of the playground is consistent (see :mod:`playground.sim.clock`), and
+        leaves the playground usable: the next ``play.run`` works. What was interrupted:
+
+        * a call whose worker code was running when the interrupt arrived (or that raised
+          ``KeyboardInterrupt`` itself) fails with ``RpcError("The call was interrupted
+          (KeyboardInterrupt).")``; its sessions end as after any failure;
+        * every other call in flight goes on: awaiting its promise again (``play.run(promise)``,
+          ``await promise``) gives its result, or that error;
+        * a coroutine given to ``play.run`` is cancelled (on the next run of the loop).
+        """
         runtime = self._runtime
         loop = runtime.loop
         if not inspect.isawaitable(awaitable):
@@ -61,7 +75,10 @@ class Host:
         try:
             loop.run_until(task.done, self.on_idle)
         except BaseException:
-            task.cancel()
+            if not task.done():
+                task.cancel()  # (an awaited RPC promise goes on: awaiting it again waits for it)
+            elif not task.cancelled():
+                task.exception()  # (it is what is being raised, or lost to a Ctrl-C: not logged)
             raise
         finally:
             runtime.flush_warnings()

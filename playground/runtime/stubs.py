@@ -323,6 +323,8 @@ class RpcPromise(Capability):
                 rt = context.runtime if context is not None else None
                 running = _running_loop()
                 future = self._future
+                if future is not None and future.cancelled():
+                    future = None  # an earlier awaiter was cancelled (a Ctrl-C), not this promise
                 if rt is None or running is rt.loop:
                     if future is None:
                         loop = rt.loop if rt is not None else (running or asyncio.get_event_loop())

@@ -24,6 +24,13 @@ Details that each were a real failure in a prototype:
 * **Deadlock.** Nothing ready, nothing scheduled, no real work, and someone is still waiting:
   the driver asks its owner (``on_idle``) to break the deadlock — the runtime cancels hung
   requests, as the real one does — and raises :class:`DeadlockError` if nothing can be done.
+* **Ctrl-C.** While the loop is driven in the main thread over Python's own SIGINT handler,
+  :meth:`VirtualLoop.run_until` installs its own (trio's KeyboardInterrupt protection): a Ctrl-C
+  arriving in the playground's code is kept and raised between two callbacks, where every table
+  is consistent; arriving in user code, or while the loop waits for the wall clock, it is raised
+  at once (the runtime fails that call and hands the interrupt back to the loop,
+  :meth:`VirtualLoop.interrupt`). Either way the driver sees one ``KeyboardInterrupt`` and the
+  loop is left as it was (not running, the previous handler back).
 * **Pace.** With ``pace > 0`` each jump waits until the matching wall-clock moment
   (``pace`` seconds of wall time per virtual second), so demos can be watched; the sequence of
   events is the same as at ``pace = 0``.
@@ -35,7 +42,10 @@ import asyncio
 import collections
 import contextvars
 import heapq
+import os
+import signal
 import sys
+import sysconfig
 import threading
 import time
 from asyncio import events
@@ -147,8 +157,12 @@ class _VirtualSelector:
             return []
         if loop._real_work:
             # Work running in real time (an executor job) must finish before time can jump.
-            if loop._woken.wait(0.1):  # wake now and then so Ctrl-C gets through
-                loop._woken.clear()
+            loop._waiting = True  # (a Ctrl-C now is raised at once: nothing is half done)
+            try:
+                if loop._woken.wait(0.1):
+                    loop._woken.clear()
+            finally:
+                loop._waiting = False
             return []
         if timeout is None:
             raise DeadlockError(
@@ -158,9 +172,15 @@ class _VirtualSelector:
         when_ns = loop._scheduled[0]._when_ns  # every timer is a _Timer (call_at_ns)
         if loop.pace > 0 and not loop._host_paced:
             delay = loop._wall_deadline(when_ns) - loop.wall_clock()
-            if delay > 0 and loop.wall_wait(delay):
-                loop._woken.clear()
-                return []  # woken early by another thread: look again before jumping
+            if delay > 0:
+                loop._waiting = True
+                try:
+                    woken = loop.wall_wait(delay)
+                finally:
+                    loop._waiting = False
+                if woken:
+                    loop._woken.clear()
+                    return []  # woken early by another thread: look again before jumping
         if when_ns > loop._now_ns:
             loop._now_ns = when_ns
         return []
@@ -197,6 +217,9 @@ class VirtualLoop(asyncio.BaseEventLoop):
         self._anchor_ns = 0
         self._driving = False
         self._failure: BaseException | None = None
+        #: A Ctrl-C (or a KeyboardInterrupt that user code raised) waiting to be delivered.
+        self._interrupt: BaseException | None = None
+        self._waiting = False
         #: The wall clock and the way to wait on it (replaced in tests of ``pace``).
         self.wall_clock: Callable[[], float] = time.monotonic
         self.wall_wait: Callable[[float], bool] = self._woken.wait
@@ -294,6 +317,29 @@ class VirtualLoop(asyncio.BaseEventLoop):
             return
         super().call_exception_handler(context)
 
+    # -- Ctrl-C ----------------------------------------------------------------------------
+
+    def interrupt(self, exc: BaseException | None = None) -> None:
+        """Deliver ``exc`` (a ``KeyboardInterrupt``) to whoever drives the loop, at the next safe
+        point: between two callbacks, when every table is consistent. The first one counts."""
+        if self._interrupt is None:
+            self._interrupt = exc if exc is not None else KeyboardInterrupt()
+
+    def _on_sigint(self, signum: int, frame: Any) -> None:
+        """The SIGINT handler while this loop runs (see :meth:`run_until`): a Ctrl-C in the
+        playground's own code waits for the next safe point; in user code (a worker's method,
+        a coroutine given to ``play.run``) or while the loop waits for the wall clock it is
+        raised at once, as Python's handler would (the runtime turns it into a failure of that
+        call, and hands it on, see :func:`playground.runtime.hooks.call_in_context`)."""
+        if self._waiting or _in_user_code(frame):
+            raise KeyboardInterrupt
+        self.interrupt()
+
+    def _deliver_interrupt(self) -> None:
+        interrupt, self._interrupt = self._interrupt, None
+        if interrupt is not None:
+            raise interrupt
+
     def _raise_failure(self) -> None:
         failure, self._failure = self._failure, None
         if failure is not None:
@@ -363,17 +409,21 @@ class VirtualLoop(asyncio.BaseEventLoop):
             handle = ready.popleft()
             if handle._cancelled:
                 continue
-            if isinstance(handle, Scheduled):  # (Scheduled._run, without its frame)
-                try:
-                    handle._context.run(handle.fire)
-                except (SystemExit, KeyboardInterrupt):
-                    raise
-                except BaseException as exc:
-                    self.call_exception_handler(
-                        {"message": f"Exception in {handle!r}", "exception": exc, "handle": handle}
-                    )
-            else:
-                handle._run()
+            try:
+                if isinstance(handle, Scheduled):  # (Scheduled._run, without its frame)
+                    try:
+                        handle._context.run(handle.fire)
+                    except (SystemExit, KeyboardInterrupt):
+                        raise
+                    except BaseException as exc:
+                        self.call_exception_handler(
+                            {"message": f"Exception in {handle!r}", "exception": exc, "handle": handle}
+                        )
+                else:
+                    handle._run()
+            except KeyboardInterrupt as exc:  # the callback is over; the rest stay ready
+                self.interrupt(exc)
+                return
 
     def is_idle(self) -> bool:
         """Nothing ready, nothing scheduled, no real work in flight."""
@@ -410,15 +460,42 @@ class VirtualLoop(asyncio.BaseEventLoop):
             )
         if self.pace > 0 and not keep_anchor:
             self._reanchor()
-        old_hooks = sys.get_asyncgen_hooks()
-        events._set_running_loop(self)
-        sys.set_asyncgen_hooks(
-            firstiter=self._asyncgen_firstiter_hook, finalizer=self._asyncgen_finalizer_hook
-        )
-        self._thread_id = threading.get_ident()
-        self._driving = True
-        self._host_paced = host_paced
+        sigint = self._guard_sigint()
         try:
+            return self._drive(previous, is_done, on_idle, host_paced)
+        finally:
+            if sigint is not None and _signal.getsignal(_SIGINT) == self._on_sigint:
+                _signal.signal(_SIGINT, sigint)  # (unless code in the run installed its own)
+            self._deliver_interrupt()  # (a Ctrl-C during the run is never lost)
+
+    def _guard_sigint(self) -> Any:
+        """Install :meth:`_on_sigint` for SIGINT if this is the main thread and Python's own
+        handler is in place (not one of a host that handles Ctrl-C itself); the handler to put
+        back, or None."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        previous = _signal.getsignal(_SIGINT)
+        if previous is not signal.default_int_handler:
+            return None
+        _signal.signal(_SIGINT, self._on_sigint)
+        return previous
+
+    def _drive(
+        self,
+        previous: Any,
+        is_done: Callable[[], bool],
+        on_idle: Callable[[], bool] | None,
+        host_paced: bool,
+    ) -> str:
+        old_hooks = sys.get_asyncgen_hooks()
+        try:
+            events._set_running_loop(self)
+            sys.set_asyncgen_hooks(
+                firstiter=self._asyncgen_firstiter_hook, finalizer=self._asyncgen_finalizer_hook
+            )
+            self._thread_id = threading.get_ident()
+            self._driving = True
+            self._host_paced = host_paced
             while not is_done():
                 if not self._ready and self.is_idle():
                     if on_idle is None:
@@ -435,6 +512,8 @@ class VirtualLoop(asyncio.BaseEventLoop):
                 self._run_once()
                 if self._failure is not None:
                     self._raise_failure()
+                if self._interrupt is not None:  # a safe point: between two turns
+                    self._deliver_interrupt()
             return "done"
         finally:
             self._driving = False
@@ -444,8 +523,34 @@ class VirtualLoop(asyncio.BaseEventLoop):
             sys.set_asyncgen_hooks(*old_hooks)
 
     def close(self) -> None:
+        self._interrupt = None
         if self._driving:
             raise SimulationError("Cannot close the playground from inside itself.")
         self._ready.clear()
         self._scheduled.clear()
         super().close()
+
+
+# The C module under ``signal``: its functions are the same, without the wrappers' conversion to
+# enums (which costs some 30 us a run, the price of a whole call).
+try:
+    import _signal
+except ImportError:  # pragma: no cover - every CPython has it
+    _signal = signal  # type: ignore[no-redef]
+_SIGINT = int(signal.SIGINT)
+
+_OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_STDLIB_DIR = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep
+
+
+def _in_user_code(frame: Any) -> bool:
+    """Whether ``frame`` runs user code: going outwards, a frame outside the playground and the
+    standard library comes before one of the playground."""
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if filename.startswith(_OWN_DIR):
+            return False
+        if not filename.startswith(_STDLIB_DIR) and not filename.startswith("<frozen "):
+            return True
+        frame = frame.f_back
+    return False
