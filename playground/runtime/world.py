@@ -20,6 +20,7 @@ recorder   the trace; ledger: live stubs (:mod:`playground.trace`, :mod:`.ledger
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import weakref
 from asyncio import events
@@ -113,6 +114,8 @@ class Playground:
         self.faults = Faults(runtime, lifecycle, durable)
         self._workers = runtime.workers
         self.config_files: list[Path] = []
+        # Released when closed, collected, or at exit; the finalizer holds the parts, never self.
+        self._finalizer = weakref.finalize(self, _release, runtime, self.lifecycle, durable, self.host)
         _set_latest(self)
 
     def __repr__(self) -> str:
@@ -343,29 +346,23 @@ class Playground:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Dispose every stub still held, let the releases happen, and stop the world. What the
-        closed playground held is freed: its sessions, contexts and objects, and the events of
-        its trace that no view you still hold (a ``play.record()``, ``play.trace``) shows."""
-        runtime = self.runtime
-        if runtime.closed:
+        """Dispose every stub still held, let the releases happen, and stop the world: work
+        still pending (stream pumps, ``wait_until`` work, tasks waiting forever) is cancelled,
+        async generators are closed, and the event loop is closed. What the closed playground
+        held is freed: its sessions, contexts and objects, and the events of its trace that no
+        view you still hold (a ``play.record()``, ``play.trace``) shows. Closing twice does
+        nothing. ``with Playground() as play:`` closes at the end of the block."""
+        if self.runtime.closed:
             return
-        loop = runtime.loop
-        if loop._driving:
+        if self.runtime.loop._driving:
             raise SimulationError("play.close() cannot be called from inside the playground.")
-        runtime.ledger.release_all()
-        loop.run_until(lambda: False)
-        self.host.on_idle()
-        loop.run_until(lambda: False)
-        for connection in self.lifecycle.connections():
-            connection.fail(SimulationError("The playground was closed."))
-        runtime.closed = True
-        loop.close()
-        runtime.ledger.clear()
-        runtime.running.clear()
-        runtime.contexts.clear()
-        self.lifecycle.hosts.clear()
-        self.durable.clear()
-        runtime.recorder.release()
+        self._finalizer()
+
+    def __enter__(self) -> Playground:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
 
     @property
     def closed(self) -> bool:
@@ -391,6 +388,78 @@ class Playground:
         self.runtime.flush_warnings()
 
 
+def _release(runtime: Runtime, lifecycle: Lifecycle, durable: DurableObjects, host: Host) -> None:
+    """Stop a playground's world (``play.close()``, or the playground's finalizer when it is
+    collected or the interpreter exits): release the stubs, let what is pending happen, fail
+    the sessions, cancel what is left, close async generators and the loop."""
+    loop = runtime.loop
+    if runtime.closed or loop.is_closed():
+        return
+    if loop._driving:  # collected from code running inside its own loop: nothing can be done now
+        return
+    try:
+        runtime.ledger.release_all()
+        loop.run_until(_turns(_DRAIN_TURNS))
+        host.on_idle()
+        loop.run_until(_turns(_DRAIN_TURNS))
+        for connection in lifecycle.connections():
+            connection.fail(SimulationError("The playground was closed."))
+        runtime.closed = True
+        _cancel_all(loop)
+    finally:
+        runtime.closed = True
+        for task in asyncio.all_tasks(loop):  # work that would not stop: dropped without a word
+            task._log_destroy_pending = False  # type: ignore[attr-defined]
+        loop.close()
+        runtime.ledger.clear()
+        runtime.running.clear()
+        runtime.contexts.clear()
+        lifecycle.hosts.clear()
+        durable.clear()
+        runtime.recorder.release()
+
+
+#: How many turns of the loop a closing playground lets pending work take (work that never
+#: stops, such as a timer that always sets another, would otherwise keep it open forever), and
+#: how many rounds of cancellation it tries before dropping what is left.
+_DRAIN_TURNS = 10_000
+_CANCEL_TURNS = 1_000
+_CANCEL_ROUNDS = 3
+
+
+def _turns(limit: int) -> Callable[[], bool]:
+    """An ``is_done`` for ``run_until``: true after ``limit`` turns (the run also stops when
+    the loop is idle)."""
+    count = itertools.count()
+    return lambda: next(count) >= limit
+
+
+def _cancel_all(loop: VirtualLoop) -> None:
+    """Cancel every task of ``loop`` and let the cancellations happen (as ``asyncio.run``
+    does when it ends), then close the async generators that were started on it."""
+    for _ in range(_CANCEL_ROUNDS):
+        tasks = asyncio.all_tasks(loop)
+        if not tasks:
+            break
+        for task in tasks:
+            task.cancel()
+        turns = _turns(_CANCEL_TURNS)
+        loop.run_until(lambda: turns() or all(task.done() for task in tasks))
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                loop.call_exception_handler(
+                    {
+                        "message": "unhandled exception while the playground was closed",
+                        "exception": task.exception(),
+                        "task": task,
+                    }
+                )
+    if loop._asyncgens:  # type: ignore[attr-defined]
+        shutdown = loop.create_task(loop.shutdown_asyncgens())
+        turns = _turns(_CANCEL_TURNS)
+        loop.run_until(lambda: turns() or shutdown.done())
+
+
 def _trace_limit(limit: Any) -> int | None:
     if limit is None:
         return None
@@ -402,13 +471,13 @@ def _trace_limit(limit: Any) -> int | None:
     return limit
 
 
-_latest: list[Playground] = []
+_latest: list[weakref.ref[Playground]] = []
 _live: weakref.WeakSet[Playground] = weakref.WeakSet()
 _watchers: list[Callable[[Playground], None]] = []
 
 
 def _set_latest(play: Playground) -> None:
-    _latest[:] = [play]
+    _latest[:] = [weakref.ref(play)]
     _live.add(play)
     for watcher in tuple(_watchers):
         watcher(play)
@@ -416,7 +485,7 @@ def _set_latest(play: Playground) -> None:
 
 def latest() -> Playground | None:
     """The most recently created playground (for module-level helpers)."""
-    return _latest[0] if _latest else None
+    return _latest[0]() if _latest else None
 
 
 def playgrounds() -> list[Playground]:
