@@ -100,9 +100,10 @@ class Playground:
                 f"'adaptive' (the default); got {stream_window!r}."
             )
         self.seed = seed
-        loop = VirtualLoop(pace)
+        limit = _trace_limit(trace_limit)
+        loop = VirtualLoop(pace)  # (everything checked first: a loop made is a loop to close)
         network = Network(loop, LinkProperties(latency_ns, jitter_ns, rate, 0.0), seed)
-        recorder = Recorder(_trace_limit(trace_limit))
+        recorder = Recorder(limit)
         self.runtime = runtime = Runtime(
             loop, network, recorder, self.compatibility, stream_window=self.stream_window, seed=seed
         )
