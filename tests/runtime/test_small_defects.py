@@ -1,0 +1,59 @@
+"""Defects found while containing every failure: a Durable Object stub forwarded twice, a
+module's imported helpers reachable over RPC, a stub of an earlier playground."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+from playground import DurableObject, Playground, RpcError, WorkerEntrypoint
+from playground.errors import DataCloneError
+
+from .services import failure
+
+
+class Counter(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        self.count = 0
+
+    def increment(self, by):
+        self.count += by
+        return self.count
+
+
+class Relay(WorkerEntrypoint):
+    async def use(self, stub, by):
+        return await stub.increment(by)
+
+    async def relay(self, stub, by):
+        """Pass the stub on to the next worker, which uses it."""
+        return await self.env.NEXT.use(stub, by)
+
+    async def bounce(self, stub, by):
+        """Pass the stub back to the worker it came from."""
+        return await self.env.BACK.use(stub, by)
+
+
+def relays() -> tuple[Playground, object]:
+    play = Playground(latency="10ms")
+    play.worker("home", Relay, exports=[Counter], durable_objects={"COUNTER": "Counter"},
+                services={"B": "b"})
+    play.worker("b", Relay, services={"NEXT": "c", "BACK": "home"})
+    play.worker("c", Relay)
+    return play, play.env("home")
+
+
+def test_a_durable_object_stub_that_crossed_rpc_can_be_forwarded_again():
+    play, env = relays()
+    ns = env.COUNTER
+    stub = ns.get(ns.id_from_name("one"))
+
+    async def scenario():
+        first = await stub.increment(1)
+        via_c = await env.B.relay(stub, 10)  # home -> b -> c
+        back = await env.B.bounce(stub, 100)  # home -> b -> home
+        return first, via_c, back, await stub.increment(0)
+
+    assert play.run(scenario()) == (1, 11, 111, 111)  # one object all along
