@@ -57,3 +57,59 @@ def test_a_durable_object_stub_that_crossed_rpc_can_be_forwarded_again():
         return first, via_c, back, await stub.increment(0)
 
     assert play.run(scenario()) == (1, 11, 111, 111)  # one object all along
+
+
+MODULE_SOURCE = '''
+from os import getenv
+import json
+from playground import Response
+
+VERSION = "1.0"
+
+def fetch(request, env, ctx):
+    return Response("hello from a module")
+
+def greet(name):
+    return f"hello, {name}"
+
+async def shout(name, env, ctx):
+    return name.upper()
+
+def _private(x):
+    return x
+
+dumps = json.dumps
+'''
+
+
+def module_worker() -> tuple[Playground, object]:
+    module = types.ModuleType("greeter")
+    exec(compile(MODULE_SOURCE, "greeter.py", "exec"), module.__dict__)
+    play = Playground()
+    play.worker("M", module)
+    play.worker("client", Relay, services={"M": "M"})
+    return play, play.env("client")
+
+
+def test_a_module_main_exposes_the_functions_it_defines():
+    play, env = module_worker()
+
+    async def scenario():
+        response = await env.M.fetch("https://m/")
+        return await env.M.greet("ada"), await env.M.shout("ada"), await response.text()
+
+    assert play.run(scenario()) == ("hello, ada", "ADA", "hello from a module")
+
+
+@pytest.mark.parametrize("name", ["getenv", "dumps", "Response", "json", "VERSION"])
+def test_a_module_main_does_not_expose_what_it_imported(name):
+    play, env = module_worker()
+    error = play.run(failure(getattr(env.M, name)("HOME")))
+    assert isinstance(error, TypeError)
+    assert "does not implement" in str(error) or "not a function" in str(error)
+
+
+def test_a_private_function_of_a_module_main_cannot_even_be_named():
+    play, env = module_worker()
+    with pytest.raises(AttributeError):
+        env.M._private
