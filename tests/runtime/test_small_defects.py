@@ -7,7 +7,7 @@ import types
 
 import pytest
 
-from playground import DurableObject, Playground, RpcError, WorkerEntrypoint
+from playground import DurableObject, Playground, RpcError, RpcTarget, WorkerEntrypoint
 from playground.errors import DataCloneError
 
 from .services import failure
@@ -113,3 +113,44 @@ def test_a_private_function_of_a_module_main_cannot_even_be_named():
     play, env = module_worker()
     with pytest.raises(AttributeError):
         env.M._private
+
+
+class Tally(RpcTarget):
+    def __init__(self, start):
+        self.value = start
+
+    def read(self):
+        return self.value
+
+
+class Maker(WorkerEntrypoint):
+    def make(self, start):
+        return Tally(start)
+
+    async def read_it(self, tally):
+        return await tally.read()
+
+
+def notebook_cell() -> tuple[Playground, object]:
+    """What a notebook cell that builds the world makes (run again: a new playground)."""
+    play = Playground(latency="5ms")
+    play.worker("maker", Maker)
+    play.worker("client", Relay, services={"MAKER": "maker"})
+    return play, play.env("client")
+
+
+@pytest.mark.leaks_ok
+@pytest.mark.parametrize("close_first", [False, True])
+def test_a_stub_of_an_earlier_playground_is_refused_with_a_clear_error(close_first):
+    old_play, old_env = notebook_cell()
+    old_stub = old_play.run(old_env.MAKER.make(1))
+    play, env = notebook_cell()  # the cell, run again
+    mine = play.run(env.MAKER.make(2))  # (export ids here now match those of old_stub)
+    if close_first:
+        old_play.close()
+    error = play.run(failure(env.MAKER.read_it(old_stub)))
+    assert isinstance(error, (DataCloneError, RpcError)), error
+    assert "another playground" in str(error) and "get a new one" in str(error)
+    assert play.run(env.MAKER.read_it(mine)) == 2  # the new world is unharmed
+    mine.dispose()
+    old_play.close()
