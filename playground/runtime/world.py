@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import math
 import weakref
 from asyncio import events
 from collections.abc import Awaitable, Callable, Iterable
@@ -84,20 +83,27 @@ class Playground:
         jitter_ns = parse_duration_ns(jitter, "jitter")
         rate = parse_bandwidth(bandwidth)
         if isinstance(seed, bool) or not isinstance(seed, (int, str)):
-            raise ConfigurationError(f"seed must be an int or a str; got {seed!r}.")
-        if isinstance(pace, bool) or not isinstance(pace, (int, float)) or not math.isfinite(pace) or pace < 0:
+            raise ConfigurationError(f"seed must be an int or a str; got {seed!r} ({type(seed).__name__}).")
+        if isinstance(seed, int) and not -(10**100) < seed < 10**100:
+            raise ConfigurationError("seed is too large: give an int of at most 100 digits, or a str.")
+        if isinstance(pace, bool) or not isinstance(pace, (int, float)) or not 0 <= pace <= _MAX_PACE:
             raise ConfigurationError(
-                f"pace must be a number >= 0 (wall seconds per virtual second; 0 = instant); got {pace!r}."
+                f"pace must be a number >= 0 and at most {_MAX_PACE:g} (wall seconds per virtual "
+                f"second; 0 = instant); got {pace!r}."
             )
         self.compatibility = Compatibility.select(compatibility_date, compatibility_flags)
         if stream_window in (None, "adaptive"):
             self.stream_window: int | None = None
-        elif isinstance(stream_window, int) and not isinstance(stream_window, bool) and stream_window > 0:
+        elif (
+            isinstance(stream_window, int)
+            and not isinstance(stream_window, bool)
+            and 0 < stream_window <= _MAX_WINDOW
+        ):
             self.stream_window = stream_window
         else:
             raise ConfigurationError(
-                "stream_window must be a number of bytes > 0 (a fixed flow-control window) or "
-                f"'adaptive' (the default); got {stream_window!r}."
+                f"stream_window must be a whole number of bytes from 1 to {_MAX_WINDOW} (a fixed "
+                f"flow-control window) or 'adaptive' (the default); got {stream_window!r}."
             )
         self.seed = seed
         limit = _trace_limit(trace_limit)
@@ -459,6 +465,12 @@ def _cancel_all(loop: VirtualLoop) -> None:
         shutdown = loop.create_task(loop.shutdown_asyncgens())
         turns = _turns(_CANCEL_TURNS)
         loop.run_until(lambda: turns() or shutdown.done())
+
+
+#: The slowest pace: a million wall seconds per virtual second (beyond, waits overflow).
+_MAX_PACE = 1e6
+#: The largest fixed flow-control window: 4 GiB.
+_MAX_WINDOW = 1 << 32
 
 
 def _trace_limit(limit: Any) -> int | None:
