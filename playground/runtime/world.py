@@ -64,6 +64,14 @@ class Playground:
     the flow-control window of streams over RPC: bytes, or ``"adaptive"`` (the default).
     ``trace_limit`` bounds the trace for long experiments: keep at least the newest
     ``trace_limit`` events (``None``, the default: keep all; ``0``: keep none, count only).
+    A bad value of any of these raises :class:`~playground.errors.ConfigurationError`.
+
+    Lifetime: ``with Playground() as play:`` closes the playground at the end of the block
+    (also when it raises); :meth:`close` releases everything at once (pending work is
+    cancelled, the event loop closed; idempotent). A playground never closed is released the
+    same way, silently, when it is garbage-collected or when the interpreter exits. Stubs
+    belong to their playground: passing one into a call of another playground raises
+    ``DataCloneError``.
     """
 
     def __init__(
