@@ -3,6 +3,8 @@ Notebook tests share one kernelspec that runs this interpreter."""
 
 from __future__ import annotations
 
+import weakref
+
 import pytest
 
 from playground import Playground
@@ -16,16 +18,17 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _leak_check(request: pytest.FixtureRequest):
-    created: list[Playground] = []
-    unwatch = watch_playgrounds(created.append)
+    created: list[weakref.ref[Playground]] = []  # (weak: a playground the test drops is collected)
+    unwatch = watch_playgrounds(lambda play: created.append(weakref.ref(play)))
     try:
         yield
     finally:
         unwatch()
     strict = request.node.get_closest_marker("leaks_ok") is None
     problems: list[str] = []
-    for play in created:
-        if play.closed:
+    for ref in created:
+        play = ref()
+        if play is None or play.closed:
             continue
         problems += leak_report(play, strict=strict)
         play.close()

@@ -44,6 +44,10 @@ class BindingHook(Hook):
     def session_target(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def wire_form(self) -> Any:  # pragma: no cover - overridden
+        """How a stub of this binding crosses RPC: a reference to what it binds."""
+        raise NotImplementedError
+
     def caller_context(self) -> ExecutionContext:
         """The context the call leaves from: the running worker code's, or the binding's own."""
         context = current.get()
@@ -95,6 +99,10 @@ class ServiceHook(BindingHook):
     def session_target(self) -> EntrypointTarget:
         return self._target
 
+    def wire_form(self) -> Any:
+        """A service binding crosses as a reference to what it binds (worker, entrypoint, props)."""
+        return msgpack.ExtType(Ext.SERVICE, pack_small([self.service, self.entrypoint, self.props]))
+
     def settle(self, callback: Settled) -> None:
         callback(True, ServiceStub(self))
 
@@ -123,12 +131,6 @@ class ServiceStub(RpcStub):
     def _binding(self) -> BindingHook:
         hook = self._hook
         assert isinstance(hook, BindingHook)
-        return hook
-
-    @property
-    def _service(self) -> ServiceHook:
-        hook = self._hook
-        assert isinstance(hook, ServiceHook)
         return hook
 
     def __getattr__(self, name: str) -> Any:
@@ -160,9 +162,9 @@ class ServiceStub(RpcStub):
         pass
 
     def _wire_form(self) -> Any:
-        """A service binding crosses as a reference to what it binds (worker, entrypoint, props)."""
-        service = self._service
-        return msgpack.ExtType(Ext.SERVICE, pack_small([service.service, service.entrypoint, service.props]))
+        """A binding crosses as a reference to what it binds (a service, a Durable Object: one
+        that arrived over RPC is forwarded the same way)."""
+        return self._binding.wire_form()
 
     def __repr__(self) -> str:
         return f"<ServiceStub {self._desc}>"

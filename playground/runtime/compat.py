@@ -41,8 +41,13 @@ class Compatibility:
             raise ConfigurationError(
                 f"compatibility_flags must be a list of flag names; got {flags!r}."
             )
-        flag_set = frozenset(flags)
-        unknown = sorted(f for f in flag_set if not isinstance(f, str) or f not in KNOWN_FLAGS)
+        flag_list = list(flags)
+        if not all(isinstance(f, str) for f in flag_list):
+            raise ConfigurationError(
+                f"compatibility_flags must be a list of flag names (strings); got {flags!r}."
+            )
+        flag_set = frozenset(flag_list)
+        unknown = sorted(f for f in flag_set if f not in KNOWN_FLAGS)
         if unknown:
             raise ConfigurationError(
                 f"Unknown compatibility flag(s) {', '.join(map(repr, unknown))}; the playground "

@@ -312,11 +312,6 @@ class DurableObjectStub(ServiceStub):
     def name(self) -> str | None:
         return self._hook.object_id.name  # type: ignore[union-attr]
 
-    def _wire_form(self) -> Any:
-        """It crosses as a plain stub to the object (it loses id and name, as in Workers)."""
-        hook: Any = self._hook
-        return msgpack.ExtType(Ext.DURABLE_OBJECT, pack_small([*hook.key, hook.object_id.name]))
-
     def __repr__(self) -> str:
         return f"<DurableObjectStub {self._desc}>"
 
@@ -342,6 +337,10 @@ class DurableHook(BindingHook):
 
     def session_target(self) -> DurableTarget:
         return DurableTarget(self.durable, self.key, self.object_id, self.generation)
+
+    def wire_form(self) -> Any:
+        """It crosses as a plain stub to the object (it loses id and name, as in Workers)."""
+        return msgpack.ExtType(Ext.DURABLE_OBJECT, pack_small([*self.key, self.object_id.name]))
 
     def _broken(self) -> Hook | None:
         failure = self.durable.failure(self.key, self.generation)

@@ -160,6 +160,9 @@ class Exporter:
 
     def _capability(self, obj: Capability) -> object:
         connection = self.connection
+        home = obj._ctx  # type: ignore[attr-defined]  # the context of the stub or promise
+        if home is not None and home.runtime is not connection.runtime:
+            raise DataCloneError(OTHER_PLAYGROUND)
         transfer = not self.params or connection.runtime.transfer_params
         if isinstance(obj, RpcStub):
             hook = obj._hook
@@ -256,6 +259,12 @@ class Exporter:
             if pipe_id is not None:
                 session.unpipe(pipe_id)
             stream._give_back(taken)
+
+
+OTHER_PLAYGROUND = (
+    "This stub belongs to another playground (an earlier one, closed or not: a cell run again "
+    "makes a new Playground), so it cannot be sent here; get a new one from this playground."
+)
 
 
 def _same_worker(theirs: Any, ours: MarshalEndpoint) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 from ..errors import ConfigurationError
 from .targets import DurableObject, WorkerEntrypoint
 
-__all__ = ["Entrypoint", "Worker", "define_worker"]
+__all__ = ["Entrypoint", "ModuleMain", "Worker", "define_worker"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,30 @@ def _handler_object(main: Any) -> Any:
     return main() if isinstance(main, type) else main
 
 
-def _main_entrypoint(worker: str, main: Any) -> Entrypoint:
+class ModuleMain:
+    """A module given as a worker's ``main``: a plain handler whose methods are the public
+    functions the module itself defines. What it imported (``from os import getenv``), its
+    other globals and its ``_names`` are not reachable over RPC."""
+
+    __slots__ = ("_module",)
+
+    def __init__(self, module: types.ModuleType) -> None:
+        self._module = module
+
+    def __getattr__(self, name: str) -> Any:
+        module = self._module
+        if not name.startswith("_"):
+            value = module.__dict__.get(name)
+            if inspect.isfunction(value) and value.__module__ == module.__name__:
+                return value
+        raise AttributeError(f"module {module.__name__!r} defines no public function {name!r}")
+
+    def __repr__(self) -> str:
+        return f"<module {self._module.__name__!r}>"
+
+
+def _main_entrypoint(worker: str, given: Any) -> Entrypoint:
+    main = ModuleMain(given) if isinstance(given, types.ModuleType) else given
     if isinstance(main, type):
         if issubclass(main, WorkerEntrypoint):
             return Entrypoint("default", main)
@@ -118,7 +142,8 @@ def _main_entrypoint(worker: str, main: Any) -> Entrypoint:
         return Entrypoint("default", None, main)
     raise ConfigurationError(
         f'main for worker "{worker}" must be a WorkerEntrypoint subclass, or a class or object '
-        f"with a fetch(request, env, ctx) handler; got {main!r} ({type(main).__name__})."
+        f"with a fetch(request, env, ctx) handler (a module: one it defines); got {given!r} "
+        f"({type(given).__name__})."
     )
 
 

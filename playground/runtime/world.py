@@ -20,7 +20,7 @@ recorder   the trace; ledger: live stubs (:mod:`playground.trace`, :mod:`.ledger
 from __future__ import annotations
 
 import asyncio
-import math
+import itertools
 import weakref
 from asyncio import events
 from collections.abc import Awaitable, Callable, Iterable
@@ -64,6 +64,14 @@ class Playground:
     the flow-control window of streams over RPC: bytes, or ``"adaptive"`` (the default).
     ``trace_limit`` bounds the trace for long experiments: keep at least the newest
     ``trace_limit`` events (``None``, the default: keep all; ``0``: keep none, count only).
+    A bad value of any of these raises :class:`~playground.errors.ConfigurationError`.
+
+    Lifetime: ``with Playground() as play:`` closes the playground at the end of the block
+    (also when it raises); :meth:`close` releases everything at once (pending work is
+    cancelled, the event loop closed; idempotent). A playground never closed is released the
+    same way, silently, when it is garbage-collected or when the interpreter exits. Stubs
+    belong to their playground: passing one into a call of another playground raises
+    ``DataCloneError``.
     """
 
     def __init__(
@@ -83,25 +91,33 @@ class Playground:
         jitter_ns = parse_duration_ns(jitter, "jitter")
         rate = parse_bandwidth(bandwidth)
         if isinstance(seed, bool) or not isinstance(seed, (int, str)):
-            raise ConfigurationError(f"seed must be an int or a str; got {seed!r}.")
-        if isinstance(pace, bool) or not isinstance(pace, (int, float)) or not math.isfinite(pace) or pace < 0:
+            raise ConfigurationError(f"seed must be an int or a str; got {seed!r} ({type(seed).__name__}).")
+        if isinstance(seed, int) and not -(10**100) < seed < 10**100:
+            raise ConfigurationError("seed is too large: give an int of at most 100 digits, or a str.")
+        if isinstance(pace, bool) or not isinstance(pace, (int, float)) or not 0 <= pace <= _MAX_PACE:
             raise ConfigurationError(
-                f"pace must be a number >= 0 (wall seconds per virtual second; 0 = instant); got {pace!r}."
+                f"pace must be a number >= 0 and at most {_MAX_PACE:g} (wall seconds per virtual "
+                f"second; 0 = instant); got {pace!r}."
             )
         self.compatibility = Compatibility.select(compatibility_date, compatibility_flags)
         if stream_window in (None, "adaptive"):
             self.stream_window: int | None = None
-        elif isinstance(stream_window, int) and not isinstance(stream_window, bool) and stream_window > 0:
+        elif (
+            isinstance(stream_window, int)
+            and not isinstance(stream_window, bool)
+            and 0 < stream_window <= _MAX_WINDOW
+        ):
             self.stream_window = stream_window
         else:
             raise ConfigurationError(
-                "stream_window must be a number of bytes > 0 (a fixed flow-control window) or "
-                f"'adaptive' (the default); got {stream_window!r}."
+                f"stream_window must be a whole number of bytes from 1 to {_MAX_WINDOW} (a fixed "
+                f"flow-control window) or 'adaptive' (the default); got {stream_window!r}."
             )
         self.seed = seed
-        loop = VirtualLoop(pace)
+        limit = _trace_limit(trace_limit)
+        loop = VirtualLoop(pace)  # (everything checked first: a loop made is a loop to close)
         network = Network(loop, LinkProperties(latency_ns, jitter_ns, rate, 0.0), seed)
-        recorder = Recorder(_trace_limit(trace_limit))
+        recorder = Recorder(limit)
         self.runtime = runtime = Runtime(
             loop, network, recorder, self.compatibility, stream_window=self.stream_window, seed=seed
         )
@@ -113,6 +129,8 @@ class Playground:
         self.faults = Faults(runtime, lifecycle, durable)
         self._workers = runtime.workers
         self.config_files: list[Path] = []
+        # Released when closed, collected, or at exit; the finalizer holds the parts, never self.
+        self._finalizer = weakref.finalize(self, _release, runtime, self.lifecycle, durable, self.host)
         _set_latest(self)
 
     def __repr__(self) -> str:
@@ -343,29 +361,23 @@ class Playground:
     # -- lifecycle -----------------------------------------------------------------------------
 
     def close(self) -> None:
-        """Dispose every stub still held, let the releases happen, and stop the world. What the
-        closed playground held is freed: its sessions, contexts and objects, and the events of
-        its trace that no view you still hold (a ``play.record()``, ``play.trace``) shows."""
-        runtime = self.runtime
-        if runtime.closed:
+        """Dispose every stub still held, let the releases happen, and stop the world: work
+        still pending (stream pumps, ``wait_until`` work, tasks waiting forever) is cancelled,
+        async generators are closed, and the event loop is closed. What the closed playground
+        held is freed: its sessions, contexts and objects, and the events of its trace that no
+        view you still hold (a ``play.record()``, ``play.trace``) shows. Closing twice does
+        nothing. ``with Playground() as play:`` closes at the end of the block."""
+        if self.runtime.closed:
             return
-        loop = runtime.loop
-        if loop._driving:
+        if self.runtime.loop._driving:
             raise SimulationError("play.close() cannot be called from inside the playground.")
-        runtime.ledger.release_all()
-        loop.run_until(lambda: False)
-        self.host.on_idle()
-        loop.run_until(lambda: False)
-        for connection in self.lifecycle.connections():
-            connection.fail(SimulationError("The playground was closed."))
-        runtime.closed = True
-        loop.close()
-        runtime.ledger.clear()
-        runtime.running.clear()
-        runtime.contexts.clear()
-        self.lifecycle.hosts.clear()
-        self.durable.clear()
-        runtime.recorder.release()
+        self._finalizer()
+
+    def __enter__(self) -> Playground:
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
 
     @property
     def closed(self) -> bool:
@@ -391,6 +403,84 @@ class Playground:
         self.runtime.flush_warnings()
 
 
+def _release(runtime: Runtime, lifecycle: Lifecycle, durable: DurableObjects, host: Host) -> None:
+    """Stop a playground's world (``play.close()``, or the playground's finalizer when it is
+    collected or the interpreter exits): release the stubs, let what is pending happen, fail
+    the sessions, cancel what is left, close async generators and the loop."""
+    loop = runtime.loop
+    if runtime.closed or loop.is_closed():
+        return
+    if loop._driving:  # collected from code running inside its own loop: nothing can be done now
+        return
+    try:
+        runtime.ledger.release_all()
+        loop.run_until(_turns(_DRAIN_TURNS))
+        host.on_idle()
+        loop.run_until(_turns(_DRAIN_TURNS))
+        for connection in lifecycle.connections():
+            connection.fail(SimulationError("The playground was closed."))
+        runtime.closed = True
+        _cancel_all(loop)
+    finally:
+        runtime.closed = True
+        for task in asyncio.all_tasks(loop):  # work that would not stop: dropped without a word
+            task._log_destroy_pending = False  # type: ignore[attr-defined]
+        loop.close()
+        runtime.ledger.clear()
+        runtime.running.clear()
+        runtime.contexts.clear()
+        lifecycle.hosts.clear()
+        durable.clear()
+        runtime.recorder.release()
+
+
+#: How many turns of the loop a closing playground lets pending work take (work that never
+#: stops, such as a timer that always sets another, would otherwise keep it open forever), and
+#: how many rounds of cancellation it tries before dropping what is left.
+_DRAIN_TURNS = 10_000
+_CANCEL_TURNS = 1_000
+_CANCEL_ROUNDS = 3
+
+
+def _turns(limit: int) -> Callable[[], bool]:
+    """An ``is_done`` for ``run_until``: true after ``limit`` turns (the run also stops when
+    the loop is idle)."""
+    count = itertools.count()
+    return lambda: next(count) >= limit
+
+
+def _cancel_all(loop: VirtualLoop) -> None:
+    """Cancel every task of ``loop`` and let the cancellations happen (as ``asyncio.run``
+    does when it ends), then close the async generators that were started on it."""
+    for _ in range(_CANCEL_ROUNDS):
+        tasks = asyncio.all_tasks(loop)
+        if not tasks:
+            break
+        for task in tasks:
+            task.cancel()
+        turns = _turns(_CANCEL_TURNS)
+        loop.run_until(lambda: turns() or all(task.done() for task in tasks))
+        for task in tasks:
+            if task.done() and not task.cancelled() and task.exception() is not None:
+                loop.call_exception_handler(
+                    {
+                        "message": "unhandled exception while the playground was closed",
+                        "exception": task.exception(),
+                        "task": task,
+                    }
+                )
+    if loop._asyncgens:  # type: ignore[attr-defined]
+        shutdown = loop.create_task(loop.shutdown_asyncgens())
+        turns = _turns(_CANCEL_TURNS)
+        loop.run_until(lambda: turns() or shutdown.done())
+
+
+#: The slowest pace: a million wall seconds per virtual second (beyond, waits overflow).
+_MAX_PACE = 1e6
+#: The largest fixed flow-control window: 4 GiB.
+_MAX_WINDOW = 1 << 32
+
+
 def _trace_limit(limit: Any) -> int | None:
     if limit is None:
         return None
@@ -402,13 +492,13 @@ def _trace_limit(limit: Any) -> int | None:
     return limit
 
 
-_latest: list[Playground] = []
+_latest: list[weakref.ref[Playground]] = []
 _live: weakref.WeakSet[Playground] = weakref.WeakSet()
 _watchers: list[Callable[[Playground], None]] = []
 
 
 def _set_latest(play: Playground) -> None:
-    _latest[:] = [play]
+    _latest[:] = [weakref.ref(play)]
     _live.add(play)
     for watcher in tuple(_watchers):
         watcher(play)
@@ -416,7 +506,7 @@ def _set_latest(play: Playground) -> None:
 
 def latest() -> Playground | None:
     """The most recently created playground (for module-level helpers)."""
-    return _latest[0] if _latest else None
+    return _latest[0]() if _latest else None
 
 
 def playgrounds() -> list[Playground]:

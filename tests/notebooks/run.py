@@ -3,10 +3,12 @@ whatever kernels the machine has; used by the tests and by ``benchmarks/notebook
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -62,7 +64,13 @@ def execute(notebook: Path | Any, kernel_dirs: list[str], *, timeout: float = 12
         resources={"metadata": {"path": str(folder)}},
     )
     started = time.perf_counter()
-    client.execute(**({"stderr": subprocess.DEVNULL} if quiet else {}))
+    try:
+        client.execute(**({"stderr": subprocess.DEVNULL} if quiet else {}))
+    finally:
+        del client, manager
+        with warnings.catch_warnings():  # jupyter_client leaves zmq sockets to the collector:
+            warnings.simplefilter("ignore", ResourceWarning)  # collected here, not in a later test
+            gc.collect()
     return Executed(nb, time.perf_counter() - started)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import scenes
 from rich.console import Console
 
@@ -9,7 +11,7 @@ from playground.viz import TraceRenderable
 
 
 def _text(renderable, width: int = 90) -> str:
-    console = Console(width=width, color_system=None, record=True, file=open("/dev/null", "w"))
+    console = Console(width=width, color_system=None, record=True, file=io.StringIO())
     console.print(renderable)
     return "\n".join(line.rstrip() for line in console.export_text().splitlines())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from pathlib import Path
 
 import scenes
 
@@ -29,7 +30,7 @@ def test_to_svg_writes_a_file(tmp_path):
 
 
 def test_the_trace_layer_does_not_import_the_visualiser_at_import_time():
-    source = open(recorder.__file__).read()
+    source = Path(recorder.__file__).read_text(encoding="utf-8")
     top = source.split("class Trace", 1)[0]
     assert "viz" not in top and "rich" not in top and "ipywidgets" not in top
 
