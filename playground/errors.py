@@ -106,6 +106,17 @@ class Text:
         )
 
     @staticmethod
+    def cannot_serialize_ext(type_name: str) -> str:
+        """A value holding a msgpack ext verbatim (playground's own text, in the runtime's style)."""
+        return (
+            f'Could not serialize object of type "{type_name}". msgpack ext values '
+            "(msgpack.ExtType, msgpack.Timestamp, the codec's markers) cannot cross RPC: on the "
+            "wire they stand for capabilities and special values. Send the value itself instead "
+            "(bytes, a tuple, a datetime, a Decimal...), or an RpcTarget or function to pass a "
+            "capability."
+        )
+
+    @staticmethod
     def too_large(size: int) -> str:
         return (
             "Serialized RPC arguments or return values are limited to 32MiB, "
