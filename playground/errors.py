@@ -8,7 +8,8 @@
         │   ├── UnknownWorkerError      (also a KeyError) no worker by that name
         │   ├── UnknownBindingError     (also an AttributeError) env.X for a binding not declared
         │   └── WranglerConfigError     a wrangler.toml / wrangler.jsonc that cannot be loaded
-        ├── ProtocolError               a peer broke the wire protocol (unknown id, bad message)
+        ├── ProtocolError               a peer broke the wire protocol (unknown id, bad message,
+        │                               any payload or frame that cannot be decoded)
         ├── DataCloneError              (also a TypeError) a value that cannot cross RPC
         ├── SimulationError             the simulated world itself cannot go on
         │   └── DeadlockError           everything waits and nothing is scheduled
@@ -21,6 +22,8 @@ Exceptions thrown by user code on the other side of a call keep their built-in t
 (``ValueError`` stays ``ValueError``) and gain ``remote = True``; only exception classes that
 are not built in arrive as :class:`RemoteError`, which is then also an instance of the nearest
 built-in base class (so ``except ValueError`` still catches a remote ``class MyError(ValueError)``).
+Only ``Exception`` subclasses keep their type: a remote ``SystemExit``, ``KeyboardInterrupt``,
+``GeneratorExit`` or ``BaseExceptionGroup`` arrives as a :class:`RemoteError` named after it.
 
 Warnings: :class:`StubLeakWarning` (a ``UserWarning``) when an execution context ends holding
 stubs nobody disposed.
@@ -168,7 +171,11 @@ class WranglerConfigError(ConfigurationError):
 
 
 class ProtocolError(PlaygroundError):
-    """A message that breaks the protocol: an unknown id, a release of more than was sent..."""
+    """A message that breaks the protocol: an unknown id, a release of more than was sent...
+
+    Also every failure to decode what a peer sent (a frame, a payload, an ext, an error, a
+    reference the importer cannot take): the codec raises nothing else on any bytes.
+    """
 
 
 class SimulationError(PlaygroundError):

@@ -17,6 +17,21 @@ clear :class:`~playground.errors.DataCloneError`, never a hang or a ``RecursionE
 
 Decoding mirrors this with ``ext_hook`` and ``list_hook``; capability codes go to the
 :class:`Importer`, which creates stubs.
+
+What a peer can send (see docs/values.md):
+
+* a user value never holds a msgpack ext verbatim: a ``msgpack.ExtType``, a
+  ``msgpack.Timestamp`` or one of the codec's markers would arrive as a capability or a marker,
+  so :class:`Encoder` refuses it with ``DataCloneError`` (it counts the exts it made, and when
+  the packed bytes may hold one, counts those in them);
+* whatever the bytes, :func:`decode_value` (like :func:`unpack_plain` and
+  :func:`~playground.codec.frames.decode_message`) returns a value or raises
+  :class:`~playground.errors.ProtocolError`, which says what was wrong; an error of the
+  importer is wrapped in one too (``KeyboardInterrupt`` and other ``BaseException`` that are not
+  ``Exception`` pass through);
+* :func:`decode_error` rebuilds only ``Exception`` subclasses as themselves: ``SystemExit``,
+  ``KeyboardInterrupt``, ``GeneratorExit``, ``BaseExceptionGroup`` arrive as a
+  :class:`~playground.errors.RemoteError` named after them.
 """
 
 from __future__ import annotations
