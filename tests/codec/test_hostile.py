@@ -310,3 +310,30 @@ def test_a_custom_class_of_a_builtin_that_needs_arguments_arrives_as_a_remote_er
 def test_dunder_attributes_are_not_set_on_a_rebuilt_error():
     back = decode_error(["ValueError", "builtins", "ValueError", "m", ["m"], {"__dict__": {"x": 1}, "ok": 2}])
     assert type(back) is ValueError and back.ok == 2 and not hasattr(back, "x")  # type: ignore[attr-defined]
+
+
+# -- frames ------------------------------------------------------------------------------------
+
+BAD_FRAMES = {
+    "id not an int": ["pull", "x"],
+    "id a bool": ["pull", True],
+    "path item a bool": ["push", 1, 0, ["a", True], None],
+    "path item a list": ["stream", 1, 0, ["a", ["b"]], None],
+    "args not bytes": ["push", 1, 0, ["f"], "args"],
+    "value not bytes": ["resolve", 1, "text"],
+    "error missing payload": ["reject", 1, None],
+    "refcount a float": ["release", 1, 2.5],
+    "reason not bytes": ["abort", 5],
+}
+
+
+@pytest.mark.parametrize("parts", BAD_FRAMES.values(), ids=BAD_FRAMES.keys())
+def test_frames_with_fields_of_the_wrong_type_raise_protocol_errors(parts):
+    # (before, these came back as messages, for the session to trip over)
+    with pytest.raises(ProtocolError, match=f"malformed {parts[0]} frame"):
+        decode_message(msgpack.packb(parts, use_bin_type=True))
+
+
+def test_a_deeply_nested_kind_raises_a_protocol_error_not_a_recursion_error():
+    with pytest.raises(ProtocolError, match="unknown message kind"):
+        decode_message(b"\x91" * 1000 + b"\x01")
