@@ -331,8 +331,15 @@ class Encoder:
         except BaseException:
             self._packer.reset()
             raise
-        if self.exts or _may_hold_ext(data):
-            forged = _foreign_ext(data, self.exts)
+        made = self.exts
+        if len(data) < PLAIN_CHECK_LIMIT:
+            # every ext starts with one of _EXT_BYTES: as many of those bytes as exts made means
+            # no other ext (the usual case, checked in one C call)
+            suspect = len(data.translate(None, _NOT_EXT_BYTES)) != made
+        else:  # (memchr: a regex or translate is slow on megabytes)
+            suspect = made > 0 or any(byte in data for byte in _EXT_BYTES)
+        if suspect:
+            forged = _foreign_ext(data, made)
             if forged is not None:
                 raise DataCloneError(Text.cannot_serialize_ext(forged))
         return data
@@ -388,16 +395,11 @@ class Encoder:
 
 #: The bytes that start msgpack's ext formats (fixext 1-16, ext 8-32).
 _EXT_BYTES = tuple(bytes([b]) for b in (*range(0xC7, 0xCA), *range(0xD4, 0xD9)))
+_NOT_EXT_BYTES = bytes(b for b in range(256) if bytes([b]) not in _EXT_BYTES)
 #: An ext of type -1 is a msgpack timestamp, which msgpack decodes itself (``ext_hook`` never
 #: sees it): its type byte 0xff follows fixext 4 or 8 (0xd6, 0xd7) or a length of 4, 8 or 12.
 _MAY_HOLD_TIMESTAMP = re.compile(b"[\\xd6\\xd7\\x04\\x08\\x0c]\\xff").search
 _MAX_BIN = 1 << 31
-
-
-def _may_hold_ext(data: bytes) -> bool:
-    if len(data) < PLAIN_CHECK_LIMIT:
-        return _MAY_HOLD_EXT(data) is not None
-    return any(byte in data for byte in _EXT_BYTES)  # memchr: a regex is slow on megabytes
 
 
 def _may_hold_timestamp(data: bytes) -> bool:

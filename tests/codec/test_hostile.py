@@ -106,10 +106,11 @@ def test_a_forged_ext_beside_the_exporters_replacements_is_refused():
     "value",
     [
         b"\xd6\xff\x00\x00\x00\x01" * 1000,  # the bytes of a timestamp, inside bytes
+        (b"\xd6\xff\x00\x00\x00\x01", 0xD7, "\xc7"),  # the same, small, beside an ext the codec made
         [b"\xc7\x00\x20", -1, "\xd4"] * 2000,  # ext-looking bytes, over the size checked by regex
         {ValueError("as a key"): (1,)},  # a map key holding a map (the exception's attributes)
     ],
-    ids=["timestamp bytes", "big with ext bytes", "exception key"],
+    ids=["timestamp bytes", "small with ext bytes", "big with ext bytes", "exception key"],
 )
 def test_plain_values_that_look_like_exts_still_cross(value):
     back = decode_value(encode_value(value))
