@@ -8,7 +8,8 @@
         │   ├── UnknownWorkerError      (also a KeyError) no worker by that name
         │   ├── UnknownBindingError     (also an AttributeError) env.X for a binding not declared
         │   └── WranglerConfigError     a wrangler.toml / wrangler.jsonc that cannot be loaded
-        ├── ProtocolError               a peer broke the wire protocol (unknown id, bad message)
+        ├── ProtocolError               a peer broke the wire protocol (unknown id, bad message,
+        │                               any payload or frame that cannot be decoded)
         ├── DataCloneError              (also a TypeError) a value that cannot cross RPC
         ├── SimulationError             the simulated world itself cannot go on
         │   └── DeadlockError           everything waits and nothing is scheduled
@@ -21,6 +22,8 @@ Exceptions thrown by user code on the other side of a call keep their built-in t
 (``ValueError`` stays ``ValueError``) and gain ``remote = True``; only exception classes that
 are not built in arrive as :class:`RemoteError`, which is then also an instance of the nearest
 built-in base class (so ``except ValueError`` still catches a remote ``class MyError(ValueError)``).
+Only ``Exception`` subclasses keep their type: a remote ``SystemExit``, ``KeyboardInterrupt``,
+``GeneratorExit`` or ``BaseExceptionGroup`` arrives as a :class:`RemoteError` named after it.
 
 Warnings: :class:`StubLeakWarning` (a ``UserWarning``) when an execution context ends holding
 stubs nobody disposed.
@@ -106,6 +109,17 @@ class Text:
         )
 
     @staticmethod
+    def cannot_serialize_ext(type_name: str) -> str:
+        """A value holding a msgpack ext verbatim (playground's own text, in the runtime's style)."""
+        return (
+            f'Could not serialize object of type "{type_name}". msgpack ext values '
+            "(msgpack.ExtType, msgpack.Timestamp, the codec's markers) cannot cross RPC: on the "
+            "wire they stand for capabilities and special values. Send the value itself instead "
+            "(bytes, a tuple, a datetime, a Decimal...), or an RpcTarget or function to pass a "
+            "capability."
+        )
+
+    @staticmethod
     def too_large(size: int) -> str:
         return (
             "Serialized RPC arguments or return values are limited to 32MiB, "
@@ -157,7 +171,11 @@ class WranglerConfigError(ConfigurationError):
 
 
 class ProtocolError(PlaygroundError):
-    """A message that breaks the protocol: an unknown id, a release of more than was sent..."""
+    """A message that breaks the protocol: an unknown id, a release of more than was sent...
+
+    Also every failure to decode what a peer sent (a frame, a payload, an ext, an error, a
+    reference the importer cannot take): the codec raises nothing else on any bytes.
+    """
 
 
 class SimulationError(PlaygroundError):

@@ -14,6 +14,7 @@ import msgpack
 
 from ..errors import ProtocolError
 from ..protocol.messages import MESSAGE_TYPES, Kind, Message
+from .values import _brief, _head
 
 __all__ = ["decode_message", "encode_message", "pack_frame"]
 
@@ -24,6 +25,22 @@ _new = tuple.__new__
 #: kind on the wire -> (the Kind, its class, the number of fields after the kind)
 _KINDS = {str(kind): (kind, cls, len(cls.FIELDS)) for kind, cls in MESSAGE_TYPES.items()}
 _PATH_AT = {Kind.PUSH: 3, Kind.STREAM: 3}
+#: field name -> the types its value may have on the wire (a path is checked item by item)
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (int,),
+    "target": (int,),
+    "refcount": (int,),
+    "path": (tuple,),
+    "args": (bytes, type(None)),
+    "value": (bytes,),
+    "error": (bytes,),
+    "reason": (bytes,),
+}
+#: kind -> the (name, allowed types) of its fields, for the fields whose types are known
+_CHECKS = {
+    kind: tuple((index, name, _FIELD_TYPES[name]) for index, name in enumerate(cls.FIELDS, 1) if name in _FIELD_TYPES)
+    for kind, cls in MESSAGE_TYPES.items()
+}
 
 
 def encode_message(message: Message) -> bytes:
@@ -36,21 +53,32 @@ def encode_message(message: Message) -> bytes:
 _CLASSES = frozenset(MESSAGE_TYPES.values())
 
 
+def _kind_of(value: object) -> str:
+    return "a list" if type(value) is tuple else f"a {type(value).__name__}"
+
+
 def decode_message(frame: bytes) -> Message:
-    """The message in ``frame``; :class:`~playground.errors.ProtocolError` if malformed."""
+    """The message in ``frame``; :class:`~playground.errors.ProtocolError` if malformed (bytes
+    that are not msgpack, an unknown kind, the wrong number of fields or a field of the wrong
+    type: ids and counts are ints, payloads bytes, a path a list of names and indexes)."""
     try:
         parts: Any = msgpack.unpackb(frame, raw=False, use_list=False, max_bin_len=1 << 31)
     except Exception as exc:
-        raise ProtocolError(f"malformed frame ({exc}): {frame[:40]!r}") from None
+        raise ProtocolError(f"malformed frame ({type(exc).__name__}: {exc}): {_head(frame)}") from None
     if type(parts) is not tuple or not parts:
-        raise ProtocolError(f"malformed frame (not a list): {frame[:40]!r}")
+        raise ProtocolError(f"malformed frame (not a list): {_head(frame)}")
     entry = _KINDS.get(parts[0]) if type(parts[0]) is str else None
     if entry is None:
-        raise ProtocolError(f"unknown message kind {parts[0]!r}")
+        raise ProtocolError(f"unknown message kind {_brief(parts[0])}")
     kind, cls, arity = entry
     if len(parts) != arity + 1:
         raise ProtocolError(f"malformed {kind} frame: {arity} field(s) expected, got {len(parts) - 1}")
+    for index, name, types in _CHECKS[kind]:
+        if type(parts[index]) not in types:
+            raise ProtocolError(f"malformed {kind} frame: {name} is {_kind_of(parts[index])}")
     path_at = _PATH_AT.get(kind)
-    if path_at is not None and type(parts[path_at]) is not tuple:
-        raise ProtocolError(f"malformed {kind} frame: the path is not a list")
+    if path_at is not None:
+        for item in parts[path_at]:
+            if type(item) is not str and type(item) is not int:
+                raise ProtocolError(f"malformed {kind} frame: the path holds {_kind_of(item)}")
     return _new(cls, (kind, *parts[1:]))  # type: ignore[no-any-return,return-value]

@@ -17,6 +17,21 @@ clear :class:`~playground.errors.DataCloneError`, never a hang or a ``RecursionE
 
 Decoding mirrors this with ``ext_hook`` and ``list_hook``; capability codes go to the
 :class:`Importer`, which creates stubs.
+
+What a peer can send (see docs/values.md):
+
+* a user value never holds a msgpack ext verbatim: a ``msgpack.ExtType``, a
+  ``msgpack.Timestamp`` or one of the codec's markers would arrive as a capability or a marker,
+  so :class:`Encoder` refuses it with ``DataCloneError`` (it counts the exts it made, and when
+  the packed bytes may hold one, counts those in them);
+* whatever the bytes, :func:`decode_value` (like :func:`unpack_plain` and
+  :func:`~playground.codec.frames.decode_message`) returns a value or raises
+  :class:`~playground.errors.ProtocolError`, which says what was wrong; an error of the
+  importer is wrapped in one too (``KeyboardInterrupt`` and other ``BaseException`` that are not
+  ``Exception`` pass through);
+* :func:`decode_error` rebuilds only ``Exception`` subclasses as themselves: ``SystemExit``,
+  ``KeyboardInterrupt``, ``GeneratorExit``, ``BaseExceptionGroup`` arrive as a
+  :class:`~playground.errors.RemoteError` named after them.
 """
 
 from __future__ import annotations
@@ -25,6 +40,7 @@ import builtins
 import datetime as _dt
 import decimal
 import re
+import reprlib
 import uuid
 from collections.abc import Callable
 from enum import IntEnum
@@ -33,7 +49,7 @@ from typing import Any, Protocol
 import msgpack
 
 from .. import errors as _errors
-from ..errors import DataCloneError, PlaygroundError, RpcError, Text, remote_error_class
+from ..errors import DataCloneError, PlaygroundError, ProtocolError, RemoteError, RpcError, Text, remote_error_class
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -195,10 +211,14 @@ def _packs(value: object) -> bool:
     return True
 
 
-def _error_class(qualname: str, module: str) -> type[BaseException] | None:
+def _error_class(qualname: str, module: str) -> type[Exception] | None:
+    """The class to rebuild a remote error as: a built-in or playground ``Exception`` subclass.
+    Never a ``BaseException`` that is not an ``Exception`` (``SystemExit``, ``KeyboardInterrupt``,
+    ``GeneratorExit``, ``BaseExceptionGroup``): a peer must not be able to make an ``await``
+    raise one of those."""
     if module == "builtins":
         cls = getattr(builtins, qualname, None)
-        if isinstance(cls, type) and issubclass(cls, BaseException):
+        if isinstance(cls, type) and issubclass(cls, Exception):
             return cls
         return None
     if module == _OWN_MODULE or module.startswith(_OWN_MODULE + "."):
@@ -208,50 +228,97 @@ def _error_class(qualname: str, module: str) -> type[BaseException] | None:
     return None
 
 
-def decode_error(items: list[Any]) -> BaseException:
+def _remote_error(base_name: str | None, message: str, name: str) -> RemoteError:
+    try:
+        return remote_error_class(base_name)(message, name)
+    except Exception:  # a built-in base whose constructor wants other arguments
+        return RemoteError(message, name)
+
+
+def decode_error(items: list[Any]) -> Exception:
     """Rebuild an exception from :func:`encode_error`'s list (without the marker).
 
-    Built-in and playground exception types come back as themselves; any other class comes
-    back as a :class:`~playground.errors.RemoteError` (also an instance of its nearest built-in
-    base) with ``.name`` set to the original class name.
+    Built-in and playground ``Exception`` types come back as themselves; any other class
+    (including built-in ``BaseException`` types that are not ``Exception``, such as
+    ``SystemExit``) comes back as a :class:`~playground.errors.RemoteError` (also an instance
+    of its nearest built-in ``Exception`` base) with ``.name`` set to the original class name.
+    A list of the wrong shape is a :class:`~playground.errors.ProtocolError`.
     """
+    if len(items) != 6:
+        raise ProtocolError(f"malformed error: 6 fields expected, got {len(items)}")
     qualname, module, base_name, message, args, attrs = items
+    if (
+        type(qualname) is not str
+        or type(module) is not str
+        or not (base_name is None or type(base_name) is str)
+        or type(message) is not str
+        or type(args) is not list
+        or type(attrs) is not dict
+        or any(type(key) is not str for key in attrs)
+    ):
+        raise ProtocolError(
+            "malformed error: expected [name: str, module: str, base: str | None, message: str, "
+            f"args: list, attributes: dict with str keys], got {_brief(items)}"
+        )
     cls = _error_class(qualname, module)
-    exc: BaseException
+    exc: Exception
     if cls is None:
-        exc = remote_error_class(base_name)(message, qualname)
+        exc = _remote_error(base_name, message, qualname)
     elif module == "builtins":
         try:
             exc = cls(*args)
         except Exception:
-            exc = cls(message)
+            try:
+                exc = cls(message)
+            except Exception:  # (ExceptionGroup, UnicodeDecodeError... want more arguments)
+                exc = _remote_error(base_name, message, qualname)
     else:
         exc = cls.__new__(cls)
         exc.args = tuple(args) if args else (message,)
     for key, value in attrs.items():
+        if key.startswith("__"):  # never sent (see encode_error): not an attribute to set
+            continue
         try:
             setattr(exc, key, value)
-        except (AttributeError, TypeError):
+        except Exception:
             pass
     return exc
+
+
+def _brief(value: object) -> str:
+    """A short description of a value for an error message (never raises)."""
+    try:
+        return reprlib.repr(value)
+    except Exception as exc:
+        return f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
 
 
 # -- encoding ------------------------------------------------------------------------------
 
 
 class Encoder:
-    """Packs values; the exporter in :attr:`exporter` is asked about unknown objects."""
+    """Packs values; the exporter in :attr:`exporter` is asked about unknown objects.
+
+    A msgpack ext on the wire is a marker, a special value or a capability, so a value must
+    never hold one verbatim (the C packer would pack a ``msgpack.ExtType``, a
+    ``msgpack.Timestamp`` or one of the codec's markers as it is, and the receiver would take it
+    for a capability). :attr:`exts` counts the exts that :meth:`_default` and the exporter made;
+    a packed value that may hold more is unpacked again (in C) to count them, and refused with a
+    ``DataCloneError`` if it holds any other.
+    """
 
     def __init__(self) -> None:
         self.exporter: Exporter | None = None
         self.busy = False
+        self.exts = 0
         self._packer = msgpack.Packer(
             use_bin_type=True, strict_types=True, default=self._default, datetime=False
         )
 
     def pack(self, value: object) -> bytes:
+        self.exts = 0
         try:
-            return self._packer.pack(value)
+            data = self._packer.pack(value)
         except ValueError as exc:
             self._packer.reset()
             if "recursion limit" in str(exc) or "Deep" in str(exc):
@@ -264,8 +331,21 @@ class Encoder:
         except BaseException:
             self._packer.reset()
             raise
+        made = self.exts
+        if len(data) < PLAIN_CHECK_LIMIT:
+            # every ext starts with one of _EXT_BYTES: as many of those bytes as exts made means
+            # no other ext (the usual case, checked in one C call)
+            suspect = len(data.translate(None, _NOT_EXT_BYTES)) != made
+        else:  # (memchr: a regex or translate is slow on megabytes)
+            suspect = made > 0 or any(byte in data for byte in _EXT_BYTES)
+        if suspect:
+            forged = _foreign_ext(data, made)
+            if forged is not None:
+                raise DataCloneError(Text.cannot_serialize_ext(forged))
+        return data
 
     def _default(self, obj: object) -> object:
+        self.exts += 1  # every replacement of the codec's own holds one ext (or starts with one)
         t = type(obj)
         if t is tuple:
             return [marker(Ext.TUPLE), *obj]  # type: ignore[misc]
@@ -298,11 +378,85 @@ class Encoder:
             return msgpack.ExtType(Ext.PATTERN, pack_small([pattern.pattern, pattern.flags]))
         if isinstance(obj, BaseException):
             return encode_error(obj)
+        self.exts -= 1
         if self.exporter is not None:
             replacement = self.exporter.encode_special(obj)
             if replacement is not NotImplemented:
+                # the exporter's replacements: an ext (a capability), or a list that starts
+                # with a marker (a Request, Response or Headers)
+                kind = type(replacement)
+                if kind is msgpack.ExtType or (
+                    kind is list and replacement and type(replacement[0]) is msgpack.ExtType  # type: ignore[index]
+                ):
+                    self.exts += 1
                 return replacement
         raise DataCloneError(Text.cannot_serialize(_type_name(obj)))
+
+
+#: The bytes that start msgpack's ext formats (fixext 1-16, ext 8-32).
+_EXT_BYTES = tuple(bytes([b]) for b in (*range(0xC7, 0xCA), *range(0xD4, 0xD9)))
+_NOT_EXT_BYTES = bytes(b for b in range(256) if bytes([b]) not in _EXT_BYTES)
+#: An ext of type -1 is a msgpack timestamp, which msgpack decodes itself (``ext_hook`` never
+#: sees it): its type byte 0xff follows fixext 4 or 8 (0xd6, 0xd7) or a length of 4, 8 or 12.
+_MAY_HOLD_TIMESTAMP = re.compile(b"[\\xd6\\xd7\\x04\\x08\\x0c]\\xff").search
+_MAX_BIN = 1 << 31
+
+
+def _may_hold_timestamp(data: bytes) -> bool:
+    if len(data) < PLAIN_CHECK_LIMIT:
+        return _MAY_HOLD_TIMESTAMP(data) is not None
+    return b"\xff" in data
+
+
+def _skeleton(data: bytes, exts: list[bytes] | None = None) -> object:
+    """``data`` unpacked without rebuilding anything: the exts (but timestamps) are put in
+    ``exts``, lists become tuples, and maps stay dicts (or become tuples of pairs if one has an
+    unhashable key)."""
+    # list.insert and slice: C callables that take two arguments (the code and the payload)
+    hook = slice if exts is None else exts.insert
+    try:
+        return msgpack.unpackb(
+            data, ext_hook=hook, use_list=False, raw=True, strict_map_key=False, max_bin_len=_MAX_BIN
+        )
+    except TypeError:  # a map key holding a map (an exception used as a key)
+        if exts is not None:
+            exts.clear()
+        return msgpack.unpackb(
+            data, ext_hook=hook, use_list=False, raw=True, strict_map_key=False, max_bin_len=_MAX_BIN,
+            object_pairs_hook=tuple,
+        )
+
+
+def _holds_timestamp(skeleton: object) -> bool:
+    """Whether a :func:`_skeleton` holds a ``msgpack.Timestamp`` (without recursion)."""
+    stack = [skeleton]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is tuple:
+            extend(item)  # type: ignore[arg-type]
+        elif kind is dict:
+            extend(item.keys())  # type: ignore[attr-defined]
+            extend(item.values())  # type: ignore[attr-defined]
+        elif kind is msgpack.Timestamp:
+            return True
+    return False
+
+
+def _foreign_ext(data: bytes, made: int) -> str | None:
+    """The type of an ext in packed ``data`` that the encoder did not make (``made`` is how
+    many it did), or None if there is none."""
+    found: list[bytes] = []
+    try:
+        skeleton = _skeleton(data, found)
+    except ValueError:  # an ext of type -1 that is not a valid timestamp
+        return "ExtType"
+    if len(found) != made:
+        return "ExtType"
+    if _may_hold_timestamp(data) and _holds_timestamp(skeleton):
+        return "Timestamp"
+    return None
 
 
 def _type_name(obj: object) -> str:
@@ -385,10 +539,11 @@ _VALUE_EXTS: dict[int, Callable[[bytes], object]] = {
 
 
 class _Decoder:
-    __slots__ = ("_importer",)
+    __slots__ = ("_importer", "markers")
 
     def __init__(self, importer: Importer | Callable[[], Importer] | None) -> None:
         self._importer = importer
+        self.markers = 0  # markers decoded and not yet used as the head of a list
 
     @property
     def importer(self) -> Importer | None:
@@ -400,17 +555,29 @@ class _Decoder:
         return importer  # type: ignore[return-value]
 
     def ext_hook(self, code: int, data: bytes) -> object:
-        if not data and code in _MARKERS:
-            return _MARKERS[code]  # type: ignore[index]
+        if not data:
+            mark = _MARKERS.get(code)  # type: ignore[call-overload]
+            if mark is not None:
+                self.markers += 1
+                return mark
         convert = _VALUE_EXTS.get(code)
         if convert is not None:
-            return convert(data)
+            try:
+                return convert(data)
+            except Exception as exc:
+                raise ProtocolError(f"malformed {Ext(code).name} value {_head(data)} ({_why(exc)})") from exc
         if code in _CAPABILITY_CODES:
+            kind = Ext(code)
             importer = self.importer
             if importer is None:
-                raise DataCloneError("a capability arrived where none may be")
-            return importer.decode_capability(Ext(code), data)
-        return msgpack.ExtType(code, data)
+                raise ProtocolError(f"a capability ({kind.name}) arrived where none may be")
+            try:
+                return importer.decode_capability(kind, data)
+            except ProtocolError:
+                raise
+            except Exception as exc:
+                raise ProtocolError(f"bad {kind.name} reference {_head(data)} ({_why(exc)})") from exc
+        raise ProtocolError(f"unknown ext code {code} (payload {_head(data)})")
 
     def list_hook(self, items: list[Any]) -> object:
         if not items:
@@ -418,6 +585,7 @@ class _Decoder:
         head = items[0]
         if type(head) is not Marker:
             return items
+        self.markers -= 1
         code = head.code
         if code is Ext.TUPLE:
             return tuple(items[1:])
@@ -428,12 +596,39 @@ class _Decoder:
         if code is Ext.ERROR:
             return decode_error(items[1:])
         if code is Ext.KWARGS:
+            if len(items) != 2 or type(items[1]) is not dict or any(type(key) is not str for key in items[1]):
+                raise ProtocolError(f"malformed keyword arguments: expected one dict with str keys, got {_brief(items[1:])}")
             return Kwargs(items[1])
         if code in _RUNTIME_MARKS:
             importer = self.importer
-            if importer is not None:
+            if importer is None:
+                raise ProtocolError(f"a {code.name.lower()} arrived where none may be")
+            try:
                 return importer.decode_marked(code, items[1:])
-        return items
+            except ProtocolError:
+                raise
+            except Exception as exc:
+                raise ProtocolError(f"malformed {code.name.lower()} {_brief(items[1:])} ({_why(exc)})") from exc
+        raise ProtocolError(f"a list marked {code.name} is not a value")
+
+
+def _head(data: object) -> str:
+    """The start of a payload, for an error message (never raises)."""
+    try:
+        return repr(bytes(data[:40])) + ("..." if len(data) > 40 else "")  # type: ignore[index,arg-type]
+    except Exception:
+        return f"<{type(data).__name__}>"
+
+
+def _why(exc: BaseException) -> str:
+    """``TypeName: message`` for an error message (never raises, never long)."""
+    try:
+        text = str(exc)
+    except Exception:
+        text = "?"
+    if len(text) > 200:
+        text = text[:197] + "..."
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 #: msgpack's ext formats (fixext 1-16, ext 8-32): a payload without these bytes holds no ext.
@@ -449,24 +644,42 @@ def is_plain(data: bytes) -> bool:
 
 
 def unpack_plain(data: bytes) -> Any:
-    """Decode a payload that :func:`is_plain` (no capability, no marker, nothing to rebuild)."""
-    return msgpack.unpackb(data, raw=False, strict_map_key=False)
+    """Decode a payload that :func:`is_plain` (no capability, no marker, nothing to rebuild);
+    :class:`~playground.errors.ProtocolError` if it is not well formed."""
+    try:
+        return msgpack.unpackb(data, raw=False, strict_map_key=False)
+    except Exception as exc:
+        raise ProtocolError(f"undecodable payload ({_why(exc)}): {_head(data)}") from exc
 
 
 def decode_value(data: bytes, importer: Importer | Callable[[], Importer] | None = None) -> Any:
     """Unpack bytes made by :func:`encode_value`; capabilities go to ``importer`` (or to the
-    one ``importer()`` makes, if it is a factory: made only when one arrives)."""
-    if len(data) < PLAIN_CHECK_LIMIT and _MAY_HOLD_EXT(data) is None:  # plain data: no hooks needed
-        return msgpack.unpackb(data, raw=False, strict_map_key=False)
-    decoder = _Decoder(importer)
-    return msgpack.unpackb(
-        data,
-        ext_hook=decoder.ext_hook,
-        list_hook=decoder.list_hook,
-        raw=False,
-        strict_map_key=False,
-        max_bin_len=1 << 31,
-    )
+    one ``importer()`` makes, if it is a factory: made only when one arrives).
+
+    Whatever the bytes, this returns a value or raises :class:`~playground.errors.ProtocolError`
+    (which says what was wrong); an error raised by the importer is wrapped in one too.
+    """
+    try:
+        if len(data) < PLAIN_CHECK_LIMIT and _MAY_HOLD_EXT(data) is None:  # plain data: no hooks needed
+            return msgpack.unpackb(data, raw=False, strict_map_key=False)
+        decoder = _Decoder(importer)
+        value = msgpack.unpackb(
+            data,
+            ext_hook=decoder.ext_hook,
+            list_hook=decoder.list_hook,
+            raw=False,
+            strict_map_key=False,
+            max_bin_len=_MAX_BIN,
+        )
+        if decoder.markers:
+            raise ProtocolError(f"a marker outside the head of a list: {_head(data)}")
+        if _may_hold_timestamp(data) and _holds_timestamp(_skeleton(data)):
+            raise ProtocolError(f"a msgpack timestamp (ext -1) is not a value: {_head(data)}")
+    except ProtocolError:
+        raise
+    except Exception as exc:  # (not BaseException: Ctrl-C goes through)
+        raise ProtocolError(f"undecodable payload ({_why(exc)}): {_head(data)}") from exc
+    return value
 
 
 class DisplayRef:
