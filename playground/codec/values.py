@@ -60,6 +60,7 @@ __all__ = [
     "Importer",
     "Kwargs",
     "Marker",
+    "UserValue",
     "decode_error",
     "decode_value",
     "describe",
@@ -94,10 +95,12 @@ class Ext(IntEnum):
     EXPORT = 32  # a stub the sender exports (negative id)
     PROMISE = 33  # a promise the sender exports (negative id)
     IMPORT = 34  # one of the receiver's own exports, sent back
-    HANDOFF = 37  # one of the receiver's own exports in another of its sessions: [session, id]
+    # granted by the runtime to the receiving end only, as [token, *what] (the receiver redeems
+    # the token in its grant table; what follows it is for display)
+    HANDOFF = 37  # one of the receiver's own exports in another of its sessions: [token, session, id]
     HANDOFF_PROMISE = 38  # the same, for a result still being computed there
-    SERVICE = 35  # a service binding (worker, entrypoint)
-    DURABLE_OBJECT = 36  # a Durable Object stub
+    SERVICE = 35  # a service binding: [token, worker, entrypoint, props]
+    DURABLE_OBJECT = 36  # a Durable Object stub: [token, worker, class, id, name]
     REQUEST = 40
     RESPONSE = 41
     HEADERS = 42
@@ -137,6 +140,21 @@ _MARKERS = {code: Marker(code) for code in Ext}
 def marker(code: Ext) -> msgpack.ExtType:
     """The marker to put first in a list that stands for ``code``."""
     return _MARK_EXT[code]
+
+
+class UserValue:
+    """What an exporter returns for an object that stands for a plain value (a promise that
+    has settled): the value is encoded as if it had been there in the first place, and checked
+    like every other user value."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value = value
+
+
+#: Types msgpack packs by itself (a value of one of them needs no replacement).
+_NATIVE = frozenset({list, dict, str, bytes, float, bool, int, type(None), msgpack.ExtType})
 
 
 class Exporter(Protocol):
@@ -381,6 +399,12 @@ class Encoder:
         self.exts -= 1
         if self.exporter is not None:
             replacement = self.exporter.encode_special(obj)
+            if type(replacement) is UserValue:  # a plain value found by the exporter (see there)
+                value = replacement.value
+                kind = type(value)
+                if kind in _NATIVE and (kind is not int or -(1 << 63) <= value < 1 << 64):  # type: ignore[operator]
+                    return value  # (an ExtType is refused by the count, as anywhere else)
+                return self._default(value)
             if replacement is not NotImplemented:
                 # the exporter's replacements: an ext (a capability), or a list that starts
                 # with a marker (a Request, Response or Headers)
@@ -710,12 +734,18 @@ _DISPLAY_LABELS = {
 }
 
 
+#: References the runtime grants the receiver: they travel as ``[token, *what]``.
+_GRANTED = frozenset({Ext.SERVICE, Ext.DURABLE_OBJECT, Ext.HANDOFF, Ext.HANDOFF_PROMISE})
+
+
 class _DisplayImporter:
     def decode_capability(self, code: Ext, data: bytes) -> object:
         try:
             detail = msgpack.unpackb(data)
         except Exception:
             detail = data
+        if code in _GRANTED and isinstance(detail, list):
+            detail = detail[1:]  # [token, what it grants...]: the token means nothing to a reader
         if isinstance(detail, list) and len(detail) == 1:
             detail = detail[0]
         return DisplayRef(code, detail)

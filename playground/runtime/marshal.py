@@ -28,7 +28,7 @@ from typing import Any, Protocol
 
 import msgpack
 
-from ..codec import Ext, encode_value, marker, pack_small
+from ..codec import Ext, UserValue, encode_value, marker, pack_small
 from ..errors import DataCloneError, PlaygroundError, ProtocolError, RemoteError, RpcError, Text
 from ..protocol import Session
 from .contract import Capability, ErrorHook, Hook
@@ -193,7 +193,7 @@ class Exporter:
             value = hook.value
             if isinstance(value, Capability):
                 return self._capability(value)
-            return value
+            return UserValue(value)  # encoded as if it had been there: a tuple, a date... (checked)
         if not isinstance(obj, RpcProperty) and transfer:
             self._transfer(obj)
         if type(hook) is QuestionHook and _same_worker(hook.connection, connection):

@@ -306,3 +306,49 @@ def test_a_sink_whose_write_returns_a_function_does_not_halt_the_world():
     assert play.run(env.S.write(WritableStream(sink))) == "written"
     assert sink.parts == [b"one", "closed"]
     assert play.run(env.S.add(1, 2)) == 3
+
+
+def test_a_settled_promise_is_encoded_as_its_value_and_cannot_smuggle_an_ext():
+    from playground import RpcStub
+
+    class Local(RpcTarget):
+        def forged(self):
+            return msgpack.ExtType(Ext.SERVICE, pack_small([1, "vault", None, {"admin": True}]))
+
+        def marked(self):
+            return [msgpack.ExtType(Ext.HEADERS, b""), [["x", "1"]]]
+
+        def pair(self):
+            return (1, 2)
+
+    play = make()
+    env = play.env("alice")
+
+    async def scenario():
+        with RpcStub(Local()) as local:
+            forged, marked, pair = local.forged(), local.marked(), local.pair()
+            await forged, await marked, await pair  # settled: each now stands for its value
+            return (
+                await failure(env.S.use(forged)),
+                await failure(env.S.use(marked)),
+                await env.S.use(pair),
+            )
+
+    forged, marked, pair = play.run(scenario())
+    assert type(forged) is DataCloneError and "ExtType" in str(forged)
+    assert type(marked) is DataCloneError and "ExtType" in str(marked)
+    assert pair == (1, 2)  # a tuple at the top of a settled value (was: a raw TypeError)
+
+
+def test_a_granted_reference_is_described_by_what_it_grants_not_its_token():
+    from playground.codec import describe
+
+    play = make()
+    play.worker("carol", Client, services={"S": "svc", "V": "vault"})
+    carol = play.env("carol")
+    assert play.run(carol.S.add(1, 2)) == 3
+    with play.run(carol.S.use(carol.V)) as back:
+        assert play.run(back.add(2, 2)) == 4
+    pushes = [e for e in play.trace.events if getattr(e, "kind", None) == Kind.PUSH and e.path == ("use",)]
+    (shown,) = describe(pushes[0].payload)
+    assert shown.label == "service" and shown.data == ["vault", None, None]
