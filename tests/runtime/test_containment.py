@@ -352,3 +352,33 @@ def test_a_granted_reference_is_described_by_what_it_grants_not_its_token():
     pushes = [e for e in play.trace.events if getattr(e, "kind", None) == Kind.PUSH and e.path == ("use",)]
     (shown,) = describe(pushes[0].payload)
     assert shown.label == "service" and shown.data == ["vault", None, None]
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    [
+        msgpack.ExtType(Ext.SERVICE, pack_small(["vault", None, {"admin": True}])),  # the old wire form
+        msgpack.ExtType(Ext.DURABLE_OBJECT, pack_small(["vault", "Counter", "00" * 32, None])),
+        msgpack.ExtType(Ext.HANDOFF, pack_small([1, -1])),
+        msgpack.ExtType(Ext.EXPORT, pack_small(-1)),
+        [msgpack.ExtType(Ext.TUPLE, b""), 1, 2],  # the codec's own marker
+        {"nested": [msgpack.ExtType(Ext.SERVICE, pack_small([1, "vault", None, None]))]},
+    ],
+    ids=["service", "durable-object", "handoff", "export", "marker", "nested"],
+)
+def test_a_worker_cannot_forge_a_capability_from_a_plain_value(forgery):
+    """With public API only: an ExtType (or a marker) in an argument or a result is refused."""
+
+    class Forger(WorkerEntrypoint):
+        def forge(self):
+            return forgery
+
+    play = make()
+    play.worker("forger", Forger)
+    play.worker("carol", Client, services={"S": "svc", "F": "forger"})
+    carol = play.env("carol")
+    as_argument = play.run(failure(carol.S.use(forgery)))
+    as_result = play.run(failure(carol.F.forge()))
+    for error in (as_argument, as_result):
+        assert type(error) is DataCloneError and "ExtType" in str(error)
+    assert play.run(carol.S.add(1, 2)) == 3
