@@ -35,6 +35,7 @@ collected in :class:`Text` so that the codebase has one copy of each.
 from __future__ import annotations
 
 import builtins
+import reprlib
 from typing import Any
 
 __all__ = [
@@ -260,3 +261,12 @@ def remote_error_class(base_name: str | None) -> type[RemoteError]:
             cls = RemoteError
         _remote_classes[base] = cls
     return cls
+
+
+def brief(value: object) -> str:
+    """A short description of ``value`` for an error message: whatever a peer sent, it never
+    raises and is never longer than a line."""
+    try:
+        return reprlib.repr(value)
+    except Exception as exc:
+        return f"<unprintable {type(value).__name__}: {type(exc).__name__}>"

@@ -12,9 +12,9 @@ from typing import Any
 
 import msgpack
 
-from ..errors import ProtocolError
-from ..protocol.messages import MESSAGE_TYPES, Kind, Message
-from .values import _brief, _head
+from ..errors import ProtocolError, brief
+from ..protocol.messages import MESSAGE_TYPES, Kind, Message, is_path
+from .values import _head
 
 __all__ = ["decode_message", "encode_message", "pack_frame"]
 
@@ -69,7 +69,7 @@ def decode_message(frame: bytes) -> Message:
         raise ProtocolError(f"malformed frame (not a list): {_head(frame)}")
     entry = _KINDS.get(parts[0]) if type(parts[0]) is str else None
     if entry is None:
-        raise ProtocolError(f"unknown message kind {_brief(parts[0])}")
+        raise ProtocolError(f"unknown message kind {brief(parts[0])}")
     kind, cls, arity = entry
     if len(parts) != arity + 1:
         raise ProtocolError(f"malformed {kind} frame: {arity} field(s) expected, got {len(parts) - 1}")
@@ -77,8 +77,6 @@ def decode_message(frame: bytes) -> Message:
         if type(parts[index]) not in types:
             raise ProtocolError(f"malformed {kind} frame: {name} is {_kind_of(parts[index])}")
     path_at = _PATH_AT.get(kind)
-    if path_at is not None:
-        for item in parts[path_at]:
-            if type(item) is not str and type(item) is not int:
-                raise ProtocolError(f"malformed {kind} frame: the path holds {_kind_of(item)}")
+    if path_at is not None and not is_path(parts[path_at]):
+        raise ProtocolError(f"malformed {kind} frame: the path holds something not a name or an index")
     return _new(cls, (kind, *parts[1:]))  # type: ignore[no-any-return,return-value]

@@ -40,7 +40,6 @@ import builtins
 import datetime as _dt
 import decimal
 import re
-import reprlib
 import uuid
 from collections.abc import Callable
 from enum import IntEnum
@@ -49,7 +48,16 @@ from typing import Any, Protocol
 import msgpack
 
 from .. import errors as _errors
-from ..errors import DataCloneError, PlaygroundError, ProtocolError, RemoteError, RpcError, Text, remote_error_class
+from ..errors import (
+    DataCloneError,
+    PlaygroundError,
+    ProtocolError,
+    RemoteError,
+    RpcError,
+    Text,
+    brief,
+    remote_error_class,
+)
 
 __all__ = [
     "MAX_MESSAGE_BYTES",
@@ -276,7 +284,7 @@ def decode_error(items: list[Any]) -> Exception:
     ):
         raise ProtocolError(
             "malformed error: expected [name: str, module: str, base: str | None, message: str, "
-            f"args: list, attributes: dict with str keys], got {_brief(items)}"
+            f"args: list, attributes: dict with str keys], got {brief(items)}"
         )
     cls = _error_class(qualname, module)
     exc: Exception
@@ -301,14 +309,6 @@ def decode_error(items: list[Any]) -> Exception:
         except Exception:
             pass
     return exc
-
-
-def _brief(value: object) -> str:
-    """A short description of a value for an error message (never raises)."""
-    try:
-        return reprlib.repr(value)
-    except Exception as exc:
-        return f"<unprintable {type(value).__name__}: {type(exc).__name__}>"
 
 
 # -- encoding ------------------------------------------------------------------------------
@@ -621,7 +621,7 @@ class _Decoder:
             return decode_error(items[1:])
         if code is Ext.KWARGS:
             if len(items) != 2 or type(items[1]) is not dict or any(type(key) is not str for key in items[1]):
-                raise ProtocolError(f"malformed keyword arguments: expected one dict with str keys, got {_brief(items[1:])}")
+                raise ProtocolError(f"malformed keyword arguments: expected one dict with str keys, got {brief(items[1:])}")
             return Kwargs(items[1])
         if code in _RUNTIME_MARKS:
             importer = self.importer
@@ -632,7 +632,7 @@ class _Decoder:
             except ProtocolError:
                 raise
             except Exception as exc:
-                raise ProtocolError(f"malformed {code.name.lower()} {_brief(items[1:])} ({_why(exc)})") from exc
+                raise ProtocolError(f"malformed {code.name.lower()} {brief(items[1:])} ({_why(exc)})") from exc
         raise ProtocolError(f"a list marked {code.name} is not a value")
 
 

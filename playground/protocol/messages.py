@@ -40,10 +40,22 @@ __all__ = [
     "Release",
     "Resolve",
     "Stream",
+    "is_path",
 ]
 
 #: A property path: names, or integer indexes into lists.
 Path = tuple[str | int, ...]
+
+
+def is_path(path: object) -> bool:
+    """Whether ``path`` (from a peer) is a :data:`Path`: a tuple of names and indexes."""
+    if type(path) is not tuple:
+        return False
+    for step in path:
+        kind = type(step)
+        if kind is not str and kind is not int:
+            return False
+    return True
 
 
 class Kind(StrEnum):

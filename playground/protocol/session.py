@@ -33,7 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from ..errors import ProtocolError
+from ..errors import ProtocolError, brief
 from .messages import (
     MESSAGE_TYPES,
     Abort,
@@ -47,6 +47,7 @@ from .messages import (
     Release,
     Resolve,
     Stream,
+    is_path,
 )
 
 __all__ = [
@@ -416,7 +417,7 @@ class Session:
         (a connection dispatching on it) may call that directly, on a session not aborted."""
         cls = type(message)
         if cls not in _CLASSES or len(message) != len(cls.FIELDS) + 1 or message[0] is not cls.KIND:
-            raise ProtocolError(f"not a message: {_show(message)}")
+            raise ProtocolError(f"not a message: {brief(message)}")
         if self.aborted:
             raise ProtocolError(f"{message[0]} received on an aborted session")
         return _RECEIVERS[message[0]](self, message)
@@ -430,8 +431,8 @@ class Session:
         exports = self._exports
         target = exports.get(target_id) if type(target_id) is int else None
         if target is None:
-            raise ProtocolError(f"{message[0]} to unknown export id {_show(target_id)}")
-        if not (args is None or type(args) is bytes) or not _is_path(path):
+            raise ProtocolError(f"{message[0]} to unknown export id {brief(target_id)}")
+        if not (args is None or type(args) is bytes) or not is_path(path):
             raise ProtocolError(f"malformed {message[0]}: the path must be names and indexes, the arguments bytes")
         self._their_next_question = ident + 1
         if message[0] is Kind.STREAM:
@@ -450,7 +451,7 @@ class Session:
         """The peer numbers its questions in order, from 1; a gap or a repeat is an error."""
         if type(message.id) is not int or message.id != self._their_next_question:
             raise ProtocolError(
-                f"{message.kind} with id {_show(message.id)}; the next question id must be "
+                f"{message.kind} with id {brief(message.id)}; the next question id must be "
                 f"{self._their_next_question}"
             )
 
@@ -458,7 +459,7 @@ class Session:
         ident = message[1]
         entry = self._exports.get(ident) if type(ident) is int else None
         if entry is None:
-            raise ProtocolError(f"pull of unknown export id {_show(ident)}")
+            raise ProtocolError(f"pull of unknown export id {brief(ident)}")
         if not entry.promise:
             raise ProtocolError(f"pull of export {ident}, which is not a promise")
         if entry.pulled:
@@ -471,7 +472,7 @@ class Session:
         imports = self._imports
         entry = imports.get(ident) if type(ident) is int else None
         if entry is None:
-            raise ProtocolError(f"{kind} of unknown import id {_show(ident)}")
+            raise ProtocolError(f"{kind} of unknown import id {brief(ident)}")
         if type(payload) is not bytes:
             raise ProtocolError(f"malformed {kind} of import {ident}: the payload is not bytes")
         if not entry.promise or not entry.pulled or entry.settled:
@@ -488,10 +489,10 @@ class Session:
         exports = self._exports
         export = exports.get(ident) if type(ident) is int else None
         if export is None:
-            raise ProtocolError(f"release of unknown export id {_show(ident)}")
+            raise ProtocolError(f"release of unknown export id {brief(ident)}")
         if type(refcount) is not int or refcount < 1 or refcount > export.refcount:
             raise ProtocolError(
-                f"release of export {ident} with refcount {_show(refcount)}; "
+                f"release of export {ident} with refcount {brief(refcount)}; "
                 f"it was introduced {export.refcount} time(s)"
             )
         export.refcount -= refcount
@@ -546,26 +547,6 @@ class Session:
 
 _new = tuple.__new__
 _CLASSES = frozenset(MESSAGE_TYPES.values())
-
-
-def _is_path(path: object) -> bool:
-    """A property path: a tuple of names and list indexes."""
-    if type(path) is not tuple:
-        return False
-    for step in path:
-        kind = type(step)
-        if kind is not str and kind is not int:
-            return False
-    return True
-
-
-def _show(value: object) -> str:
-    """``value`` for an error message, never longer than a line (whatever a peer sent)."""
-    try:
-        text = repr(value)
-    except Exception:
-        text = f"<{type(value).__name__}>"
-    return text if len(text) <= 80 else text[:77] + "..."
 
 
 _RECEIVERS: dict[Kind, Callable[[Session, Any], Event]] = {

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..codec import Ext, Kwargs, decode_value, encode_value, is_plain, unpack_plain
-from ..errors import ConnectionLost, ProtocolError, RpcError, StreamCanceled
+from ..errors import ConnectionLost, ProtocolError, RpcError, StreamCanceled, brief
 from ..protocol import (
     COUNTED_KINDS,
     CallArrived,
@@ -335,7 +335,7 @@ class Connection:
             kind = message[0]
             entry = _RECEIVERS.get(kind) if type(kind) is Kind else None
             if entry is None:
-                raise ProtocolError(f"unknown message kind {kind!r:.40}")
+                raise ProtocolError(f"unknown message kind {brief(kind)}")
             check, act = entry  # (the session was not aborted: we are not broken)
             event = check(session, message)
             if event is not None:
@@ -621,12 +621,10 @@ class Connection:
 def _describe(message: object) -> str:
     """A message, in a few words, for an error (whatever the peer sent)."""
     try:
-        kind = message[0]  # type: ignore[index]
-        ident = message[1]  # type: ignore[index]
-        text = f"{kind} {ident!r}" if isinstance(kind, str) else f"a {type(message).__name__}"
+        kind, ident = message[0], message[1]  # type: ignore[index]
     except Exception:
-        text = f"a {type(message).__name__}"
-    return text if len(text) <= 60 else text[:57] + "..."
+        return f"a {type(message).__name__}"
+    return f"{kind} {brief(ident)}" if type(kind) is Kind or type(kind) is str else f"a {type(message).__name__}"
 
 
 #: For each kind of message: how the session checks it (and what event it returns), and what
