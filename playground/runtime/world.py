@@ -44,7 +44,7 @@ from .http import Request
 from .ledger import Ledger, StubInfo
 from .lifecycle import Lifecycle
 from .stubs import RpcPromise
-from .worker import Worker, define_worker
+from .worker import Worker, define_worker, settle_durable_bindings
 from .wrangler import load as load_wrangler
 
 __all__ = ["CLIENT", "Playground", "latest", "playgrounds", "sleep", "watch_playgrounds"]
@@ -191,7 +191,11 @@ class Playground:
         a class or object with a ``fetch`` handler. ``exports`` are named entrypoints and
         Durable Object classes; ``services`` maps binding names to ``"service"`` or
         ``("service", "Entrypoint")``; ``durable_objects`` maps binding names to ``"ClassName"``
-        or ``("ClassName", "worker")``."""
+        (a class this worker exports) or ``("worker", "ClassName")`` (a class another worker
+        exports: the worker first, as in ``services``; also ``{"worker": ..., "class_name":
+        ...}``). The old ``("ClassName", "worker")`` still works, with a
+        ``DeprecationWarning``; a pair is read in the new order whenever that worker exports
+        that class."""
         self._check_open()
         worker = define_worker(name, main, exports=exports, services=services, durable_objects=durable_objects)
         if name == CLIENT:
@@ -202,6 +206,7 @@ class Playground:
         if name in self._workers:
             raise ConfigurationError(f'A worker named "{name}" already exists in this playground.')
         self._workers[name] = worker
+        settle_durable_bindings(self._workers, stacklevel=2)
         return worker
 
     @classmethod
