@@ -41,7 +41,7 @@ from .http import Headers, Request, Response
 from .remote import QuestionHook, RemoteHook
 from .streams import Pipe, ReadableStream, WritableStream, adopt
 from .stubs import RpcPromise, RpcProperty, RpcStub
-from .targets import is_class_target, is_function
+from .targets import is_class_target, is_entrypoint, is_function
 
 __all__ = [
     "INLINE_BODY",
@@ -140,6 +140,8 @@ class Exporter:
         self.transfers.append(capability)
 
     def encode_special(self, obj: object) -> object:
+        if is_entrypoint(obj):  # (``return self`` from an entrypoint: refused, as in workerd)
+            raise DataCloneError(Text.cannot_serialize(type(obj).__name__))
         if isinstance(obj, Capability):
             return self._capability(obj)
         if isinstance(obj, (ReadableStream, WritableStream)):
