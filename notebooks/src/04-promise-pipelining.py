@@ -133,6 +133,7 @@ with bank.open_account("Ada") as promise:
     except DataCloneError as error:
         print(type(error).__name__, error)
 
+# %%
 with await bank.open_account("Ada") as account:
     print(await bank.describe(account))
 
