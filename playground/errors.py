@@ -24,6 +24,11 @@ are not built in arrive as :class:`RemoteError`, which is then also an instance 
 built-in base class (so ``except ValueError`` still catches a remote ``class MyError(ValueError)``).
 Only ``Exception`` subclasses keep their type: a remote ``SystemExit``, ``KeyboardInterrupt``,
 ``GeneratorExit`` or ``BaseExceptionGroup`` arrives as a :class:`RemoteError` named after it.
+Custom attributes travel all or none (one that cannot be serialized drops them all; type,
+message and ``remote`` stay). The explicit cause (``raise ... from cause``) travels too, rebuilt
+by the same rules and marked ``remote`` (32 causes at most; a cycle is cut where it closes); the
+implicit ``__context__`` does not (a JavaScript error has only ``cause``). In legacy error
+serialization neither attributes nor the cause travel.
 
 Warnings: :class:`StubLeakWarning` (a ``UserWarning``) when an execution context ends holding
 stubs nobody disposed.

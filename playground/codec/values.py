@@ -203,20 +203,48 @@ def _builtin_base(cls: type) -> str | None:
     return None
 
 
+#: How many causes (``raise ... from ...``) an error takes along; a longer chain is cut there.
+MAX_CAUSES = 32
+
+
+class _Cause(BaseException):
+    """A cause on its way out: the error, how deep in the chain it is and the errors above it
+    (the packer hands it back to :func:`encode_error`, which so bounds the chain and cuts a
+    cycle). Never raised."""
+
+    def __init__(self, error: BaseException, depth: int, above: frozenset[int]) -> None:
+        super().__init__()
+        self.error, self.depth, self.above = error, depth, above
+
+
 def encode_error(exc: BaseException) -> list[Any]:
     """An exception as a marked list: what is needed to rebuild it on the other side.
 
-    Arguments and instance attributes that cannot be serialized as plain values are dropped,
-    as the runtime drops non-serializable own properties.
+    * Arguments that cannot be serialized as plain values are dropped.
+    * Instance attributes travel all or none: if one of them cannot be serialized, none is sent
+      (the runtime does the same with an error's own properties); type and message stay.
+    * The explicit cause (``raise ... from cause``, ``__cause__``) travels as an error of its
+      own, by the same rules, up to :data:`MAX_CAUSES` deep; a cycle is cut where it closes.
+      The implicit ``__context__`` (an error raised while handling another) does not travel:
+      JavaScript errors have only ``cause``.
     """
+    depth, above = 0, frozenset[int]()
+    if type(exc) is _Cause:
+        exc, depth, above = exc.error, exc.depth, exc.above
     cls = type(exc)
     attrs: dict[str, Any] = {}
     for key, value in vars(exc).items() if hasattr(exc, "__dict__") else ():
         if not isinstance(key, str) or key.startswith("__"):
             continue
-        if _packs(value):
-            attrs[key] = value
+        if not _packs(value):
+            attrs = {}
+            break
+        attrs[key] = value
     args = [a for a in exc.args if _packs(a)]
+    cause: _Cause | None = None
+    here = above | {id(exc)}
+    if exc.__cause__ is not None and id(exc.__cause__) not in here and depth + 1 < MAX_CAUSES:
+        cause = _Cause(exc.__cause__, depth + 1, here)
     return [
         marker(Ext.ERROR),
         cls.__name__,
@@ -225,6 +253,7 @@ def encode_error(exc: BaseException) -> list[Any]:
         str(exc),
         args,
         attrs,
+        cause,
     ]
 
 
@@ -268,11 +297,14 @@ def decode_error(items: list[Any]) -> Exception:
     (including built-in ``BaseException`` types that are not ``Exception``, such as
     ``SystemExit``) comes back as a :class:`~playground.errors.RemoteError` (also an instance
     of its nearest built-in ``Exception`` base) with ``.name`` set to the original class name.
-    A list of the wrong shape is a :class:`~playground.errors.ProtocolError`.
+    A list of the wrong shape is a :class:`~playground.errors.ProtocolError`. A cause that
+    came along (already rebuilt, the lists are decoded inside out) becomes ``__cause__``.
     """
-    if len(items) != 6:
-        raise ProtocolError(f"malformed error: 6 fields expected, got {len(items)}")
-    qualname, module, base_name, message, args, attrs = items
+    if len(items) == 6:  # (no cause field: accepted as "no cause")
+        items = [*items, None]
+    if len(items) != 7:
+        raise ProtocolError(f"malformed error: 7 fields expected, got {len(items)}")
+    qualname, module, base_name, message, args, attrs, cause = items
     if (
         type(qualname) is not str
         or type(module) is not str
@@ -281,10 +313,11 @@ def decode_error(items: list[Any]) -> Exception:
         or type(args) is not list
         or type(attrs) is not dict
         or any(type(key) is not str for key in attrs)
+        or not (cause is None or isinstance(cause, Exception))
     ):
         raise ProtocolError(
             "malformed error: expected [name: str, module: str, base: str | None, message: str, "
-            f"args: list, attributes: dict with str keys], got {brief(items)}"
+            f"args: list, attributes: dict with str keys, cause: error | None], got {brief(items)}"
         )
     cls = _error_class(qualname, module)
     exc: Exception
@@ -308,6 +341,8 @@ def decode_error(items: list[Any]) -> Exception:
             setattr(exc, key, value)
         except Exception:
             pass
+    if cause is not None:
+        exc.__cause__ = cause
     return exc
 
 

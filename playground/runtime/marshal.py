@@ -25,11 +25,13 @@ above know (how a binding reference becomes a stub) through :class:`BindingCodec
 from __future__ import annotations
 
 import builtins
+import copy
 from typing import Any, Protocol
 
 import msgpack
 
 from ..codec import Ext, encode_value, marker, pack_small
+from ..codec.values import MAX_CAUSES
 from ..errors import DataCloneError, PlaygroundError, ProtocolError, RemoteError, RpcError, Text
 from ..protocol import Session
 from .contract import Capability, ErrorHook, Hook
@@ -426,7 +428,8 @@ def encode_error(error: BaseException, enhanced: bool) -> bytes:
 
 def mark_remote(error: Any, durable_id: str | None) -> BaseException:
     """An exception that arrived from the other side: marked ``remote`` (and with the id of the
-    Durable Object it came from)."""
+    Durable Object it came from). The causes it brought along (``__cause__``, see
+    :func:`~playground.codec.values.encode_error`) are marked ``remote`` too."""
     if not isinstance(error, BaseException):
         error = RpcError(str(error))
     for name, value in (("remote", True), ("durable_object_id", durable_id)):
@@ -436,12 +439,20 @@ def mark_remote(error: Any, durable_id: str | None) -> BaseException:
             setattr(error, name, value)
         except (AttributeError, TypeError):
             pass
+    cause, seen = error.__cause__, {id(error)}
+    while cause is not None and id(cause) not in seen and len(seen) <= MAX_CAUSES:
+        seen.add(id(cause))
+        try:
+            cause.remote = True  # type: ignore[attr-defined]
+        except (AttributeError, TypeError):
+            pass
+        cause = cause.__cause__
     return error
 
 
 def _legacy(error: BaseException) -> BaseException:
-    """Legacy error serialization: built-in types keep type and message, lose attributes; other
-    classes become an ``Error`` whose message starts with their name."""
+    """Legacy error serialization: built-in types keep type and message, lose attributes and
+    cause; other classes become an ``Error`` whose message starts with their name."""
     cls = type(error)
     if cls.__module__ == "builtins" and getattr(builtins, cls.__name__, None) is cls:
         try:
@@ -449,5 +460,9 @@ def _legacy(error: BaseException) -> BaseException:
         except Exception:
             return cls(str(error))
     if isinstance(error, PlaygroundError) and not isinstance(error, RemoteError):
+        if error.__cause__ is None:
+            return error
+        error = copy.copy(error)  # (the thrower's own error is left as it is)
+        error.__cause__ = None
         return error
     return RemoteError(f"{cls.__name__}: {error}", "Error")

@@ -192,7 +192,7 @@ def test_the_protocol_error_names_what_was_wrong():
         decode_value(ext(Ext.EXPORT, pack_small(-1)))
     with pytest.raises(ProtocolError, match="malformed keyword arguments"):
         decode_value(marked(Ext.KWARGS, 5))
-    with pytest.raises(ProtocolError, match="malformed error: 6 fields expected, got 1"):
+    with pytest.raises(ProtocolError, match="malformed error: 7 fields expected, got 1"):
         decode_value(marked(Ext.ERROR, "ValueError"))
 
 

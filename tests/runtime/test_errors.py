@@ -198,3 +198,107 @@ def test_the_error_of_a_disposed_stub_is_local_not_remote():
 
     error = play.run(scenario())
     assert type(error) is RpcError and error.remote is False
+
+
+# -- causes and attributes (issue 12) --------------------------------------------------------
+
+
+class Chains(WorkerEntrypoint):
+    def from_cause(self):
+        raise ValueError("outer") from TypeError("inner")
+
+    def implicit_context(self):
+        try:
+            raise KeyError("first")
+        except KeyError:
+            raise ValueError("while handling")  # noqa: B904 (the implicit __context__ is a KeyError)
+
+    def custom_cause(self):
+        raise RuntimeError("outer") from QuotaExceeded("quota", limit=3)
+
+    def long_chain(self):
+        error = ValueError("0")
+        for i in range(1, 100):
+            try:
+                raise ValueError(str(i)) from error
+            except ValueError as exc:
+                error = exc
+        raise error
+
+    def cyclic(self):
+        a, b = ValueError("a"), TypeError("b")
+        a.__cause__, b.__cause__ = b, a
+        raise a
+
+    def mixed_attributes(self):
+        error = ValueError("mixed")
+        error.code = 3
+        error.callback = lambda: None
+        raise error
+
+    def bad_cause_attribute(self):
+        cause = TypeError("inner")
+        cause.hook = lambda: None
+        cause.code = 5
+        outer = ValueError("outer")
+        outer.code = 4
+        raise outer from cause
+
+
+def chains_world(**options):
+    play = world(**options)
+    play.worker("chains", Chains)
+    play.worker("caller", Thrower, services={"C": "chains"})
+    return play, play.env("caller")
+
+
+def test_the_cause_travels_rebuilt_by_the_same_rules_and_remote():
+    play, env = chains_world()
+    error = play.run(failure(env.C.from_cause()))
+    assert type(error) is ValueError and str(error) == "outer" and error.remote is True
+    cause = error.__cause__
+    assert type(cause) is TypeError and str(cause) == "inner"
+    assert cause.remote is True
+    custom = play.run(failure(env.C.custom_cause())).__cause__
+    assert isinstance(custom, RemoteError) and isinstance(custom, ValueError)
+    assert (custom.name, str(custom), custom.limit, custom.remote) == ("QuotaExceeded", "quota", 3, True)
+
+
+def test_the_implicit_context_does_not_travel():
+    play, env = chains_world()
+    error = play.run(failure(env.C.implicit_context()))
+    assert str(error) == "while handling"
+    assert error.__cause__ is None and error.__context__ is None
+
+
+def test_a_long_cause_chain_is_cut_and_a_cyclic_one_ends_where_it_closes():
+    from playground.codec.values import MAX_CAUSES
+
+    play, env = chains_world()
+    error = play.run(failure(env.C.long_chain()))
+    depth, node = 0, error
+    while node is not None:
+        depth, node = depth + 1, node.__cause__
+    assert depth == MAX_CAUSES
+    assert str(error) == "99"
+    cyclic = play.run(failure(env.C.cyclic()))
+    assert (str(cyclic), str(cyclic.__cause__)) == ("a", "b")
+    assert cyclic.__cause__.__cause__ is None
+    assert cyclic.__cause__.remote is True
+
+
+def test_one_attribute_that_cannot_be_serialized_drops_them_all():
+    play, env = chains_world()
+    error = play.run(failure(env.C.mixed_attributes()))
+    assert type(error) is ValueError and str(error) == "mixed" and error.remote is True
+    assert not hasattr(error, "code") and not hasattr(error, "callback")
+    outer = play.run(failure(env.C.bad_cause_attribute()))
+    assert outer.code == 4  # each error of the chain by itself
+    assert type(outer.__cause__) is TypeError and not hasattr(outer.__cause__, "code")
+
+
+def test_legacy_errors_drop_the_cause():
+    play, env = chains_world(compatibility_flags=["legacy_error_serialization"])
+    error = play.run(failure(env.C.from_cause()))
+    assert type(error) is ValueError and str(error) == "outer"
+    assert error.__cause__ is None
