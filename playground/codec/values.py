@@ -68,7 +68,6 @@ __all__ = [
     "Importer",
     "Kwargs",
     "Marker",
-    "UserValue",
     "decode_error",
     "decode_value",
     "describe",
@@ -101,12 +100,10 @@ class Ext(IntEnum):
     KWARGS = 15
     # capabilities and runtime types (decoded by the Importer)
     EXPORT = 32  # a stub the sender exports (negative id)
-    PROMISE = 33  # a promise the sender exports (negative id)
     IMPORT = 34  # one of the receiver's own exports, sent back
     # granted by the runtime to the receiving end only, as [token, *what] (the receiver redeems
     # the token in its grant table; what follows it is for display)
     HANDOFF = 37  # one of the receiver's own exports in another of its sessions: [token, session, id]
-    HANDOFF_PROMISE = 38  # the same, for a result still being computed there
     SERVICE = 35  # a service binding: [token, worker, entrypoint, props]
     DURABLE_OBJECT = 36  # a Durable Object stub: [token, worker, class, id, name]
     REQUEST = 40
@@ -118,7 +115,7 @@ class Ext(IntEnum):
 
 _CAPABILITY_CODES = frozenset(
     {
-        Ext.EXPORT, Ext.PROMISE, Ext.IMPORT, Ext.HANDOFF, Ext.HANDOFF_PROMISE, Ext.SERVICE,
+        Ext.EXPORT, Ext.IMPORT, Ext.HANDOFF, Ext.SERVICE,
         Ext.DURABLE_OBJECT, Ext.READABLE, Ext.WRITABLE,
     }
 )
@@ -148,21 +145,6 @@ _MARKERS = {code: Marker(code) for code in Ext}
 def marker(code: Ext) -> msgpack.ExtType:
     """The marker to put first in a list that stands for ``code``."""
     return _MARK_EXT[code]
-
-
-class UserValue:
-    """What an exporter returns for an object that stands for a plain value (a promise that
-    has settled): the value is encoded as if it had been there in the first place, and checked
-    like every other user value."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: object) -> None:
-        self.value = value
-
-
-#: Types msgpack packs by itself (a value of one of them needs no replacement).
-_NATIVE = frozenset({list, dict, str, bytes, float, bool, int, type(None), msgpack.ExtType})
 
 
 class Exporter(Protocol):
@@ -229,8 +211,9 @@ def encode_error(exc: BaseException) -> list[Any]:
       JavaScript errors have only ``cause``.
     """
     depth, above = 0, frozenset[int]()
-    if type(exc) is _Cause:
-        exc, depth, above = exc.error, exc.depth, exc.above
+    if isinstance(exc, _Cause):
+        cause = exc
+        exc, depth, above = cause.error, cause.depth, cause.above
     cls = type(exc)
     attrs: dict[str, Any] = {}
     for key, value in vars(exc).items() if hasattr(exc, "__dict__") else ():
@@ -434,12 +417,6 @@ class Encoder:
         self.exts -= 1
         if self.exporter is not None:
             replacement = self.exporter.encode_special(obj)
-            if type(replacement) is UserValue:  # a plain value found by the exporter (see there)
-                value = replacement.value
-                kind = type(value)
-                if kind in _NATIVE and (kind is not int or -(1 << 63) <= value < 1 << 64):  # type: ignore[operator]
-                    return value  # (an ExtType is refused by the count, as anywhere else)
-                return self._default(value)
             if replacement is not NotImplemented:
                 # the exporter's replacements: an ext (a capability), or a list that starts
                 # with a marker (a Request, Response or Headers)
@@ -752,8 +729,8 @@ class DisplayRef:
 
     @property
     def label(self) -> str:
-        """What it is, in words: ``stub``, ``promise``, ``your stub`` (one of the receiver's own
-        sent back), ``your promise``, or the kind of capability (``readable``, ``service``...)."""
+        """What it is, in words: ``stub``, ``your stub`` (one of the receiver's own sent back),
+        or the kind of capability (``readable``, ``service``...)."""
         return _DISPLAY_LABELS.get(self.code) or self.code.name.lower()
 
     def __repr__(self) -> str:
@@ -762,15 +739,13 @@ class DisplayRef:
 
 _DISPLAY_LABELS = {
     Ext.EXPORT: "stub",
-    Ext.PROMISE: "promise",
     Ext.IMPORT: "your stub",
     Ext.HANDOFF: "your stub",
-    Ext.HANDOFF_PROMISE: "your promise",
 }
 
 
 #: References the runtime grants the receiver: they travel as ``[token, *what]``.
-_GRANTED = frozenset({Ext.SERVICE, Ext.DURABLE_OBJECT, Ext.HANDOFF, Ext.HANDOFF_PROMISE})
+_GRANTED = frozenset({Ext.SERVICE, Ext.DURABLE_OBJECT, Ext.HANDOFF})
 
 
 class _DisplayImporter:

@@ -240,7 +240,7 @@ class Connection:
         runtime = self.runtime
         call_seq = runtime.recorder.call(
             runtime.loop._now_ns, self.lanes, self.session_id, question, path, args is None,
-            pipelined, target_call, stub or None, where, (),
+            pipelined, target_call, stub or None, where,
         )
         hook = QuestionHook(self, question, call_seq, where)
         self.questions[question] = hook

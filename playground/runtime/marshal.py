@@ -326,11 +326,6 @@ class Importer:
             ref = _ref(code, data)
             connection.session.introduce(ref)
             return self._handle(RemoteHook(connection, ref), describe=f"stub from {connection.peer_worker}")  # type: ignore[arg-type]
-        if code is Ext.PROMISE:
-            ref = _ref(code, data)
-            connection.session.introduce(ref, promise=True)
-            question = connection.questions[ref] = QuestionHook(connection, ref, None)  # type: ignore[arg-type]
-            return self._handle(question, promise=True)
         if code is Ext.IMPORT:
             ref = _ref(code, data)
             hook = connection.session.export_hook(ref)
@@ -352,22 +347,18 @@ class Importer:
             connection.streams().writers.add(writer)
             return WritableStream(writer.sink())
         granted = connection.redeem(code, _ref(code, data, token=True))
-        if code is Ext.HANDOFF or code is Ext.HANDOFF_PROMISE:
-            return self._handle(self._handed_back(*msgpack.unpackb(granted)), promise=code is Ext.HANDOFF_PROMISE)
+        if code is Ext.HANDOFF:
+            return self._handle(self._handed_back(*msgpack.unpackb(granted)))
         return connection.bindings.decode_binding(connection, code, granted)
 
-    def _handle(self, hook: Hook, *, promise: bool = False, describe: str | None = None) -> object:
-        """A stub (or promise) over ``hook`` for the receiving context; one of the group that the
-        result's disposal takes with it, if there is a group."""
+    def _handle(self, hook: Hook, *, describe: str | None = None) -> object:
+        """A stub over ``hook`` for the receiving context; one of the group that the result's
+        disposal takes with it, if there is a group."""
         connection = self.connection
-        handle: RpcStub | RpcPromise
-        if promise:
-            handle = RpcPromise._wrap(hook, connection.context, self.where)
-        else:
-            handle = RpcStub._wrap(
-                hook, connection.context, describe=describe, where=self.where, origin_call=self.origin_call,
-                managed=self.group is not None,
-            )
+        handle = RpcStub._wrap(
+            hook, connection.context, describe=describe, where=self.where, origin_call=self.origin_call,
+            managed=self.group is not None,
+        )
         if self.group is not None:
             self.group.append(handle)
         self.made.append(handle)

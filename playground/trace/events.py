@@ -101,7 +101,6 @@ class CallEvent(NamedTuple):
     ``pipelined`` is True when the call was addressed to a result that had not come back yet;
     ``target_call`` is then the ``seq`` of the call that produces that result. ``target_stub`` is
     the stub the call was made on, if any. ``where`` is the user's line of code.
-    ``promise_args`` are the calls whose results, not yet back, were passed as arguments.
     """
 
     seq: int
@@ -116,7 +115,6 @@ class CallEvent(NamedTuple):
     target_call: int | None
     target_stub: int | None
     where: Where | None
-    promise_args: tuple[int, ...] = ()  # calls whose (unresolved) results ride in the arguments
 
     @property
     def method(self) -> str:

@@ -97,17 +97,16 @@ class Recorder:
     def call(
         self, at_ns: int, lanes: tuple[str, str], session: int, ident: int, path: tuple[Any, ...],
         is_get: bool, pipelined: bool, target_call: int | None, target_stub: int | None, where: Any,
-        promise_args: tuple[int, ...] = (),
     ) -> int:
         """Record a :class:`CallEvent` from ``lanes[0]`` (the caller) to ``lanes[1]``; returns
         its seq."""
         seq = self.events.append_call(
-            at_ns, lanes, session, ident, path, is_get, pipelined, target_call, target_stub, where, promise_args
+            at_ns, lanes, session, ident, path, is_get, pipelined, target_call, target_stub, where
         )
         if self._listeners:
             self._emit(CallEvent(
                 seq, at_ns / NS, lanes[0], lanes[1], session, ident, path, is_get, pipelined, target_call,
-                target_stub, where, promise_args,
+                target_stub, where,
             ))
         return seq
 

@@ -63,8 +63,8 @@ class Dropped:
 #               abort              payload
 #             (lanes: the (sender, receiver) pair; kind: its uncounted twin if not counted;
 #             payloads over PAYLOAD_LIMIT bytes, or over 256 for stream chunks, are not kept)
-#   call      CALL|flags, at_ns, lanes, session, id, path, target_call, target_stub, where,
-#             promise_args (flags: GET 1, PIPELINED 2)
+#   call      CALL|flags, at_ns, lanes, session, id, path, target_call, target_stub, where
+#             (flags: GET 1, PIPELINED 2)
 #   await     AWAIT, at_ns, worker, call, where
 #   context   OPENED or CLOSED, at_ns, worker, context, label
 #   other     OTHER, the event itself
@@ -98,7 +98,7 @@ PAYLOAD_LIMIT = 16 * 1024
 CHUNK_PAYLOAD_LIMIT = 256
 _PUSH, _STREAM, _PULL, _PIPE = Kind.PUSH, Kind.STREAM, Kind.PULL, Kind.PIPE
 _RESOLVE, _REJECT, _RELEASE = Kind.RESOLVE, Kind.REJECT, Kind.RELEASE
-_LENGTH.update({CALL + flags: 10 for flags in range(4)})
+_LENGTH.update({CALL + flags: 9 for flags in range(4)})
 _LENGTH.update({AWAIT: 5, OPENED: 5, CLOSED: 5, OTHER: 2})
 
 
@@ -126,10 +126,10 @@ def _read(seq: int, o: list[Any], i: int) -> Event:
             session, ident, target, path, cause, payload, counted,
         )
     if head < AWAIT:
-        _, at_ns, lanes, session, ident, path, target_call, target_stub, where, promise_args = o[i : i + 10]
+        _, at_ns, lanes, session, ident, path, target_call, target_stub, where = o[i : i + 9]
         return CallEvent(
             seq, at_ns / NS, lanes[0], lanes[1], session, ident, path, bool(head & _GET),
-            bool(head & _PIPELINED), target_call, target_stub, where, promise_args,
+            bool(head & _PIPELINED), target_call, target_stub, where,
         )
     if head == AWAIT:
         return AwaitEvent(seq, o[i + 1] / NS, o[i + 2], o[i + 3], o[i + 4])
@@ -359,7 +359,6 @@ class EventLog:
     def append_call(
         self, at_ns: int, lanes: tuple[str, str], session: int, ident: int, path: tuple[Any, ...],
         is_get: bool, pipelined: bool, target_call: int | None, target_stub: int | None, where: Any,
-        promise_args: tuple[int, ...],
     ) -> int:
         """A :class:`CallEvent` (``lanes``: caller and callee); its seq."""
         chunk = self._writable()
@@ -370,7 +369,7 @@ class EventLog:
             return self._skip()
         chunk.objs += (
             CALL + (_GET if is_get else 0) + (_PIPELINED if pipelined else 0), at_ns, lanes, session, ident, path,
-            target_call, target_stub, where, promise_args,
+            target_call, target_stub, where,
         )
         seq = self.next
         self.next = seq + 1

@@ -25,7 +25,6 @@ __all__ = [
     "brackets",
     "critical_path",
     "plain_depths",
-    "promise_targets",
     "without_pipelining",
 ]
 
@@ -80,34 +79,16 @@ def brackets(view: View) -> list[Bracket]:
     return out
 
 
-def promise_targets(view: View) -> dict[int, int]:
-    """Call seq → the call whose unresolved result it carried as a parameter (the last one, if
-    several), from each call's ``promise_args``."""
-    cached = view.memo.get("promise_targets")
-    if isinstance(cached, dict):
-        return cached
-    out: dict[int, int] = {}
-    view.memo["promise_targets"] = out
-    for m in view.messages:
-        if m.kind != "push":
-            continue
-        call = view.call_of(m)
-        if call is not None and call.promise_args:
-            out[call.seq] = call.promise_args[-1]
-    return out
-
-
 def pipelining_floor(view: View) -> dict[int, tuple[int, int]]:
     """For each message that pipelining let leave early: the push it would have to wait for."""
     floor: dict[int, tuple[int, int]] = {}
-    carried = promise_targets(view)
     for m in view.messages:
         if m.kind not in ("push", "pull"):
             continue
         call = view.call_of(m)
-        if call is None:
+        if call is None or not call.pipelined:
             continue
-        target = call.target_call if call.pipelined and call.target_call is not None else carried.get(call.seq)
+        target = call.target_call
         push = view.pushes.get(target) if target is not None else None
         if push is not None and push.seq < m.seq:
             floor[m.seq] = (push.seq, 2)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from ..trace.events import MessageEvent, StubEvent, Where
 from .advisor import Advice, advise
 from ..trace.stats import pipelined_calls, round_trips_of
-from .chains import Bracket, brackets, plain_depths, promise_targets, without_pipelining
+from .chains import Bracket, brackets, plain_depths, without_pipelining
 from .view import View
 
 __all__ = ["Diagram", "Flight", "Lifetime", "Summary", "build"]
@@ -122,14 +122,13 @@ def _flights(view: View) -> tuple[list[Flight], dict[int, int]]:
     for m in view.messages:
         if m.counted and m.kind in ("push", "pull"):
             groups.setdefault((m.sender, m.sent_at), []).append(m)
-    carried = promise_targets(view)
     flights: list[Flight] = []
     flight_of: dict[int, int] = {}
     for (lane, at), group in groups.items():
         if len(group) < 2:
             continue  # a flight is two calls or more
         calls = [view.call_of(m) for m in group if m.kind == "push"]
-        dependent = any(c is not None and (c.pipelined or c.seq in carried) for c in calls)
+        dependent = any(c is not None and c.pipelined for c in calls)
         if len(calls) < 2 or not dependent:
             continue
         number = len(flights) + 1

@@ -92,7 +92,7 @@ VALUES = [
     [1.5, float("inf"), True, None, b""],
 ]
 PAYLOADS = [encode_value(value) for value in VALUES] + [
-    msgpack.packb(msgpack.ExtType(code, pack_small(1))) for code in (Ext.EXPORT, Ext.PROMISE, Ext.IMPORT)
+    msgpack.packb(msgpack.ExtType(code, pack_small(1))) for code in (Ext.EXPORT, Ext.IMPORT, Ext.HANDOFF)
 ] + [
     msgpack.packb([msgpack.ExtType(code, b""), "https://example.com", "GET", [["a", "b"]], b"body"])
     for code in (Ext.REQUEST, Ext.RESPONSE, Ext.HEADERS)

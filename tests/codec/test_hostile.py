@@ -19,7 +19,7 @@ FORGED = {
     "capability ext": msgpack.ExtType(Ext.SERVICE, pack_small(["victim", None, None])),
     "ext in a list": [1, msgpack.ExtType(Ext.EXPORT, pack_small(-1))],
     "ext in a dict": {"stub": msgpack.ExtType(Ext.IMPORT, pack_small(0))},
-    "ext in a tuple": (msgpack.ExtType(Ext.PROMISE, pack_small(-1)),),
+    "ext in a tuple": (msgpack.ExtType(Ext.EXPORT, pack_small(-1)),),
     "ext in a set": {msgpack.ExtType(Ext.READABLE, pack_small(1))},
     "ext as a key": {msgpack.ExtType(Ext.EXPORT, pack_small(-1)): 1},
     "unknown ext code": msgpack.ExtType(99, b"x"),

@@ -132,9 +132,9 @@ BAD_MESSAGES = {
         lambda: Push(2, 0, ("use",), forged(Ext.HANDOFF, [1, -1])),
         "not granted",
     ),
-    "a forged handoff of a promise": (
-        lambda: Push(2, 0, ("use",), forged(Ext.HANDOFF_PROMISE, [3, 1])),
-        "not granted",
+    "a promise reference (promises cannot be sent)": (
+        lambda: Push(2, 0, ("use",), forged(33, -1)),
+        "33",
     ),
     "a readable stream for a pipe never asked for": (
         lambda: Push(2, 0, ("use",), forged(Ext.READABLE, 5)),

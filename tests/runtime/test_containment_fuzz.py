@@ -47,7 +47,7 @@ def _ext(code, data):
 SEEDS = [
     Push(2, 0, ("add",), encode_value([1, 2])),
     Push(2, 0, ("use",), encode_value([(1, 2), {3}, frozenset(), 2**70, 1j, ValueError("x")])),
-    Push(2, 0, ("use",), msgpack.packb([_ext(Ext.EXPORT, -1), _ext(Ext.PROMISE, -2)])),
+    Push(2, 0, ("use",), msgpack.packb([_ext(Ext.EXPORT, -1), _ext(Ext.EXPORT, -2)])),
     Push(2, 0, ("use",), msgpack.packb([_ext(Ext.SERVICE, [1, "svc", None, None])])),
     Push(2, 0, ("use",), msgpack.packb([_ext(Ext.IMPORT, 0), _ext(Ext.HANDOFF, [1, 2, -1])])),
     Push(2, 0, ("box",), None),

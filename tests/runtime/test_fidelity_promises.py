@@ -57,7 +57,7 @@ class Room(DurableObject):
 def make():
     play = Playground(latency="10ms")
     play.worker("d", D, exports=[Room], durable_objects={"ROOM": "Room"})
-    play.worker("client", Client, services={"D": "d"}, durable_objects={"ROOM": ("Room", "d")})
+    play.worker("client", Client, services={"D": "d"}, durable_objects={"ROOM": ("d", "Room")})
     return play, play.env("client")
 
 

@@ -81,14 +81,14 @@ def test_a_lost_message_has_no_arrival():
 
 def test_calls_awaits_and_contexts_read_back():
     log = EventLog()
-    log.append_call(10, LANES, 3, 1, ("add",), False, True, 4, 9, ("cell.py", 2), (1, 2))
-    log.append_call(11, LANES, 3, 2, ("x",), True, False, None, None, None, ())
+    log.append_call(10, LANES, 3, 1, ("add",), False, True, 4, 9, ("cell.py", 2))
+    log.append_call(11, LANES, 3, 2, ("x",), True, False, None, None, None)
     log.append_await(12, "client", 0, ("cell.py", 3))
     log.append_context(13, "opened", "svc", 8, "add")
     log.append_context(14, "closed", "svc", 8, "add")
     assert list(log) == [
-        CallEvent(0, 10 / NS, "client", "svc", 3, 1, ("add",), False, True, 4, 9, ("cell.py", 2), (1, 2)),
-        CallEvent(1, 11 / NS, "client", "svc", 3, 2, ("x",), True, False, None, None, None, ()),
+        CallEvent(0, 10 / NS, "client", "svc", 3, 1, ("add",), False, True, 4, 9, ("cell.py", 2)),
+        CallEvent(1, 11 / NS, "client", "svc", 3, 2, ("x",), True, False, None, None, None),
         AwaitEvent(2, 12 / NS, "client", 0, ("cell.py", 3)),
         ContextEvent(3, 13 / NS, "opened", "svc", 8, "add"),
         ContextEvent(4, 14 / NS, "closed", "svc", 8, "add"),
@@ -123,7 +123,7 @@ def test_a_limit_keeps_the_newest_and_counts_what_it_dropped():
     log = EventLog(limit=100)
     for i in range(1000):
         log.append_message(i, Push(i + 1, 0, ("add",), b"ab"), LANES, i, 10 + i % 3, 1, None, True)
-        log.append_call(i, LANES, 1, i + 1, ("add",), False, i % 2 == 0, None, None, None, ())
+        log.append_call(i, LANES, 1, i + 1, ("add",), False, i % 2 == 0, None, None, None)
     assert len(log) == 2000
     assert 100 <= log.kept < 100 + CHUNK
     assert log.first == 2000 - log.kept
@@ -145,7 +145,7 @@ def test_a_limit_keeps_the_newest_and_counts_what_it_dropped():
 def test_limit_zero_keeps_nothing_but_counts():
     log = EventLog(limit=0)
     log.append_message(0, Pull(1), LANES, 0, 7, 2, None, True)
-    log.append_call(0, LANES, 1, 1, ("add",), False, True, None, None, None, ())
+    log.append_call(0, LANES, 1, 1, ("add",), False, True, None, None, None)
     log.append(NoteEvent(0, 0.0, "warning", "svc", "x"))
     assert len(log) == 3 and log.kept == 0 and list(log) == []
     assert (log.dropped.events, log.dropped.messages, log.dropped.bytes, log.dropped.calls) == (3, 1, 7, 1)

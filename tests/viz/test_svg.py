@@ -146,8 +146,5 @@ def test_capabilities_in_payloads_are_named_by_what_they_are():
     from playground.codec import DisplayRef, Ext
     from playground.viz.labels import short
 
-    assert [short(DisplayRef(code, 3)) for code in (Ext.EXPORT, Ext.PROMISE, Ext.IMPORT)] == [
-        "stub", "promise", "your stub",
-    ]
+    assert [short(DisplayRef(code, 3)) for code in (Ext.EXPORT, Ext.IMPORT)] == ["stub", "your stub"]
     assert short(DisplayRef(Ext.HANDOFF, [1, 3])) == "your stub"
-    assert short(DisplayRef(Ext.HANDOFF_PROMISE, [1, 3])) == "your promise"
