@@ -212,8 +212,8 @@ def encode_error(exc: BaseException) -> list[Any]:
     """
     depth, above = 0, frozenset[int]()
     if isinstance(exc, _Cause):
-        cause = exc
-        exc, depth, above = cause.error, cause.depth, cause.above
+        outgoing = exc
+        exc, depth, above = outgoing.error, outgoing.depth, outgoing.above
     cls = type(exc)
     attrs: dict[str, Any] = {}
     for key, value in vars(exc).items() if hasattr(exc, "__dict__") else ():
