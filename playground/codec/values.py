@@ -48,6 +48,7 @@ import decimal
 import re
 import uuid
 from collections.abc import Callable
+from gc import get_referents
 from itertools import compress
 from enum import IntEnum
 from typing import Any, Protocol
@@ -602,38 +603,42 @@ Text_TOO_DEEP = (
 def _needs_graph(value: object) -> bool:
     """Whether a container ``value`` must go as a graph: it holds a container twice (shared, or
     itself), or it is nested deeper than msgpack's C code allows. Deeper than :data:`MAX_DEPTH`
-    is refused with ``DataCloneError``. Iterative; the items of each container are filtered in C."""
+    is refused with ``DataCloneError``.
+
+    The walk goes a level at a time, and each level costs a few C calls whatever its size:
+    ``gc.get_referents`` gives the items of all its containers (a list's items, a dict's values
+    and its keys unless they are all str, a tuple's or a set's members: what msgpack packs), and
+    the containers among them are kept with ``compress``."""
+    level = [value]
     seen = {id(value)}
-    stack: list[tuple[Any, int]] = [(value, 1)]
-    pop, push, add = stack.pop, stack.append, seen.add
+    depth = 1
     shared = False
-    deepest = 1
-    while stack:
-        item, depth = pop()
-        kind = type(item)
-        if kind is dict or kind is Kwargs:
-            values = item.values()
-            children = [
-                *compress(item, map(_is_container, map(type, item))),
-                *compress(values, map(_is_container, map(type, values))),
-            ]
+    while True:
+        items = get_referents(*level)
+        if len(items) < 32:  # (a comprehension is cheaper than making three iterators)
+            level = [item for item in items if type(item) in _CONTAINERS]
         else:
-            children = list(compress(item, map(_is_container, map(type, item))))
-        if not children:
-            continue
+            level = list(compress(items, map(_is_container, map(type, items))))
+        if not level:
+            return shared or depth > _C_DEPTH
         depth += 1
-        if depth > deepest:
-            deepest = depth
-            if depth > MAX_DEPTH:
-                raise DataCloneError(Text_TOO_DEEP)
-        for child in children:
-            key = id(child)
-            if key in seen:
-                shared = True
+        if depth > MAX_DEPTH:
+            raise DataCloneError(Text_TOO_DEEP)
+        if len(level) == 1 and not shared:
+            key = id(level[0])
+            if key not in seen:
+                seen.add(key)
                 continue
-            add(key)
-            push((child, depth))
-    return shared or deepest > _C_DEPTH
+        ids = set(map(id, level))
+        if len(ids) == len(level) and seen.isdisjoint(ids):
+            seen |= ids
+            continue
+        shared = True  # (the next levels are walked for their depth only)
+        fresh = {id(item): item for item in level}
+        for key in seen.intersection(fresh):
+            del fresh[key]
+        seen.update(fresh)
+        level = list(fresh.values())
 
 
 _encoder = Encoder()
