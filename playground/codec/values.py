@@ -11,9 +11,15 @@ A value is packed in one pass by msgpack's C packer. Types msgpack does not know
   stubs, promises, HTTP objects and streams into references — and, if it declines, is refused
   with the runtime's ``DataCloneError`` text.
 
-Because every replacement is packed by the same C packer, nesting depth is counted in one
-place: cyclic or absurdly deep data stops at msgpack's recursion limit and is reported as a
-clear :class:`~playground.errors.DataCloneError`, never a hang or a ``RecursionError``.
+One message keeps identity, as structured clone does: a value whose containers (lists, dicts,
+tuples, sets, frozensets) hold one container twice, or contain themselves, or nest deeper than
+msgpack's C code allows (1,024), is found by a quick walk of its containers first
+(:func:`_needs_graph`) and packed as a *graph* instead: ``[GRAPH, root, node 0, node 1...]``,
+every container once, its container items as ``REF`` exts (:meth:`Encoder._pack_graph`). The
+decoder rebuilds it with identity and cycles. A value nested more than :data:`MAX_DEPTH`
+(4,096) containers deep is refused with a :class:`~playground.errors.DataCloneError` ("Maximum
+call stack size exceeded", as V8 says at about 5,000), never a hang or a ``RecursionError``.
+A str with lone surrogates (which UTF-8 cannot hold) goes the same way, as a ``SURROGATES`` ext.
 
 Decoding mirrors this with ``ext_hook`` and ``list_hook``; capability codes go to the
 :class:`Importer`, which creates stubs.
@@ -42,6 +48,8 @@ import decimal
 import re
 import uuid
 from collections.abc import Callable
+from gc import get_referents
+from itertools import compress
 from enum import IntEnum
 from typing import Any, Protocol
 
@@ -98,6 +106,9 @@ class Ext(IntEnum):
     PATTERN = 13
     ERROR = 14
     KWARGS = 15
+    GRAPH = 16  # [GRAPH, root, container 0, container 1...]: a value with shared, cyclic or deep parts
+    REF = 17  # container n of the graph being decoded
+    SURROGATES = 18  # a str with lone surrogates, as UTF-8 with surrogatepass
     # capabilities and runtime types (decoded by the Importer)
     EXPORT = 32  # a stub the sender exports (negative id)
     IMPORT = 34  # one of the receiver's own exports, sent back
@@ -241,12 +252,14 @@ def encode_error(exc: BaseException) -> list[Any]:
 
 
 def _packs(value: object) -> bool:
-    """Whether ``value`` packs as plain data (no capabilities: trying must not export)."""
+    """Whether ``value`` packs as plain data (no capabilities: trying must not export), and
+    without a graph (an error's attributes are packed in place, by the C packer)."""
+    encoder = Encoder()
     try:
-        Encoder().pack(value)
+        encoder.pack(value)
     except Exception:
         return False
-    return True
+    return not encoder.graph
 
 
 def _error_class(qualname: str, module: str) -> type[Exception] | None:
@@ -347,26 +360,51 @@ class Encoder:
         self.exporter: Exporter | None = None
         self.busy = False
         self.exts = 0
+        #: what the exporter replaced objects with in this pass (by id, in order), and what a
+        #: second pass takes from instead of asking it again
+        self._replacements: dict[int, list[object]] | None = None
+        self._replayed: dict[int, list[object]] | None = None
+        self.graph = False  # whether the last value packed went as a graph
         self._packer = msgpack.Packer(
             use_bin_type=True, strict_types=True, default=self._default, datetime=False
         )
 
     def pack(self, value: object) -> bytes:
         self.exts = 0
+        self.graph = False
+        self._replayed = None
+        self._replacements = None
+        if type(value) in _CONTAINERS and _needs_graph(value):  # (raises if too deep)
+            return self._checked(self._pack_graph(value, strings=False))
         try:
             data = self._packer.pack(value)
+        except UnicodeEncodeError:  # a str with lone surrogates: they travel as an ext
+            self._packer.reset()
+            # the exporter's replacements are made again from what the first pass recorded
+            # (it must not export twice), so that pass's side effects are this one's
+            self._replayed, self._replacements = self._replacements, None
+            self.exts = 0
+            try:
+                data = self._pack_graph(value, strings=True)
+            except UnicodeEncodeError as exc:  # (in an error's message: see encode_error)
+                self._packer.reset()
+                raise DataCloneError(f"Could not serialize this value: {exc}") from None
+            except BaseException:
+                self._packer.reset()
+                raise
         except ValueError as exc:
             self._packer.reset()
-            if "recursion limit" in str(exc) or "Deep" in str(exc):
-                raise DataCloneError(
-                    "Could not serialize this value: it is nested more than 500 levels deep, or "
-                    "it contains itself. Cyclic data cannot cross RPC in the playground; send a "
-                    "flatter copy (for example, replace back-references with ids)."
-                ) from None
+            if "recursion limit" in str(exc) or "Deep" in str(exc):  # (deep data inside an error)
+                raise DataCloneError(Text_TOO_DEEP) from None
             raise
         except BaseException:
             self._packer.reset()
             raise
+        finally:
+            self._replacements = self._replayed = None
+        return self._checked(data)
+
+    def _checked(self, data: bytes) -> bytes:
         made = self.exts
         if len(data) < PLAIN_CHECK_LIMIT:
             # every ext starts with one of _EXT_BYTES: as many of those bytes as exts made means
@@ -379,6 +417,56 @@ class Encoder:
             if forged is not None:
                 raise DataCloneError(Text.cannot_serialize_ext(forged))
         return data
+
+    def _pack_graph(self, value: object, *, strings: bool) -> bytes:
+        """Pack ``value`` as a graph: every container once, as a node whose container items are
+        references to other nodes (so a shared container stays one object, a cyclic value keeps
+        its cycle, and the msgpack nesting stays two levels deep whatever the depth of the value).
+        With ``strings``, a str with lone surrogates becomes a ``SURROGATES`` ext."""
+        index: dict[int, int] = {}
+        order: list[Any] = []
+        refs: list[msgpack.ExtType] = []
+        made = 0
+
+        def ref(item: Any) -> Any:
+            nonlocal made
+            kind = type(item)
+            if kind in _CONTAINERS:
+                at = index.get(id(item))
+                if at is None:
+                    at = index[id(item)] = len(order)
+                    order.append(item)
+                    refs.append(msgpack.ExtType(Ext.REF, pack_small(at)))
+                made += 1
+                return refs[at]
+            if strings and kind is str:
+                try:
+                    item.encode()
+                except UnicodeEncodeError:
+                    made += 1
+                    return msgpack.ExtType(Ext.SURROGATES, item.encode("utf-8", "surrogatepass"))
+            return item
+
+        root = ref(value)
+        nodes: list[Any] = []
+        at = 0
+        while at < len(order):
+            item = order[at]
+            at += 1
+            kind = type(item)
+            if kind is list:
+                nodes.append([ref(x) for x in item])
+            elif kind is dict:
+                nodes.append({ref(k): ref(v) for k, v in item.items()})
+            elif kind is Kwargs:
+                made += 1
+                nodes.append([_MARK_EXT[Ext.KWARGS], {k: ref(v) for k, v in item.items()}])
+            else:
+                made += 1
+                nodes.append([_MARK_EXT[_CONTAINER_MARKS[kind]], *map(ref, item)])
+        self.exts = made + 1  # (and the GRAPH marker; _default counts what it makes from here)
+        self.graph = True
+        return self._packer.pack([_MARK_EXT[Ext.GRAPH], root, *nodes])
 
     def _default(self, obj: object) -> object:
         self.exts += 1  # every replacement of the codec's own holds one ext (or starts with one)
@@ -416,7 +504,15 @@ class Encoder:
             return encode_error(obj)
         self.exts -= 1
         if self.exporter is not None:
-            replacement = self.exporter.encode_special(obj)
+            replayed = self._replayed
+            if replayed is not None and replayed.get(id(obj)):
+                replacement = replayed[id(obj)].pop(0)
+            else:
+                replacement = self.exporter.encode_special(obj)
+                recorded = self._replacements
+                if recorded is None:
+                    recorded = self._replacements = {}
+                recorded.setdefault(id(obj), []).append(replacement)
             if replacement is not NotImplemented:
                 # the exporter's replacements: an ext (a capability), or a list that starts
                 # with a marker (a Request, Response or Headers)
@@ -501,6 +597,62 @@ def _type_name(obj: object) -> str:
     return type(obj).__name__
 
 
+#: Containers the codec rebuilds (exact types: a subclass is not a plain value).
+_CONTAINERS = frozenset({list, dict, tuple, set, frozenset, Kwargs})
+_CONTAINER_MARKS: dict[type, Ext] = {tuple: Ext.TUPLE, set: Ext.SET, frozenset: Ext.FROZENSET}
+_is_container = _CONTAINERS.__contains__
+#: Deeper than this, a value is refused (workerd's V8 runs out of stack at about 5,000).
+MAX_DEPTH = 4096
+#: Up to this depth (in containers), msgpack's C packer and unpacker (limits: 1,024) take the
+#: value as it is; deeper values go as a graph.
+_C_DEPTH = 900
+Text_TOO_DEEP = (
+    f"Maximum call stack size exceeded: this value is nested more than {MAX_DEPTH:,} levels deep, "
+    "which is more than can be serialized."
+)
+
+
+def _needs_graph(value: object) -> bool:
+    """Whether a container ``value`` must go as a graph: it holds a container twice (shared, or
+    itself), or it is nested deeper than msgpack's C code allows. Deeper than :data:`MAX_DEPTH`
+    is refused with ``DataCloneError``.
+
+    The walk goes a level at a time, and each level costs a few C calls whatever its size:
+    ``gc.get_referents`` gives the items of all its containers (a list's items, a dict's values
+    and its keys unless they are all str, a tuple's or a set's members: what msgpack packs), and
+    the containers among them are kept with ``compress``."""
+    level = [value]
+    seen = {id(value)}
+    depth = 1
+    shared = False
+    while True:
+        items = get_referents(*level)
+        if len(items) < 32:  # (a comprehension is cheaper than making three iterators)
+            level = [item for item in items if type(item) in _CONTAINERS]
+        else:
+            level = list(compress(items, map(_is_container, map(type, items))))
+        if not level:
+            return shared or depth > _C_DEPTH
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise DataCloneError(Text_TOO_DEEP)
+        if len(level) == 1 and not shared:
+            key = id(level[0])
+            if key not in seen:
+                seen.add(key)
+                continue
+        ids = set(map(id, level))
+        if len(ids) == len(level) and seen.isdisjoint(ids):
+            seen |= ids
+            continue
+        shared = True  # (the next levels are walked for their depth only)
+        fresh = {id(item): item for item in level}
+        for key in seen.intersection(fresh):
+            del fresh[key]
+        seen.update(fresh)
+        level = list(fresh.values())
+
+
 _encoder = Encoder()
 #: Values msgpack packs as they are: a list of these (the arguments of most calls) or one of
 #: them (most results) skips the encoder's hooks.
@@ -571,15 +723,30 @@ _VALUE_EXTS: dict[int, Callable[[bytes], object]] = {
     Ext.UUID: lambda d: uuid.UUID(bytes=d),
     Ext.COMPLEX: _complex,
     Ext.PATTERN: _pattern,
+    Ext.SURROGATES: lambda d: d.decode("utf-8", "surrogatepass"),
 }
 
 
+class _Ref:
+    """A ``REF`` ext, until its graph replaces it with the container it stands for."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+_MUTABLE = frozenset({list, dict, set, Kwargs})
+_IMMUTABLE = frozenset({tuple, frozenset})
+
+
 class _Decoder:
-    __slots__ = ("_importer", "markers")
+    __slots__ = ("_importer", "markers", "refs")
 
     def __init__(self, importer: Importer | Callable[[], Importer] | None) -> None:
         self._importer = importer
         self.markers = 0  # markers decoded and not yet used as the head of a list
+        self.refs = 0  # references decoded and not yet resolved by their graph
 
     @property
     def importer(self) -> Importer | None:
@@ -596,6 +763,12 @@ class _Decoder:
             if mark is not None:
                 self.markers += 1
                 return mark
+        if code == Ext.REF:
+            index = msgpack.unpackb(data)
+            if type(index) is not int or index < 0:
+                raise ProtocolError(f"malformed REF {_head(data)}")
+            self.refs += 1
+            return _Ref(index)
         convert = _VALUE_EXTS.get(code)
         if convert is not None:
             try:
@@ -631,6 +804,8 @@ class _Decoder:
             return frozenset(items[1:])
         if code is Ext.ERROR:
             return decode_error(items[1:])
+        if code is Ext.GRAPH:
+            return self.graph(items)
         if code is Ext.KWARGS:
             if len(items) != 2 or type(items[1]) is not dict or any(type(key) is not str for key in items[1]):
                 raise ProtocolError(f"malformed keyword arguments: expected one dict with str keys, got {brief(items[1:])}")
@@ -646,6 +821,78 @@ class _Decoder:
             except Exception as exc:
                 raise ProtocolError(f"malformed {code.name.lower()} {brief(items[1:])} ({_why(exc)})") from exc
         raise ProtocolError(f"a list marked {code.name} is not a value")
+
+
+    def graph(self, items: list[Any]) -> object:
+        """The value of a ``GRAPH`` list ``[marker, root, node 0, node 1...]`` (see
+        :meth:`Encoder._pack_graph`): immutable nodes (tuples, frozensets) are built from their
+        items first, then lists, dicts and sets are filled in place, so shared containers are
+        one object and cycles are kept."""
+        if len(items) < 2:
+            raise ProtocolError("malformed graph: no root")
+        nodes = items[2:]
+        count = len(nodes)
+        built: list[Any] = [None] * count
+        resolved = 0
+        for at, node in enumerate(nodes):
+            kind = type(node)
+            if kind in _MUTABLE:
+                built[at] = node
+            elif kind not in _IMMUTABLE:
+                raise ProtocolError(f"malformed graph: node {at} is a {kind.__name__}")
+
+        def target(ref: _Ref) -> Any:
+            if ref.index >= count:
+                raise ProtocolError(f"a reference to container {ref.index} of a graph of {count}")
+            return built[ref.index]
+
+        # immutables, children first (iteratively); a cycle of immutables cannot be built
+        on_path = [False] * count
+        for start in range(count):
+            if built[start] is not None:
+                continue
+            stack = [start]
+            on_path[start] = True
+            while stack:
+                at = stack[-1]
+                node = nodes[at]
+                for x in node:
+                    if type(x) is _Ref and x.index < count and built[x.index] is None:
+                        if on_path[x.index]:
+                            raise ProtocolError("malformed graph: a tuple or frozenset that contains itself")
+                        on_path[x.index] = True
+                        stack.append(x.index)
+                        break
+                else:
+                    stack.pop()
+                    on_path[at] = False
+                    resolved += sum(type(x) is _Ref for x in node)
+                    built[at] = type(node)([target(x) if type(x) is _Ref else x for x in node])
+
+        for node in nodes:
+            kind = type(node)
+            if kind is list:
+                resolved += sum(type(x) is _Ref for x in node)
+                node[:] = [target(x) if type(x) is _Ref else x for x in node]
+            elif kind is dict or kind is Kwargs:
+                pairs = [
+                    (target(k) if type(k) is _Ref else k, target(v) if type(v) is _Ref else v)
+                    for k, v in node.items()
+                ]
+                resolved += sum((type(k) is _Ref) + (type(v) is _Ref) for k, v in node.items())
+                node.clear()
+                node.update(pairs)
+            elif kind is set:
+                members = [target(x) if type(x) is _Ref else x for x in node]
+                resolved += sum(type(x) is _Ref for x in node)
+                node.clear()
+                node.update(members)
+        root = items[1]
+        if type(root) is _Ref:
+            resolved += 1
+            root = target(root)
+        self.refs -= resolved
+        return root
 
 
 def _head(data: object) -> str:
@@ -709,6 +956,8 @@ def decode_value(data: bytes, importer: Importer | Callable[[], Importer] | None
         )
         if decoder.markers:
             raise ProtocolError(f"a marker outside the head of a list: {_head(data)}")
+        if decoder.refs:
+            raise ProtocolError(f"a reference outside its graph: {_head(data)}")
         if _may_hold_timestamp(data) and _holds_timestamp(_skeleton(data)):
             raise ProtocolError(f"a msgpack timestamp (ext -1) is not a value: {_head(data)}")
     except ProtocolError:

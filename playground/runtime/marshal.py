@@ -106,7 +106,7 @@ class MarshalEndpoint(Protocol):
 class Exporter:
     """Turns capabilities inside a payload into exports of one connection."""
 
-    __slots__ = ("connection", "params", "exported", "transfers", "streams", "grants")
+    __slots__ = ("connection", "params", "exported", "transfers", "streams", "grants", "targets")
 
     def __init__(self, connection: MarshalEndpoint, params: bool) -> None:
         self.connection = connection
@@ -115,6 +115,9 @@ class Exporter:
         self.transfers: list[Capability] | None = None
         self.streams: list[tuple[Any, Any, int | None]] | None = None  # (stream, source or sink, pipe id)
         self.grants: list[int] | None = None  # grants made for the receiver (taken back on rollback)
+        #: targets exported by this message, by id (with the target, kept alive): one sent
+        #: twice in one message is one export, and arrives as one stub
+        self.targets: dict[int, tuple[object, msgpack.ExtType]] | None = None
 
     def _grant(self, code: Ext, data: bytes, shown: list[Any]) -> msgpack.ExtType:
         """A capability the runtime grants the receiver (a binding, a handoff): what it is stays
@@ -150,10 +153,19 @@ class Exporter:
             return self._stream(obj)
         connection = self.connection
         if is_class_target(obj) or is_function(obj):
+            targets = self.targets
+            if targets is None:
+                targets = self.targets = {}
+            else:
+                known = targets.get(id(obj))
+                if known is not None:
+                    return known[1]
             target = obj
             if self.params and not connection.runtime.transfer_params:
                 target = _dup_target(obj)
-            return self._export(TargetHook(target, connection.context), Ext.EXPORT)
+            ext = self._export(TargetHook(target, connection.context), Ext.EXPORT)
+            targets[id(obj)] = (obj, ext)
+            return ext
         if isinstance(obj, Request):
             return [marker(Ext.REQUEST), obj.url, obj.method, obj.headers._pairs(), _body(obj)]
         if isinstance(obj, Response):
@@ -298,7 +310,7 @@ def _body(message: Request | Response) -> Any:
 class Importer:
     """Turns references inside a received payload into stubs and promises of one connection."""
 
-    __slots__ = ("connection", "group", "origin_call", "where", "made")
+    __slots__ = ("connection", "group", "origin_call", "where", "made", "stubs")
 
     def __init__(
         self,
@@ -313,6 +325,9 @@ class Importer:
         self.where = where  # the user's line of the call whose result this is
         #: Every stub and promise made so far (disposed if the payload turns out malformed).
         self.made: list[RpcStub | RpcPromise] = []
+        #: the stub made for each export of the sender in this payload: one export twice in it
+        #: (one target sent twice) is one stub, introduced once
+        self.stubs: dict[int, object] | None = None
 
     def decode_capability(self, code: Ext, data: bytes) -> object:
         """The stub, promise or stream for a reference in a received payload.
@@ -324,8 +339,16 @@ class Importer:
         connection = self.connection
         if code is Ext.EXPORT:
             ref = _ref(code, data)
+            stubs = self.stubs
+            if stubs is None:
+                stubs = self.stubs = {}
+            elif ref in stubs:
+                return stubs[ref]
             connection.session.introduce(ref)
-            return self._handle(RemoteHook(connection, ref), describe=f"stub from {connection.peer_worker}")  # type: ignore[arg-type]
+            stub = stubs[ref] = self._handle(
+                RemoteHook(connection, ref), describe=f"stub from {connection.peer_worker}"  # type: ignore[arg-type]
+            )
+            return stub
         if code is Ext.IMPORT:
             ref = _ref(code, data)
             hook = connection.session.export_hook(ref)

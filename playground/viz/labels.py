@@ -6,6 +6,7 @@ before the result it is made on had come back, ``resolve 3``, ``release``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from ..trace.events import CallEvent, MessageEvent, StubEvent, where_text
@@ -43,19 +44,51 @@ def role(m: MessageEvent) -> str:
 
 
 def short(value: Any, limit: int = 24) -> str:
-    """A compact, one-line rendering of a decoded value, cut to ``limit`` characters."""
-    if isinstance(value, str):
-        text = repr(value)
-    elif type(value).__name__ == "DisplayRef":  # (viz reads traces, not the codec)
-        text = value.label
-    elif isinstance(value, list):
-        text = "[" + ", ".join(short(v, limit) for v in value) + "]"
-    elif isinstance(value, dict):
-        text = "{" + ", ".join(f"{short(k, limit)}: {short(v, limit)}" for k, v in value.items()) + "}"
-    else:
-        text = repr(value)
-    text = " ".join(text.split())
+    """A compact, one-line rendering of a decoded value, cut to ``limit`` characters.
+
+    Only as much of the value is looked at as fits: a value that contains itself (one message
+    keeps cycles) or is nested thousands deep is cut like any other."""
+    text = " ".join(_short(value, limit + 1).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_BRACKETS = {list: ("[", "]"), tuple: ("(", ")"), set: ("{", "}"), frozenset: ("frozenset({", "})")}
+
+
+def _short(value: Any, budget: int) -> str:
+    """``value`` rendered up to about ``budget`` characters (a longer text is cut by the caller)."""
+    if budget <= 0:
+        return "…"
+    if isinstance(value, str):
+        return repr(value[:budget])
+    if type(value).__name__ == "DisplayRef":  # (viz reads traces, not the codec)
+        return str(value.label)
+    pairs: Iterable[tuple[Any, Any]]
+    if isinstance(value, dict):
+        pairs = value.items()
+        opening, closing = "{", "}"
+    else:
+        brackets = next((b for kind, b in _BRACKETS.items() if isinstance(value, kind)), None)
+        if brackets is None:
+            return repr(value)
+        pairs = ((None, v) for v in value)
+        opening, closing = brackets
+    parts: list[str] = []
+    used = len(opening)
+    for key, item in pairs:
+        if used > budget:
+            parts.append("…")
+            break
+        part = _short(item, budget - used) if key is None and not isinstance(value, dict) else (
+            f"{_short(key, budget - used)}: {_short(item, budget - used)}"
+        )
+        parts.append(part)
+        used += len(part) + 2
+    if len(parts) == 1 and isinstance(value, tuple):
+        return f"({parts[0]},)"
+    if not parts and isinstance(value, (set, frozenset)):
+        return repr(value)
+    return opening + ", ".join(parts) + closing
 
 
 def _arguments(value: Any) -> str:
