@@ -260,7 +260,7 @@ STOPS: list[Stop] = [
 
         async def main():
             env = play.env("introducer")
-            with env.COUNTER_SERVICE.get_counter() as counter:
+            with await env.COUNTER_SERVICE.get_counter() as counter:
                 return await env.ANOTHER_SERVICE.use_counter(counter)
         ''',
     ),

@@ -18,7 +18,35 @@ sys.path.insert(0, str(HERE.parents[1] / "tests" / "viz"))
 
 import scenes  # noqa: E402
 
+from playground import DurableObject, Playground, WorkerEntrypoint  # noqa: E402
 from playground.viz import html_page, render_svg  # noqa: E402
+
+
+class Room(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        self.visits = 0
+
+    def visit(self):
+        self.visits += 1
+        return self.visits
+
+
+class App(WorkerEntrypoint):
+    async def visit(self, name):
+        ns = self.env.ROOM  # Room, exported by the worker "rooms"
+        return await ns.get(ns.id_from_name(name)).visit()
+
+
+def durable_object_from_another_worker():
+    """The README's example: "app" binds ROOM to the class Room of worker "rooms"."""
+    play = Playground(latency="25ms")
+    play.worker("rooms", App, exports=[Room])
+    play.worker("app", App, durable_objects={"ROOM": ("rooms", "Room")})
+    play.worker("client", App, services={"APP": "app"})
+    with play.record() as rec:
+        play.run(play.env("client").APP.visit("lobby"))
+    return play, rec
 
 SCENES = {
     "pipelined-counter": scenes.pipelined_counter,
@@ -27,6 +55,7 @@ SCENES = {
     "callback": scenes.callback,
     "leaked-stub": scenes.leaked_counter,
     "slow-reader-stream": scenes.slow_reader_stream,
+    "durable-object-from-another-worker": durable_object_from_another_worker,
 }
 
 
@@ -55,7 +84,7 @@ def main(names: list[str]) -> None:
         play, rec = make()
         svg = render_svg(rec)
         # file paths in tips and tooltips: keep them short and machine-independent
-        svg = re.sub(r"/[^\s\"<>`]*/(scenes\.py)", r"\1", svg)
+        svg = re.sub(r"/[^\s\"<>`]*/((?:scenes|make)\.py)", r"\1", svg)
         (HERE / f"{name}.svg").write_text(svg, encoding="utf-8")
         width, height = (int(float(v)) for v in re.search(r'width="([\d.]+)" height="([\d.]+)"', svg).groups())
         with tempfile.TemporaryDirectory() as tmp:

@@ -65,8 +65,9 @@ with await env.COUNTER_SERVICE.new_counter() as counter:
 # %% [markdown]
 # ## Private stays private
 #
-# The stub refuses `_names` at once; names the class does not have are refused by the other
-# side, with the runtime's message.
+# The stub refuses `_names` at once, with an `AttributeError` that says why (they are private to
+# the worker) and how to expose the value (a public method or property); names the class does
+# not have are refused by the other side, with the runtime's message.
 
 # %%
 with await env.COUNTER_SERVICE.new_counter() as counter:

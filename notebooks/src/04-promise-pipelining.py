@@ -9,7 +9,7 @@
 # %%
 %load_ext playground
 import asyncio
-from playground import Playground, WorkerEntrypoint, RpcTarget
+from playground import DataCloneError, Playground, WorkerEntrypoint, RpcTarget
 
 class Counter(RpcTarget):
     def __init__(self):
@@ -100,12 +100,13 @@ with play.env("caller").MY_SERVICE.foo() as foo:
     print(await foo.bar.baz())
 
 # %% [markdown]
-# ## A promise as an argument
+# ## A promise is not an argument
 #
-# A promise can also be *passed* before it has settled. Here the account that `open_account()`
-# will return goes straight into `describe()`: both calls leave together, and the bank finds
-# the account among its own results when `describe` runs. It calls the account where it lives,
-# without asking the notebook: one round trip. (Awaiting the account first would cost two.)
+# Pipelining works on a promise, not through one: an `RpcPromise` cannot be *passed* to another
+# call. Workers refuses it on the caller's side, before anything is sent, with a
+# `DataCloneError` — and so does the playground. Await it first and pass the stub (here the
+# account goes back to the bank that made it, which calls it where it lives: the second call
+# costs one round trip).
 
 # %%
 class Account(RpcTarget):
@@ -126,7 +127,14 @@ play.worker("bank", Bank)
 play.worker("teller", Client, services={"BANK": "bank"})
 bank = play.env("teller").BANK
 
-with bank.open_account("Ada") as account:
+with bank.open_account("Ada") as promise:
+    try:
+        await bank.describe(promise)
+    except DataCloneError as error:
+        print(type(error).__name__, error)
+
+# %%
+with await bank.open_account("Ada") as account:
     print(await bank.describe(account))
 
 # %% [markdown]

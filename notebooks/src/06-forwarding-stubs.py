@@ -43,12 +43,13 @@ env = play.env("introducer")
 # %% [markdown]
 # ## The documentation's example
 #
-# `get_counter()` is not even awaited: the *promise* for the counter is forwarded, and pipelining
-# still applies. Follow the arrows: `increment(5)` leaves `another-service`, reaches the
-# introducer, and goes on to `counter-service`; the answer takes the same path back.
+# The counter is awaited first (a promise cannot be passed as an argument: that is a
+# `DataCloneError`), then its stub is forwarded. Follow the arrows: `increment(5)` leaves
+# `another-service`, reaches the introducer, and goes on to `counter-service`; the answer takes
+# the same path back.
 
 # %%
-with env.COUNTER_SERVICE.get_counter() as counter:
+with await env.COUNTER_SERVICE.get_counter() as counter:
     print(await env.ANOTHER_SERVICE.use_counter(counter))
 
 # %% [markdown]
@@ -67,7 +68,7 @@ play.worker("introducer-2", Introducer, services={
     "COUNTER_SERVICE": "counter-service", "BUSY": "busy-service"})
 env2 = play.env("introducer-2")
 
-with env2.COUNTER_SERVICE.get_counter() as counter:
+with await env2.COUNTER_SERVICE.get_counter() as counter:
     with play.record() as rec:
         print(await env2.BUSY.use_counter(counter))
 hops = [m for m in rec.messages if m.kind.value == "push"]
@@ -97,7 +98,7 @@ play.worker("introducer-3", Introducer, services={
     "COUNTER_SERVICE": "counter-service", "HOARDER": "hoarding-service"})
 env3 = play.env("introducer-3")
 
-with env3.COUNTER_SERVICE.get_counter() as counter:
+with await env3.COUNTER_SERVICE.get_counter() as counter:
     print("first request:", await env3.HOARDER.use_counter(counter))
 await play.idle()     # let everything pending happen: the request's context ends
 

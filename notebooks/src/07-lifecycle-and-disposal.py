@@ -144,6 +144,7 @@ await play.idle()
 #   `dispose`).
 # * Stubs that arrive as *parameters* of a call are disposed by the runtime when the call
 #   returns; `dup()` one to keep it longer (within the execution context).
-# * Disposing a promise disposes its result.
+# * Disposing a promise disposes its result (when it arrives, if it is still on its way):
+#   awaiting the promise still gives the result, but nothing more can be pipelined on it.
 # * Whatever a worker forgets is released when its execution context ends, with a warning.
 # * `play.stubs()` lists every live stub; `play.leaks()` those nobody disposed.

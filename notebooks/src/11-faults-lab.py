@@ -127,7 +127,7 @@ class Lobby(WorkerEntrypoint):
 
 rooms = Playground(latency="10ms")
 rooms.worker("rooms", Lobby, exports=[Room], durable_objects={"ROOM": "Room"})
-rooms.worker("app", Lobby, durable_objects={"ROOM": ("Room", "rooms")})
+rooms.worker("app", Lobby, durable_objects={"ROOM": ("rooms", "Room")})  # worker first, as in services=
 ns = rooms.env("app").ROOM
 room = ns.get(ns.id_from_name("lobby"))
 for _ in range(3):

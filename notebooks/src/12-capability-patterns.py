@@ -65,7 +65,7 @@ except Exception as error:
 # through the owner, the introducer, as in notebook 06.)
 
 # %%
-with env.STORAGE.open("report") as report:
+with await env.STORAGE.open("report") as report:
     print(await env.PLUGIN.summarize(report))
 
 # %% [markdown]
@@ -75,7 +75,7 @@ with env.STORAGE.open("report") as report:
 # included:
 
 # %%
-with env.STORAGE.open("report") as report:
+with await env.STORAGE.open("report") as report:
     print(await env.PLUGIN.vandalize(report))
     print("left:", repr(await report.read()))
 

@@ -25,7 +25,7 @@ from .context import ExecutionContext, current
 from .hooks import TargetHook
 from .http import Request
 from .lifecycle import Lifecycle
-from .stubs import RpcPromise, RpcStub
+from .stubs import RpcPromise, RpcStub, private_name
 from .targets import RESERVED_ON_ENTRYPOINTS
 
 __all__ = ["BindingHook", "EntrypointContext", "EntrypointTarget", "ServiceHook", "ServiceStub"]
@@ -135,8 +135,15 @@ class ServiceStub(RpcStub):
 
     def __getattr__(self, name: str) -> Any:
         if name[:1] == "_":
-            raise AttributeError(name)
+            raise private_name(name)
         return RpcStub.__getattr__(self, name)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> RpcPromise:
+        """A binding is not a function (in Workers too: calling one is a TypeError at once)."""
+        raise TypeError(self._not_callable)
+
+    #: The text of the TypeError raised by calling this stub itself.
+    _not_callable = "A service binding is not callable; call one of its methods: env.SERVICE.method(...)"
 
     def fetch(self, request: str | Request, **init: Any) -> RpcPromise:
         """Send an HTTP request to the service's ``fetch`` handler; await it for a Response."""

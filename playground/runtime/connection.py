@@ -218,7 +218,6 @@ class Connection:
         if self.broken is not None:
             return ErrorHook(self.broken)
         payload: bytes | None = None
-        promise_args: tuple[int, ...] = ()
         exporter: Exporter | None = None
         if args is not None:
             if kwargs:
@@ -237,13 +236,11 @@ class Connection:
         question = self.session.push(target, path, payload, stream=stream)
         if exporter is not None:
             exporter.commit()  # after the push is queued: a release must follow what it releases
-            if exporter.promise_calls:
-                promise_args = tuple(exporter.promise_calls)
         stub, where = origin if origin is not None else (None, None)
         runtime = self.runtime
         call_seq = runtime.recorder.call(
             runtime.loop._now_ns, self.lanes, self.session_id, question, path, args is None,
-            pipelined, target_call, stub or None, where, promise_args,
+            pipelined, target_call, stub or None, where, (),
         )
         hook = QuestionHook(self, question, call_seq, where)
         self.questions[question] = hook

@@ -304,6 +304,8 @@ class DurableObjectStub(ServiceStub):
 
     __slots__ = ()
 
+    _not_callable = "A Durable Object stub is not callable; call one of its methods: stub.method(...)"
+
     @property
     def id(self) -> DurableObjectId:
         return self._hook.object_id  # type: ignore[union-attr]

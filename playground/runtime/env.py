@@ -20,6 +20,7 @@ from .shared import Runtime
 from .durable import DurableObjectId, DurableObjectNamespace, DurableObjects
 from .lifecycle import Lifecycle
 from .marshal import MarshalEndpoint
+from .worker import settle_durable_bindings
 
 __all__ = ["BindingTable", "Env", "unknown_binding"]
 
@@ -63,12 +64,17 @@ class BindingTable:
                     target.entrypoint_class(entrypoint)
             except ConfigurationError as exc:
                 raise ConfigurationError(f'Worker "{name}" binding {binding}: {exc}') from None
-        for binding, (class_name, owner) in worker.durable_objects.items():
+        if worker._unsettled:
+            settle_durable_bindings(workers)
+        for binding, (owner, class_name) in worker.durable_objects.items():
             target = workers.get(owner)
             if target is None:
+                known = ", ".join(sorted(workers)) or "none"
                 raise ConfigurationError(
                     f'Worker "{name}" binds {binding} to Durable Object class {class_name} of '
-                    f'worker "{owner}", which is not in this playground.'
+                    f'worker "{owner}", which is not in this playground (workers: {known}). '
+                    f'Write durable_objects={{"{binding}": ("worker", "ClassName")}}: the worker '
+                    "first, as in services=."
                 )
             try:
                 target.durable_object_class(class_name)
@@ -86,7 +92,7 @@ class BindingTable:
             return ServiceStub(ServiceHook(self.lifecycle, worker, service, entrypoint, context))
         if name in w.durable_objects:
             self.validate(worker)
-            class_name, owner = w.durable_objects[name]
+            owner, class_name = w.durable_objects[name]
             return DurableObjectNamespace(self.durable, owner, class_name, context)
         if name in w.vars:
             return w.vars[name]
@@ -153,5 +159,5 @@ def unknown_binding(worker: str, name: str, known: list[str]) -> UnknownBindingE
     return UnknownBindingError(
         f'Worker "{worker}" has no binding named "{name}" (its bindings: {listed}). Declare it '
         f'with play.worker("{worker}", ..., services={{"{name}": "<service>"}}) or '
-        f'durable_objects={{"{name}": "<ClassName>"}}.'
+        f'durable_objects={{"{name}": "<ClassName>"}} (or ("<worker>", "<ClassName>")).'
     )

@@ -30,7 +30,7 @@ from types import CoroutineType, GeneratorType
 from typing import Any
 
 from ..codec import SCALARS
-from ..errors import RpcError, Text
+from ..errors import DataCloneError, RpcError, Text
 from ..protocol import Path
 from .contract import Capability, ErrorHook, Hook, Origin, Settled
 from .context import ExecutionContext, current, interrupted, run_limited
@@ -43,6 +43,7 @@ from .targets import (
     WorkerEntrypoint,
     describe_target,
     is_class_target,
+    is_entrypoint,
     is_function,
     is_object,
 )
@@ -520,6 +521,8 @@ def hook_for(result: Any, context: ExecutionContext | None) -> Hook:
         return result._transfer_hook()  # a returned promise: pipeline straight through it
     if _awaitable(result):
         return PromiseHook.running(result, context)
+    if is_entrypoint(result):  # ``return self``: it cannot be sent, so nothing pipelines on it
+        return ErrorHook(DataCloneError(Text.cannot_serialize(type(result).__name__)))
     return ValueHook(result, context, True)
 
 

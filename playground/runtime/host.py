@@ -81,6 +81,7 @@ class Host:
                 task.exception()  # (it is what is being raised, or lost to a Ctrl-C: not logged)
             raise
         finally:
+            runtime.run_deferred()
             runtime.flush_warnings()
         return task.result()
 
@@ -114,6 +115,7 @@ class Host:
             elif not future.done():
                 await asyncio.sleep(0)  # another outside await is ready: let it go first
             idle_once = False
+        runtime.run_deferred()
         runtime.flush_warnings()
         return future.result()
 

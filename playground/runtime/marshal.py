@@ -2,8 +2,9 @@
 
 Sending (``Exporter``): an ``RpcTarget`` or a function becomes a new export (one per sending, so
 its ``__dispose__`` runs once per sending); a stub becomes an export of a dup of its hook — or,
-when it points back at the peer, a reference to the peer's own export; a promise in the
-arguments becomes a promise export the peer can pipeline on. Whose copy is disposed follows the
+when it points back at the peer, a reference to the peer's own export; a promise (an
+``RpcPromise`` or ``RpcProperty``), in the arguments or inside a result, is refused with a
+``DataCloneError`` before anything is sent, as in workerd. Whose copy is disposed follows the
 runtime: stubs in a result (and, in ``rpc_params_transfer_stubs`` mode, in parameters) move
 with the message; otherwise the sender keeps its own. ``Request``, ``Response`` and ``Headers``
 cross by value; a binding (a service or Durable Object stub) as a reference to what it binds.
@@ -29,7 +30,7 @@ from typing import Any, Protocol
 
 import msgpack
 
-from ..codec import Ext, UserValue, encode_value, marker, pack_small
+from ..codec import Ext, encode_value, marker, pack_small
 from ..codec.values import MAX_CAUSES
 from ..errors import DataCloneError, PlaygroundError, ProtocolError, RemoteError, RpcError, Text
 from ..protocol import Session
@@ -37,12 +38,12 @@ from .contract import Capability, ErrorHook, Hook
 from .context import ExecutionContext
 from .shared import Runtime
 from .flow import RemoteWriter, WritableHook, pump
-from .hooks import TargetHook, ValueHook
+from .hooks import TargetHook
 from .http import Headers, Request, Response
 from .remote import QuestionHook, RemoteHook
 from .streams import Pipe, ReadableStream, WritableStream, adopt
 from .stubs import RpcPromise, RpcProperty, RpcStub
-from .targets import is_class_target, is_function
+from .targets import is_class_target, is_entrypoint, is_function
 
 __all__ = [
     "INLINE_BODY",
@@ -105,14 +106,13 @@ class MarshalEndpoint(Protocol):
 class Exporter:
     """Turns capabilities inside a payload into exports of one connection."""
 
-    __slots__ = ("connection", "params", "exported", "transfers", "promise_calls", "streams", "grants")
+    __slots__ = ("connection", "params", "exported", "transfers", "streams", "grants")
 
     def __init__(self, connection: MarshalEndpoint, params: bool) -> None:
         self.connection = connection
         self.params = params
         self.exported: list[int] | None = None
         self.transfers: list[Capability] | None = None
-        self.promise_calls: list[int] | None = None  # calls whose pending results are sent as promises
         self.streams: list[tuple[Any, Any, int | None]] | None = None  # (stream, source or sink, pipe id)
         self.grants: list[int] | None = None  # grants made for the receiver (taken back on rollback)
 
@@ -142,6 +142,8 @@ class Exporter:
         self.transfers.append(capability)
 
     def encode_special(self, obj: object) -> object:
+        if is_entrypoint(obj):  # (``return self`` from an entrypoint: refused, as in workerd)
+            raise DataCloneError(Text.cannot_serialize(type(obj).__name__))
         if isinstance(obj, Capability):
             return self._capability(obj)
         if isinstance(obj, (ReadableStream, WritableStream)):
@@ -161,51 +163,33 @@ class Exporter:
         return NotImplemented
 
     def _capability(self, obj: Capability) -> object:
+        if not isinstance(obj, RpcStub):
+            # An RpcPromise or RpcProperty is refused wherever it is, settled or not, before
+            # anything is sent (as in workerd): await it and pass its value or the stub.
+            name = "RpcProperty" if isinstance(obj, RpcProperty) else "RpcPromise"
+            raise DataCloneError(Text.cannot_serialize(name))
         connection = self.connection
-        home = obj._ctx  # type: ignore[attr-defined]  # the context of the stub or promise
+        home = obj._ctx  # the context of the stub
         if home is not None and home.runtime is not connection.runtime:
             raise DataCloneError(OTHER_PLAYGROUND)
         transfer = not self.params or connection.runtime.transfer_params
-        if isinstance(obj, RpcStub):
-            hook = obj._hook
-            if hook is None:
-                raise RpcError(Text.STUB_DISPOSED)
-            if type(hook) is RemoteHook and hook.connection is connection:
-                if transfer:
-                    self._transfer(obj)
-                return msgpack.ExtType(Ext.IMPORT, pack_small(hook.import_id))
-            if type(hook) is RemoteHook and _same_worker(hook.connection, connection):
-                if transfer:
-                    self._transfer(obj)
-                return self._handoff(Ext.HANDOFF, hook.connection, hook.import_id)
-            special = obj._wire_form()
-            if special is not NotImplemented:
-                return self._grant(special.code, special.data, msgpack.unpackb(special.data))
+        hook = obj._hook
+        if hook is None:
+            raise RpcError(Text.STUB_DISPOSED)
+        if type(hook) is RemoteHook and hook.connection is connection:
             if transfer:
                 self._transfer(obj)
-            return self._export(hook.dup(), Ext.EXPORT)
-        if not self.params:  # a promise nested in a returned value
-            name = "RpcProperty" if isinstance(obj, RpcProperty) else "RpcPromise"
-            raise DataCloneError(Text.cannot_serialize(name))
-        assert isinstance(obj, RpcPromise)
-        hook = obj._capability_hook()
-        if type(hook) is ErrorHook:
-            raise hook.error
-        if type(hook) is ValueHook:
-            value = hook.value
-            if isinstance(value, Capability):
-                return self._capability(value)
-            return UserValue(value)  # encoded as if it had been there: a tuple, a date... (checked)
-        if not isinstance(obj, RpcProperty) and transfer:
+            return msgpack.ExtType(Ext.IMPORT, pack_small(hook.import_id))
+        if type(hook) is RemoteHook and _same_worker(hook.connection, connection):
+            if transfer:
+                self._transfer(obj)
+            return self._handoff(Ext.HANDOFF, hook.connection, hook.import_id)
+        special = obj._wire_form()
+        if special is not NotImplemented:
+            return self._grant(special.code, special.data, msgpack.unpackb(special.data))
+        if transfer:
             self._transfer(obj)
-        if type(hook) is QuestionHook and _same_worker(hook.connection, connection):
-            return self._handoff(Ext.HANDOFF_PROMISE, hook.connection, hook.question_id)
-        call_seq = hook.call_seq
-        if call_seq is not None:
-            if self.promise_calls is None:
-                self.promise_calls = []
-            self.promise_calls.append(call_seq)
-        return self._export(hook.dup(), Ext.PROMISE, promise=True)
+        return self._export(hook.dup(), Ext.EXPORT)
 
     def _stream(self, stream: ReadableStream | WritableStream) -> msgpack.ExtType:
         """A stream moves to the receiver. A readable: ask the peer for a pipe and pump into it

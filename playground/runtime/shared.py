@@ -74,6 +74,7 @@ class Runtime:
         self.host: Driver | None = None
         self._ids = itertools.count(1)
         self._warnings: list[tuple[str, type[Warning]]] = []
+        self._deferred: list[Callable[[], None]] = []
         #: Seconds of CPU time a request's user code may use (None: no limit), and per worker.
         self.cpu_limit: float | None = DEFAULT_CPU_LIMIT
         self.cpu_limits: dict[str, float | None] = {}
@@ -130,6 +131,22 @@ class Runtime:
         pending, self._warnings = self._warnings, []
         for text, category in pending:
             warnings.warn(text, category, stacklevel=3)
+
+    def at_end_of_step(self, action: Callable[[], None]) -> None:
+        """Run ``action`` once the code running now has finished its step: on the loop's next
+        turn, or when control returns to the user, whichever comes first (so that a run that
+        ends meanwhile does not leave it for the next one)."""
+        if self.loop.is_closed():
+            action()
+            return
+        if not self._deferred:
+            self.loop.call_soon(self.run_deferred)
+        self._deferred.append(action)
+
+    def run_deferred(self) -> None:
+        pending, self._deferred = self._deferred, []
+        for action in pending:
+            action()
 
     def report(self, exc: BaseException | None, text: str) -> None:
         """An error in user code that nobody awaits (a ``__dispose__``): recorded and printed,

@@ -5,9 +5,11 @@
 * Every call returns an :class:`RpcPromise` at once: awaitable, and a stub for pipelining —
   ``await env.S.get_counter().increment()`` is one round trip.
 * Calls never raise: failures (a disposed stub, a value that cannot be serialized) come back
-  when the promise is awaited. Only a property path deeper than 65 links raises at once.
+  when the promise is awaited. Only a property path deeper than 65 links, a ``_private`` name
+  (an ``AttributeError`` saying so) and calling a binding itself (``env.S()``) raise at once.
 * ``with``/``async with``, ``dispose(x)`` and ``stub.dup()`` manage lifetimes; a stub used after
-  disposal fails with ``RPC stub used after being disposed.``
+  disposal fails with ``RPC stub used after being disposed.`` A promise has no ``dup()`` of its
+  own: as in workerd, ``promise.dup()`` is pipelined to the result, which refuses it.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from .hooks import TargetHook, ValueHook, dispose_value, pipeline_on_value
 from .targets import describe_target, is_class_target, is_function
 from .where import user_frame
 
-__all__ = ["RpcPromise", "RpcProperty", "RpcStub", "dispose"]
+__all__ = ["RpcPromise", "RpcProperty", "RpcStub", "dispose", "private_name"]
 
 #: A chain of pipelined property reads may be at most this many links long (64 + the first).
 MAX_PATH = 65
@@ -109,7 +111,7 @@ class RpcStub(Capability):
 
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
-            raise AttributeError(name)
+            raise private_name(name)
         return RpcProperty(self, _path_of(name))
 
     def __getitem__(self, key: str | int) -> RpcProperty:
@@ -208,7 +210,7 @@ class RpcPromise(Capability):
     side and disposes the stubs inside it.
     """
 
-    __slots__ = ("_hook", "_ctx", "_rid", "_settled", "_future", "_disposed", "_pulling", "_where", "__weakref__")
+    __slots__ = ("_hook", "_ctx", "_rid", "_settled", "_future", "_disposed", "_pulling", "_released", "_where", "__weakref__")
 
     _hook: Hook
     _ctx: ExecutionContext | None
@@ -217,6 +219,7 @@ class RpcPromise(Capability):
     _future: asyncio.Future[None] | None
     _disposed: bool
     _pulling: bool
+    _released: bool  # disposed before anyone awaited it: its result was let go unread
     _where: tuple[str, int] | None
 
     _IS_PROMISE = True
@@ -230,6 +233,7 @@ class RpcPromise(Capability):
         promise._future = None
         promise._disposed = False
         promise._pulling = False
+        promise._released = False
         promise._where = where
         call_seq = hook.call_seq
         if call_seq is not None and context is not None:  # a remote result: a live "promise"
@@ -242,7 +246,7 @@ class RpcPromise(Capability):
 
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
-            raise AttributeError(name)
+            raise private_name(name)
         return RpcProperty(self, _path_of(name))
 
     def __getitem__(self, key: str | int) -> RpcProperty:
@@ -290,6 +294,10 @@ class RpcPromise(Capability):
             return
         self._settled = (ok, value)
         _forget(self, "settled")
+        if self._disposed:  # disposed while pending: the awaiter still gets the result, whose
+            self._hook.dispose()  # stubs are disposed as it arrives (as in workerd)
+            if ok:
+                dispose_value(value)
         future = self._future
         if future is not None and not future.done():
             if ok:
@@ -308,7 +316,7 @@ class RpcPromise(Capability):
         the wait is its future's (``_on_settled`` puts the value or the error in it), so that
         awaiting costs no generator of ours; from another loop the host drives the playground."""
         if self._settled is None:
-            if self._disposed:
+            if self._released:
                 raise RpcError(Text.PROMISE_DISPOSED)
             context = self._ctx
             if not self._pulling:
@@ -337,23 +345,34 @@ class RpcPromise(Capability):
 
     # -- lifetime --------------------------------------------------------------------------
 
-    def dup(self) -> RpcPromise:
-        """A new, independent promise for the same result; each must be disposed on its own."""
-        if self._disposed:
-            raise RpcError(Text.PROMISE_DISPOSED)
-        twin = RpcPromise._wrap(self._hook.dup(), _context() or self._ctx, user_frame())
-        if self._settled is not None:
-            twin._settled = self._settled
-        return twin
+    # (No ``dup()``: as in workerd, ``promise.dup`` is a pipelined property like any other, so
+    # ``promise.dup()`` is a call on the result, which refuses it: ``dup`` is reserved.)
 
     def _dispose(self, action: str = "disposed") -> None:
+        """Pipelining on it fails from now on. Awaiting it still gives the result, as in workerd
+        (its stubs disposed): if it is pending, the result is let go only when it arrives, or —
+        if nobody has awaited it — at the end of this step of the loop, unless an ``await``
+        comes first (``dispose(p); await p``)."""
         if self._disposed:
             return
         self._disposed = True
         _forget(self, action)
-        self._hook.dispose()
-        if self._settled is not None and self._settled[0]:
-            dispose_value(self._settled[1])
+        if self._settled is not None:
+            self._hook.dispose()
+            if self._settled[0]:
+                dispose_value(self._settled[1])
+        elif not self._pulling:  # (if it is being awaited, _on_settled lets the result go)
+            context = self._ctx
+            if context is None:
+                self._release()
+            else:
+                context.runtime.at_end_of_step(self._release)
+
+    def _release(self) -> None:
+        """A disposed promise nobody awaited: let its result go unread."""
+        if not self._pulling and not self._released:
+            self._released = True
+            self._hook.dispose()
 
     def _capability_hook(self) -> Hook:
         if self._disposed:
@@ -410,7 +429,7 @@ class RpcProperty(RpcPromise):
 
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
-            raise AttributeError(name)
+            raise private_name(name)
         return RpcProperty(self._base, self._path + _path_of(name))
 
     def __getitem__(self, key: str | int) -> RpcProperty:
@@ -445,6 +464,19 @@ class RpcProperty(RpcPromise):
 
     def __repr__(self) -> str:
         return f"<RpcProperty {'.'.join(map(str, self._path))} of {self._base!r}>"
+
+
+def private_name(name: str) -> AttributeError:
+    """``stub._name``: names starting with ``_`` are private to the worker (Python's ``#private``),
+    so no RPC property is made for them. Dunders (Python's own protocol probes) stay bare."""
+    if name[:2] == "__" and name[-2:] == "__":
+        return AttributeError(name)
+    return AttributeError(
+        f"{name!r} is private to the worker: names starting with '_' are not reachable over RPC. "
+        f"To expose the value, give the class a public method or property that returns it "
+        f"(e.g. `def {name.lstrip('_') or 'value'}(self): return self.{name}`).",
+        name=name,
+    )
 
 
 _new_object = object.__new__

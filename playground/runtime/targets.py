@@ -15,6 +15,7 @@ __all__ = [
     "WorkerEntrypoint",
     "describe_target",
     "is_class_target",
+    "is_entrypoint",
     "is_function",
     "is_object",
 ]
@@ -105,6 +106,12 @@ def is_function(value: Any) -> bool:
 def is_class_target(value: Any) -> bool:
     """An ``RpcTarget``, ``WorkerEntrypoint`` or ``DurableObject`` instance."""
     return isinstance(value, _CLASS_TARGETS)
+
+
+def is_entrypoint(value: Any) -> bool:
+    """A ``WorkerEntrypoint`` or ``DurableObject`` instance (not an ``RpcTarget``): it serves
+    its worker's binding, and cannot itself be sent over RPC (``return self`` is refused)."""
+    return isinstance(value, (WorkerEntrypoint, DurableObject)) and not isinstance(value, RpcTarget)
 
 
 def is_object(value: Any) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import types
+import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from ..errors import ConfigurationError
 from .targets import DurableObject, WorkerEntrypoint
 
-__all__ = ["Entrypoint", "ModuleMain", "Worker", "define_worker"]
+__all__ = ["Entrypoint", "ModuleMain", "Worker", "define_worker", "settle_durable_bindings"]
 
 
 @dataclass(frozen=True)
@@ -36,9 +37,13 @@ class Worker:
     main: Entrypoint
     exports: dict[str, type] = field(default_factory=dict)
     services: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: binding name → (worker, Durable Object class name): the worker first, as in services
     durable_objects: dict[str, tuple[str, str]] = field(default_factory=dict)
     vars: dict[str, Any] = field(default_factory=dict)  # plain values (wrangler ``vars``)
     _entrypoints: dict[str, Entrypoint] = field(default_factory=dict, repr=False, compare=False)
+    #: durable_objects given as a pair of strings whose order is not yet checked (see
+    #: :func:`settle_durable_bindings`)
+    _unsettled: set[str] = field(default_factory=set, repr=False, compare=False)
 
     def __repr__(self) -> str:
         parts = [f"main={self.main.name}"]
@@ -87,7 +92,7 @@ class Worker:
         return cls
 
 
-def _is_do_class(cls: type) -> bool:
+def _is_do_class(cls: object) -> bool:
     return isinstance(cls, type) and not issubclass(cls, WorkerEntrypoint)
 
 
@@ -201,29 +206,108 @@ def _services(worker: str, services: Any) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def _durable_objects(worker: str, bindings: Any) -> dict[str, tuple[str, str]]:
+_DO_SPELLING = (
+    '"ClassName" (a class this worker exports), ("worker", "ClassName") (like services: the '
+    'worker first), or {"worker": "worker", "class_name": "ClassName"}'
+)
+
+
+def _durable_objects(worker: str, bindings: Any) -> tuple[dict[str, tuple[str, str]], set[str]]:
+    """The bindings as ``(owner worker, class name)``, and the names of those given as a pair
+    of strings: read as ``("worker", "ClassName")`` until :func:`settle_durable_bindings` has
+    checked them against the workers (the old ``("ClassName", "worker")`` is still read, with
+    a ``DeprecationWarning``)."""
     if bindings is None:
-        return {}
+        return {}, set()
     if not isinstance(bindings, Mapping):
         raise ConfigurationError(
-            f'durable_objects for worker "{worker}" must be a dict of binding name → "ClassName" '
-            f'or ("ClassName", "worker"); got {bindings!r}.'
+            f'durable_objects for worker "{worker}" must be a dict of binding name → '
+            f"{_DO_SPELLING}; got {bindings!r}."
         )
     out: dict[str, tuple[str, str]] = {}
+    unsettled: set[str] = set()
     for binding, spec in bindings.items():
         _check_binding_name(worker, binding)
         if isinstance(spec, type):
             spec = spec.__name__
         if isinstance(spec, str) and spec:
-            out[binding] = (spec, worker)
-        elif isinstance(spec, tuple) and len(spec) == 2 and all(isinstance(s, str) and s for s in spec):
-            out[binding] = (spec[0], spec[1])
-        else:
-            raise ConfigurationError(
-                f'durable_objects["{binding}"] for worker "{worker}" must be "ClassName" or '
-                f'("ClassName", "worker"); got {spec!r}.'
-            )
-    return out
+            out[binding] = (worker, spec)
+            continue
+        if isinstance(spec, Mapping):
+            out[binding] = _durable_dict(worker, binding, spec)
+            continue
+        if isinstance(spec, tuple) and len(spec) == 2:
+            first, second = spec
+            if isinstance(first, str) and first and isinstance(second, type):
+                out[binding] = (first, second.__name__)  # ("worker", Class): the new order
+                continue
+            if isinstance(first, type) and isinstance(second, str) and second:
+                out[binding] = (second, first.__name__)  # (Class, "worker"): the old order
+                _warn_old_order(worker, binding, second, first.__name__, stacklevel=5)
+                continue
+            if all(isinstance(s, str) and s for s in spec):
+                out[binding] = (first, second)
+                unsettled.add(binding)
+                continue
+        raise ConfigurationError(
+            f'durable_objects["{binding}"] for worker "{worker}" must be {_DO_SPELLING}; '
+            f"got {spec!r}."
+        )
+    return out, unsettled
+
+
+def _durable_dict(worker: str, binding: str, spec: Mapping[Any, Any]) -> tuple[str, str]:
+    keys = set(spec)
+    class_name = spec.get("class_name")
+    if isinstance(class_name, type):
+        class_name = class_name.__name__
+    owner = spec.get("worker", spec.get("script_name", worker))
+    if (
+        not keys <= {"worker", "script_name", "class_name"}
+        or {"worker", "script_name"} <= keys
+        or not isinstance(class_name, str)
+        or not class_name
+        or not isinstance(owner, str)
+        or not owner
+    ):
+        raise ConfigurationError(
+            f'durable_objects["{binding}"] for worker "{worker}" must be {_DO_SPELLING} '
+            '("worker" may be spelled "script_name", as in wrangler, and left out for this '
+            f"worker); got {dict(spec)!r}."
+        )
+    return owner, class_name
+
+
+def _warn_old_order(worker: str, binding: str, owner: str, class_name: str, *, stacklevel: int) -> None:
+    warnings.warn(
+        f'durable_objects["{binding}"] for worker "{worker}" is spelled ("{class_name}", '
+        f'"{owner}"), the old order (class first). Write ("{owner}", "{class_name}"): the worker '
+        "first, as in services=. The old order will stop working in a later version.",
+        DeprecationWarning,
+        stacklevel=stacklevel,
+    )
+
+
+def _exports_do_class(worker: Worker | None, class_name: str) -> bool:
+    return worker is not None and _is_do_class(worker.exports.get(class_name))
+
+
+def settle_durable_bindings(workers: Mapping[str, Worker], *, stacklevel: int = 1) -> None:
+    """Decide how each binding given as a pair of strings reads, once the workers it names
+    exist: ``("worker", "ClassName")`` if that worker exports that Durable Object class (this
+    wins when both readings would do), else the old ``("ClassName", "worker")`` if that one
+    does, with a ``DeprecationWarning``. A pair neither reading fits stays as it is, for
+    :meth:`BindingTable.validate` to report (its worker may be added later). ``stacklevel``
+    is the frame the warning names, as for ``warnings.warn`` (1: the caller of this)."""
+    for worker in workers.values():
+        for binding in sorted(worker._unsettled):
+            first, second = worker.durable_objects[binding]
+            if _exports_do_class(workers.get(first), second):
+                worker._unsettled.discard(binding)
+            elif _exports_do_class(workers.get(second), first):
+                worker.durable_objects[binding] = (second, first)
+                worker._unsettled.discard(binding)
+                _warn_old_order(worker.name, binding, second, first, stacklevel=stacklevel + 2)
 
 
 def _check_binding_name(worker: str, binding: object) -> None:
@@ -246,13 +330,15 @@ def define_worker(
     """Validate a worker definition; raises :class:`ConfigurationError` naming what to fix."""
     if not isinstance(name, str) or not name.strip():
         raise ConfigurationError(f"A worker name must be a non-empty string; got {name!r}.")
+    durable, unsettled = _durable_objects(name, durable_objects)
     worker = Worker(
         name,
         _main_entrypoint(name, main),
         _exports(name, exports),
         _services(name, services),
-        _durable_objects(name, durable_objects),
+        durable,
         dict(vars or {}),
+        _unsettled=unsettled,
     )
     overlap = (set(worker.services) & set(worker.durable_objects)) | (
         (set(worker.services) | set(worker.durable_objects)) & set(worker.vars)

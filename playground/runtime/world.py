@@ -44,7 +44,7 @@ from .http import Request
 from .ledger import Ledger, StubInfo
 from .lifecycle import Lifecycle
 from .stubs import RpcPromise
-from .worker import Worker, define_worker
+from .worker import Worker, define_worker, settle_durable_bindings
 from .wrangler import load as load_wrangler
 
 __all__ = ["CLIENT", "Playground", "latest", "playgrounds", "sleep", "watch_playgrounds"]
@@ -200,8 +200,12 @@ class Playground:
         a class or object with a ``fetch`` handler. ``exports`` are named entrypoints and
         Durable Object classes; ``services`` maps binding names to ``"service"`` or
         ``("service", "Entrypoint")``; ``durable_objects`` maps binding names to ``"ClassName"``
-        or ``("ClassName", "worker")``. ``cpu_limit``: the CPU time one request to it may use
-        (a duration; ``None``: no limit; default: the playground's ``cpu_limit``)."""
+        (a class this worker exports) or ``("worker", "ClassName")`` (a class another worker
+        exports: the worker first, as in ``services``; also ``{"worker": ..., "class_name":
+        ...}``). The old ``("ClassName", "worker")`` still works, with a
+        ``DeprecationWarning``; a pair is read in the new order whenever that worker exports
+        that class. ``cpu_limit``: the CPU time one request to it may use (a duration;
+        ``None``: no limit; default: the playground's ``cpu_limit``)."""
         self._check_open()
         cpu_seconds = None if cpu_limit is _DEFAULT else _cpu_limit(cpu_limit)
         worker = define_worker(name, main, exports=exports, services=services, durable_objects=durable_objects)
@@ -215,6 +219,7 @@ class Playground:
         self._workers[name] = worker
         if cpu_limit is not _DEFAULT:
             self.runtime.cpu_limits[name] = cpu_seconds
+        settle_durable_bindings(self._workers, stacklevel=2)
         return worker
 
     @classmethod

@@ -277,7 +277,7 @@ def load(cls: Callable[..., P], paths: tuple[str | Path, ...], options: dict[str
             and issubclass(value, (WorkerEntrypoint, DurableObject))
             and value is not default
         ]
-        durable = {b: (c, s or config.name) for b, (c, s) in config.durable_objects.items()}
+        durable = {b: {"worker": s or config.name, "class_name": c} for b, (c, s) in config.durable_objects.items()}
         services = {b: (s if e is None else (s, e)) for b, (s, e) in config.services.items()}
         try:
             play.worker(config.name, default, exports=exports, services=services,

@@ -42,9 +42,15 @@ def check_pipelining(nb: Any) -> None:
     assert any(p.startswith("2 round trips") and "Tip:" in p for p in found), found
     assert any(p.startswith("1 round trip") and "without pipelining: 2 round trips" in p for p in found), found
     assert any("KeyError: 'nobody' (remote=True)" in text(o) for _, o in outputs(nb))
+    [refused] = [i for i, c in enumerate(nb.cells) if "await bank.describe(promise)" in c.source]
+    assert any(
+        i == refused and text(o).strip() == 'DataCloneError Could not serialize object of type "RpcPromise". '
+        "This type does not support serialization."
+        for i, o in outputs(nb)
+    )
     [cell] = [i for i, c in enumerate(nb.cells) if "await bank.describe(account)" in c.source]
     assert any(i == cell and text(o).strip() == "Ada has 100" for i, o in outputs(nb))
-    assert [p.split(" · ")[0] for i, p in diagrams(nb) if i == cell] == ["1 round trip"]
+    assert [p.split(" · ")[0] for i, p in diagrams(nb) if i == cell] == ["2 round trips"]
 
 
 def check_explorer(nb: Any) -> None:

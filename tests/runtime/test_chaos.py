@@ -71,7 +71,7 @@ LINKS = [("client", "front"), ("front", "back"), ("back", "store"), ("client", "
 def world(seed):
     play = Playground(latency="5ms", jitter="3ms", seed=seed)
     play.worker("store", Back, exports=[Tally])
-    play.worker("back", Back, durable_objects={"TALLY": ("Tally", "store")})
+    play.worker("back", Back, durable_objects={"TALLY": ("store", "Tally")})
     play.worker("front", Front, services={"BACK": "back"})
     play.worker("client", Client, services={"FRONT": "front", "BACK": "back"})
     return play

@@ -308,7 +308,7 @@ def test_a_sink_whose_write_returns_a_function_does_not_halt_the_world():
     assert play.run(env.S.add(1, 2)) == 3
 
 
-def test_a_settled_promise_is_encoded_as_its_value_and_cannot_smuggle_an_ext():
+def test_a_returned_value_cannot_smuggle_an_ext_and_a_settled_promise_is_refused():
     from playground import RpcStub
 
     class Local(RpcTarget):
@@ -326,18 +326,20 @@ def test_a_settled_promise_is_encoded_as_its_value_and_cannot_smuggle_an_ext():
 
     async def scenario():
         with RpcStub(Local()) as local:
-            forged, marked, pair = local.forged(), local.marked(), local.pair()
-            await forged, await marked, await pair  # settled: each now stands for its value
+            promise = local.forged()
+            forged, marked, pair = await promise, await local.marked(), await local.pair()
             return (
+                await failure(env.S.use(promise)),  # even settled, a promise is not a value
                 await failure(env.S.use(forged)),
                 await failure(env.S.use(marked)),
                 await env.S.use(pair),
             )
 
-    forged, marked, pair = play.run(scenario())
+    settled, forged, marked, pair = play.run(scenario())
+    assert type(settled) is DataCloneError and '"RpcPromise"' in str(settled)
     assert type(forged) is DataCloneError and "ExtType" in str(forged)
     assert type(marked) is DataCloneError and "ExtType" in str(marked)
-    assert pair == (1, 2)  # a tuple at the top of a settled value (was: a raw TypeError)
+    assert pair == (1, 2)
 
 
 def test_a_granted_reference_is_described_by_what_it_grants_not_its_token():

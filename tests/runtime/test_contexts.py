@@ -211,7 +211,7 @@ class Introducer(WorkerEntrypoint):
     async def fetch(self, request):
         from playground import Response
 
-        with self.env.COUNTER.get_counter() as counter:
+        with await self.env.COUNTER.get_counter() as counter:
             await self.env.KEEPER.keep(counter)
         return Response("introduced")
 

@@ -132,10 +132,10 @@ def make():
     play = Playground(latency="10ms", seed=3)
     play.worker("actors", Service, exports=[MyActor, ActorNoExtends],
                 services={"SVC": "svc"}, durable_objects={"MY_ACTOR": "MyActor"})
-    play.worker("svc", Service, durable_objects={"MY_ACTOR": ("MyActor", "actors")})
+    play.worker("svc", Service, durable_objects={"MY_ACTOR": ("actors", "MyActor")})
     play.worker("proxy", Proxy, services={"SVC": "svc"})
     play.worker("client", Client, services={"SVC": "svc", "PROXY": "proxy"},
-                durable_objects={"MY_ACTOR": ("MyActor", "actors"), "NO_EXTENDS": ("ActorNoExtends", "actors")})
+                durable_objects={"MY_ACTOR": ("actors", "MyActor"), "NO_EXTENDS": ("actors", "ActorNoExtends")})
     return play, play.env("client")
 
 

@@ -67,7 +67,7 @@ def test_the_callee_never_talks_to_the_counter_directly():
     play, env = make()
 
     async def scenario():
-        with env.COUNTER.get_counter() as counter:
+        with await env.COUNTER.get_counter() as counter:
             with play.record() as rec:
                 value = await env.ANOTHER.use_counter(counter)
         return value, rec
@@ -134,19 +134,3 @@ def test_a_stub_sent_back_to_its_own_worker_is_called_there_directly():
     pushes = [(m.sender, m.receiver) for m in rec.messages if m.kind == "push"]
     assert pushes == [("teller", "bank")]  # balance() never crossed back to the teller
     assert play.stubs() == []
-
-
-def test_a_promise_sent_back_to_its_own_worker_resolves_there():
-    play, bank = make_bank()
-
-    async def scenario():
-        with play.record() as rec:
-            with bank.open_account() as account:
-                value = await bank.describe(account)
-        return value, rec
-
-    value, rec = play.run(scenario())
-    assert value == 100
-    assert rec.round_trips == 1
-    assert [(m.sender, m.receiver) for m in rec.messages if m.kind == "push"] == [("teller", "bank")] * 2
-    assert play.stubs() == [] and play.leaks() == []

@@ -89,7 +89,7 @@ def leaked_counter() -> tuple[Playground, Recording]:
 
 
 def forwarding() -> tuple[Playground, Recording]:
-    """Three workers: the introducer passes a counter promise to another service."""
+    """Three workers: the introducer passes a counter stub to another service."""
     play = Playground(latency="25ms")
     play.worker("counter", OkHandler, exports=[CounterService])
     play.worker("another", AnotherService)
@@ -101,7 +101,7 @@ def forwarding() -> tuple[Playground, Recording]:
     env = play.env("introducer")
 
     async def main():
-        with env.COUNTER_SERVICE.get_counter() as counter:
+        with await env.COUNTER_SERVICE.get_counter() as counter:
             return await env.ANOTHER_SERVICE.use_counter(counter)
 
     with play.record() as rec:
