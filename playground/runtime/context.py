@@ -20,9 +20,9 @@ thread's CPU clock (wall time where there is none) and, when it passes, raises a
 ``BaseException`` inside the spinning code (``PyThreadState_SetAsyncExc``; any thread, a
 notebook kernel's main thread included). The step fails, the request fails with
 ``RpcError("Worker exceeded CPU time limit.")``, its context is aborted (the world goes on),
-and the trace gets an ``error`` note. The watchdog is armed only while user code runs; an
-exception it raised that had not arrived when the step ended is withdrawn before the runtime
-goes on. Where threads cannot be started (Pyodide), the limit is checked between steps only: a
+and the trace gets an ``error`` note. The watchdog is armed only while user code runs (a
+plain attribute, no lock); an exception it raised that had not arrived when the step ended is
+made to arrive, and caught, before the runtime goes on (see :class:`_Watchdog`). Where threads cannot be started (Pyodide), the limit is checked between steps only: a
 step that never ends is not stopped.
 """
 
@@ -217,18 +217,31 @@ class _CpuExceeded(BaseException):
 class _Watchdog:
     """One daemon thread that raises :class:`_CpuExceeded` in the thread of an armed step once
     that thread's CPU clock passes the step's deadline (and again every 10 ms while the step
-    goes on, in case user code swallowed it)."""
+    goes on, in case user code swallowed it).
+
+    No lock: the simulation thread arms a step by storing it in :attr:`step` and ends it by
+    storing ``None``. The watchdog raises only inside a *section* (:attr:`firing` set, then
+    :attr:`step` read); the simulation thread, after storing ``None``, reads :attr:`firing`
+    and, if set, waits for the section to end (:func:`_settle`). Both run under the GIL, so
+    one of them sees the other's store: once a step has ended, at most one raise is still on
+    its way, and :func:`_settle` lets it arrive where it is caught. (A raise is never taken
+    back with ``PyThreadState_SetAsyncExc(thread, NULL)``: on CPython 3.11 that leaves the
+    interpreter's "pending asynchronous exception" signal set for good, every traced call
+    then loops forever at its first instruction: ``sys.settrace`` users such as debuggers,
+    coverage and the Ctrl-C sweep in the tests hang.)"""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.wake = threading.Condition(self.lock)
         self.step: tuple[int, int | None, float] | None = None  # (thread, its CPU clock, deadline)
+        self.firing = False
         self.fired = False
         self.thread: threading.Thread | None = None
         self.available = True
         self.idle = False
+        self.wake = threading.Event()
         self.arms = 0
         self.clocks: dict[int, int | None] = {}
+        self.ident = 0  # the thread steps ran in last, and its CPU clock
+        self.clock_id: int | None = None
 
     def clock(self, ident: int) -> int | None:
         """The CPU-time clock of thread ``ident`` (None: none, wall time is used instead)."""
@@ -237,83 +250,84 @@ class _Watchdog:
         except KeyError:
             try:
                 found: int | None = time.pthread_getcpuclockid(ident)
-                time.clock_gettime(found)
+                time.clock_gettime(found)  # type: ignore[arg-type]
             except (AttributeError, OSError, OverflowError):
                 found = None
             self.clocks[ident] = found
             return found
 
-    def arm(self, remaining: float) -> None:
-        ident = threading.get_ident()
-        clock = self.clock(ident)
-        now = time.clock_gettime(clock) if clock is not None else time.monotonic()
-        with self.lock:
-            self.step = (ident, clock, now + remaining)
-            self.fired = False
-            self.arms += 1
-            if self.thread is None:
-                try:
-                    thread = threading.Thread(target=self._run, name="playground-cpu-watchdog", daemon=True)
-                    thread.start()
-                except RuntimeError:  # no threads here (Pyodide): checked between steps only
-                    self.available = False
-                    return
-                self.thread = thread
-            if self.idle:  # (only then: waking it on every step would cost thread switches)
-                self.wake.notify()
+    def use_thread(self, ident: int) -> None:
+        """Steps now run in thread ``ident``: look up its CPU clock (once per thread)."""
+        self.ident, self.clock_id = ident, self.clock(ident)
 
-    def disarm(self) -> bool:
-        """End the step; whether the watchdog fired in it (a raise not yet delivered is taken
-        back)."""
-        with self.lock:
-            step, fired = self.step, self.fired
-            self.step, self.fired = None, False
-            if fired and step is not None:
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(step[0]), None)
-            return fired
+    def wake_up(self) -> None:
+        """Start the thread (first step), or wake it (after a second without steps)."""
+        if self.thread is None:
+            if self.available:
+                self._start()
+        else:
+            self.wake.set()
+
+    def _start(self) -> None:
+        try:
+            thread = threading.Thread(target=self._run, name="playground-cpu-watchdog", daemon=True)
+            thread.start()
+        except RuntimeError:  # no threads here (Pyodide): checked between steps only
+            self.available = False
+            self.step = None
+            return
+        self.thread = thread
 
     def _run(self) -> None:
-        """Look at the armed step every 50 ms at most (or at its deadline, if sooner); sleep
-        until woken after a second without any step."""
+        """Look at the armed step every 50 ms at most (or at its deadline, if sooner); block on
+        :attr:`wake` after a second without any step."""
         seen, quiet = -1, 0.0
-        with self.lock:
-            while True:
-                step = self.step
-                if step is None:
-                    if self.arms == seen:
-                        quiet += 0.05
-                        if quiet >= 1.0:
-                            self.idle = True
-                            self.wake.wait()
-                            self.idle, quiet = False, 0.0
-                            continue
-                    else:
-                        seen, quiet = self.arms, 0.0
-                    self.wake.wait(0.05)
-                    continue
-                seen, quiet = self.arms, 0.0
+        while True:
+            self.firing = True
+            step = self.step
+            pause = 0.05
+            if step is not None:
                 ident, clock, deadline = step
                 now = time.clock_gettime(clock) if clock is not None else time.monotonic()
-                if now < deadline:  # (a thread's CPU time runs at most as fast as the wall clock)
-                    self.wake.wait(min(deadline - now, 0.05))
+                if now >= deadline:  # (a thread's CPU time runs at most as fast as the wall clock)
+                    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(_CpuExceeded))
+                    self.fired = True
+                    self.firing = False
+                    time.sleep(0.01)  # (again while the step goes on: user code may swallow it)
                     continue
-                ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(ident), ctypes.py_object(_CpuExceeded))
-                self.fired = True
-                self.wake.wait(0.01)  # (again while the step goes on: user code may swallow it)
+                pause = min(deadline - now, 0.05)
+            self.firing = False
+            if step is None and self.arms == seen:
+                quiet += pause
+                if quiet >= 1.0:
+                    self.wake.clear()
+                    self.idle = True
+                    if self.arms == seen:  # (arm() stores arms before it reads idle)
+                        self.wake.wait()
+                    self.idle, quiet = False, 0.0
+                    continue
+            else:
+                seen, quiet = self.arms, 0.0
+            time.sleep(pause)
 
 
 _watchdog = _Watchdog()
 _active = [0]  # steps being measured on the simulation thread (nested ones count in the outer)
 
 
-def _disarm() -> bool:
-    """:meth:`_Watchdog.disarm`, even if the raise it takes back arrives while it runs."""
-    fired = False
-    while True:
-        try:
-            return _watchdog.disarm() or fired
-        except _CpuExceeded:
-            fired = True
+def _settle(watchdog: _Watchdog) -> bool:
+    """After a step ended (``watchdog.step`` is None): whether the watchdog raised in it. Waits
+    for the watchdog's section to end and lets a raise still on its way arrive here (at the
+    loop's backward jump); the caller catches it."""
+    if not (watchdog.firing or watchdog.fired):
+        return False
+    while watchdog.firing:
+        time.sleep(0.0001)
+    fired, watchdog.fired = watchdog.fired, False
+    if fired:
+        for _ in range(4):  # (a pending asynchronous exception is raised at the first jump back)
+            pass
+    return fired
 
 
 def run_limited(context: ExecutionContext, fn: Any, *args: Any) -> Any:
@@ -325,17 +339,32 @@ def run_limited(context: ExecutionContext, fn: Any, *args: Any) -> Any:
     remaining = limit - context.cpu_used
     if remaining <= 0:
         raise cpu_exceeded(context)
+    watchdog = _watchdog
     fired = False
     start = time.thread_time()
-    _active[0] += 1
+    ident = threading.get_ident()
+    if ident != watchdog.ident:
+        watchdog.use_thread(ident)
+    _active[0] = 1
     try:
         try:
-            _watchdog.arm(remaining)
+            # Arm (the same clock as thread_time() where the thread has one, else wall time).
+            watchdog.fired = False
+            clock = watchdog.clock_id
+            watchdog.step = (ident, clock, (start if clock is not None else time.monotonic()) + remaining)
+            watchdog.arms += 1
+            if watchdog.idle or watchdog.thread is None:
+                watchdog.wake_up()
             result = fn(*args)
         finally:
-            fired = _disarm()
-            _active[0] -= 1
-            context.cpu_used += time.thread_time() - start
+            watchdog.step = None  # (from here on, at most one raise is still on its way)
+            _active[0] = 0
+            try:
+                context.cpu_used += time.thread_time() - start
+                fired = _settle(watchdog)
+            except _CpuExceeded:  # that raise arrived
+                fired = True
+                _settle(watchdog)
     except _CpuExceeded:
         raise cpu_exceeded(context) from None
     except BaseException:
