@@ -77,6 +77,7 @@ class Text:
         "https://developers.cloudflare.com/workers/observability/errors/"
     )
     CONTEXT_GONE = "The execution context which hosts this callback is no longer running."
+    CPU_EXCEEDED = "Worker exceeded CPU time limit."
     STUB_LEAK = (
         "An RPC stub was not disposed properly. You must call dispose() on all stubs in order to "
         "let the other side know that you are no longer using them. You cannot rely on the "

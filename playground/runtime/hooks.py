@@ -33,7 +33,7 @@ from ..codec import SCALARS
 from ..errors import DataCloneError, RpcError, Text
 from ..protocol import Path
 from .contract import Capability, ErrorHook, Hook, Origin, Settled
-from .context import ExecutionContext, current, interrupted
+from .context import ExecutionContext, current, interrupted, run_limited
 from .http import Response
 from .invoke import class_member, handler_arguments, handler_call_arguments, step
 from .targets import (
@@ -465,7 +465,10 @@ def call_in_context(fn: Any, args: list[Any], kwargs: dict[str, Any] | None, con
     """Call user code with ``context`` current; its result or exception as a hook."""
     token = current.set(context)
     try:
-        result = fn(*args, **kwargs) if kwargs else fn(*args)
+        if context is not None and context.cpu_limit is not None:
+            result = run_limited(context, _apply, fn, args, kwargs)
+        else:
+            result = fn(*args, **kwargs) if kwargs else fn(*args)
     except Exception as exc:
         return ErrorHook(exc)
     except KeyboardInterrupt as exc:  # Ctrl-C in user code: this call fails, the loop raises it
@@ -478,6 +481,10 @@ def call_in_context(fn: Any, args: list[Any], kwargs: dict[str, Any] | None, con
         return hook_for(result, context)
     except KeyboardInterrupt as exc:  # in the first step of an async method (run eagerly)
         return ErrorHook(interrupted(exc))
+
+
+def _apply(fn: Any, args: list[Any], kwargs: dict[str, Any] | None) -> Any:
+    return fn(*args, **kwargs) if kwargs else fn(*args)
 
 
 def _forward(value: Capability, rest: Path, args: list[Any], kwargs: dict[str, Any] | None, is_get: bool) -> Hook:

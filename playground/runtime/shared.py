@@ -37,6 +37,10 @@ class Driver(Protocol):
         """Await ``future`` (of the playground's loop) from another running loop."""
 
 
+#: A request's CPU-time limit unless set otherwise (seconds): the runtime's own default.
+DEFAULT_CPU_LIMIT = 30.0
+
+
 class Runtime:
     """What the parts of one playground share (see the module docstring)."""
 
@@ -71,6 +75,13 @@ class Runtime:
         self._ids = itertools.count(1)
         self._warnings: list[tuple[str, type[Warning]]] = []
         self._deferred: list[Callable[[], None]] = []
+        #: Seconds of CPU time a request's user code may use (None: no limit), and per worker.
+        self.cpu_limit: float | None = DEFAULT_CPU_LIMIT
+        self.cpu_limits: dict[str, float | None] = {}
+
+    def cpu_limit_of(self, worker: str) -> float | None:
+        """The CPU-time limit of a request to ``worker``, in seconds (None: none)."""
+        return self.cpu_limits.get(worker, self.cpu_limit)
 
     def next_id(self) -> int:
         """A new id, unique in this playground (sessions, contexts, streams)."""

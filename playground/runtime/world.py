@@ -51,6 +51,8 @@ __all__ = ["CLIENT", "Playground", "latest", "playgrounds", "sleep", "watch_play
 
 T = TypeVar("T")
 
+_DEFAULT: Any = object()  # (an option not given)
+
 
 class Playground:
     """A simulated Workers world: workers that call each other over links in virtual time.
@@ -64,7 +66,10 @@ class Playground:
     the flow-control window of streams over RPC: bytes, or ``"adaptive"`` (the default).
     ``trace_limit`` bounds the trace for long experiments: keep at least the newest
     ``trace_limit`` events (``None``, the default: keep all; ``0``: keep none, count only).
-    A bad value of any of these raises :class:`~playground.errors.ConfigurationError`.
+    ``cpu_limit`` is the CPU time one request's user code may use (a duration, default
+    ``"30s"`` as in the runtime; ``None``: no limit; per worker: :meth:`worker`): past it the
+    request fails with ``RpcError("Worker exceeded CPU time limit.")``, even a callee that
+    spins in ``while True: pass``, and the world goes on. A bad value of any of these raises :class:`~playground.errors.ConfigurationError`.
 
     Lifetime: ``with Playground() as play:`` closes the playground at the end of the block
     (also when it raises); :meth:`close` releases everything at once (pending work is
@@ -86,8 +91,10 @@ class Playground:
         compatibility_flags: Iterable[str] = (),
         stream_window: int | str | None = None,
         trace_limit: int | None = None,
+        cpu_limit: Duration | None = "30s",
     ) -> None:
         latency_ns = parse_duration_ns(latency, "latency")
+        cpu_seconds = _cpu_limit(cpu_limit)
         jitter_ns = parse_duration_ns(jitter, "jitter")
         rate = parse_bandwidth(bandwidth)
         if isinstance(seed, bool) or not isinstance(seed, (int, str)):
@@ -121,6 +128,7 @@ class Playground:
         self.runtime = runtime = Runtime(
             loop, network, recorder, self.compatibility, stream_window=self.stream_window, seed=seed
         )
+        runtime.cpu_limit = cpu_seconds
         self.bindings = bindings = BindingTable(runtime)
         self.lifecycle = lifecycle = Lifecycle(runtime, bindings, bindings.env)
         self.durable = durable = DurableObjects(runtime, lifecycle)
@@ -186,6 +194,7 @@ class Playground:
         exports: Any = (),
         services: Any = None,
         durable_objects: Any = None,
+        cpu_limit: Any = _DEFAULT,
     ) -> Worker:
         """Add a worker. ``main`` is its default entrypoint: a ``WorkerEntrypoint`` subclass, or
         a class or object with a ``fetch`` handler. ``exports`` are named entrypoints and
@@ -195,8 +204,10 @@ class Playground:
         exports: the worker first, as in ``services``; also ``{"worker": ..., "class_name":
         ...}``). The old ``("ClassName", "worker")`` still works, with a
         ``DeprecationWarning``; a pair is read in the new order whenever that worker exports
-        that class."""
+        that class. ``cpu_limit``: the CPU time one request to it may use (a duration;
+        ``None``: no limit; default: the playground's ``cpu_limit``)."""
         self._check_open()
+        cpu_seconds = None if cpu_limit is _DEFAULT else _cpu_limit(cpu_limit)
         worker = define_worker(name, main, exports=exports, services=services, durable_objects=durable_objects)
         if name == CLIENT:
             raise ConfigurationError(
@@ -206,6 +217,8 @@ class Playground:
         if name in self._workers:
             raise ConfigurationError(f'A worker named "{name}" already exists in this playground.')
         self._workers[name] = worker
+        if cpu_limit is not _DEFAULT:
+            self.runtime.cpu_limits[name] = cpu_seconds
         settle_durable_bindings(self._workers, stacklevel=2)
         return worker
 
@@ -484,6 +497,16 @@ def _cancel_all(loop: VirtualLoop) -> None:
 _MAX_PACE = 1e6
 #: The largest fixed flow-control window: 4 GiB.
 _MAX_WINDOW = 1 << 32
+
+
+def _cpu_limit(value: Any) -> float | None:
+    """A ``cpu_limit`` option, in seconds (None: no limit)."""
+    if value is None:
+        return None
+    ns = parse_duration_ns(value, "cpu_limit")
+    if ns <= 0:
+        raise ConfigurationError(f"cpu_limit must be a duration above zero, or None for no limit; got {value!r}.")
+    return ns / NS
 
 
 def _trace_limit(limit: Any) -> int | None:
