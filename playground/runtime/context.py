@@ -150,10 +150,13 @@ class ExecutionContext:
         runs now, as a JavaScript async function's does (see :mod:`playground.sim.eager`)."""
         variables = contextvars.copy_context()
         variables.run(current.set, self)
+        inner = None
         if self.cpu_limit is not None and inspect.iscoroutine(coro):
-            coro = _limited(coro, self)
+            inner, coro = coro, _limited(coro, self)
         loop = self.runtime.loop
         task = eager_task(loop, coro, variables) if eager else loop.create_task(coro, context=variables)
+        if inner is not None:  # cancelled before its first step, ``inner`` never ran: close it
+            task.add_done_callback(lambda _: inner.close())
         if not task.done():
             tasks = self.tasks
             if tasks is None:
