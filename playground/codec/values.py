@@ -777,15 +777,9 @@ class _Decoder:
                 raise ProtocolError(f"malformed {Ext(code).name} value {_head(data)} ({_why(exc)})") from exc
         if code in _CAPABILITY_CODES:
             kind = Ext(code)
-            importer = self.importer
-            if importer is None:
-                raise ProtocolError(f"a capability ({kind.name}) arrived where none may be")
-            try:
-                return importer.decode_capability(kind, data)
-            except ProtocolError:
-                raise
-            except Exception as exc:
-                raise ProtocolError(f"bad {kind.name} reference {_head(data)} ({_why(exc)})") from exc
+            return self._ask_importer(
+                "decode_capability", kind, data, f"a capability ({kind.name})", f"bad {kind.name} reference {_head(data)}"
+            )
         raise ProtocolError(f"unknown ext code {code} (payload {_head(data)})")
 
     def list_hook(self, items: list[Any]) -> object:
@@ -811,17 +805,24 @@ class _Decoder:
                 raise ProtocolError(f"malformed keyword arguments: expected one dict with str keys, got {brief(items[1:])}")
             return Kwargs(items[1])
         if code in _RUNTIME_MARKS:
-            importer = self.importer
-            if importer is None:
-                raise ProtocolError(f"a {code.name.lower()} arrived where none may be")
-            try:
-                return importer.decode_marked(code, items[1:])
-            except ProtocolError:
-                raise
-            except Exception as exc:
-                raise ProtocolError(f"malformed {code.name.lower()} {brief(items[1:])} ({_why(exc)})") from exc
+            name = code.name.lower()
+            return self._ask_importer(
+                "decode_marked", code, items[1:], f"a {name}", f"malformed {name} {brief(items[1:])}"
+            )
         raise ProtocolError(f"a list marked {code.name} is not a value")
 
+    def _ask_importer(self, method: str, code: Ext, what: Any, arrived: str, bad: str) -> object:
+        """The importer's ``method(code, what)``; whatever goes wrong is a ProtocolError (one
+        the importer raised passes as it is; ``arrived`` and ``bad`` word the others)."""
+        importer = self.importer
+        if importer is None:
+            raise ProtocolError(f"{arrived} arrived where none may be")
+        try:
+            return getattr(importer, method)(code, what)  # type: ignore[no-any-return]
+        except ProtocolError:
+            raise
+        except Exception as exc:
+            raise ProtocolError(f"{bad} ({_why(exc)})") from exc
 
     def graph(self, items: list[Any]) -> object:
         """The value of a ``GRAPH`` list ``[marker, root, node 0, node 1...]`` (see
