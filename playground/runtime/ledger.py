@@ -55,7 +55,7 @@ class StubInfo:
 
 
 class _Record:
-    __slots__ = ("id", "kind", "context", "_target", "where", "since_ns", "origin_call", "ref", "managed", "hook")
+    __slots__ = ("id", "kind", "context", "_target", "where", "since_ns", "origin_call", "ref", "managed", "hook", "up")
 
     def __init__(
         self,
@@ -79,6 +79,7 @@ class _Record:
         self.origin_call = origin_call
         self.ref = weakref.ref(handle)
         self.managed = managed
+        self.up = 0
 
     @property
     def target(self) -> str:
@@ -122,9 +123,13 @@ class Ledger:
             self._event(action, record)
         return rid
 
-    def add_promise(self, promise: Any, context: ExecutionContext, where: Where | None, call_seq: int) -> int:
+    def add_promise(
+        self, promise: Any, context: ExecutionContext, where: Where | None, call_seq: int, up: int = 0
+    ) -> int:
         """Record a promise for the result of call ``call_seq`` (:meth:`add`, for the most
-        common record: no event, what it stands for described when asked)."""
+        common record: no event, what it stands for described when asked). ``up`` is the record
+        of the promise it was pipelined on, if that one still holds a remote result (see
+        :meth:`release_chain`)."""
         rid = self._next = self._next + 1
         record = _new_record(_Record)
         record.hook = promise._hook
@@ -137,6 +142,7 @@ class Ledger:
         record.origin_call = call_seq
         record.ref = _weakref(promise)
         record.managed = False
+        record.up = up
         self._records[rid] = record
         handles = context.handles
         if handles is None:
@@ -167,6 +173,22 @@ class Ledger:
         else:
             self.remove(rid, "released")
             record.hook.dispose()
+
+    def release_chain(self, rid: int) -> None:
+        """A promise pipelined on record ``rid`` was awaited (or disposed): release the promises
+        of its chain that nothing refers to any more. In Workers the request context ends and
+        takes them with it; a notebook's client context never ends, so the chain does it. An
+        intermediate promise the user still holds is left alone (disposing it is theirs to do)."""
+        records = self._records
+        while rid:
+            record = records.get(rid)
+            if record is None:
+                return
+            up = record.up
+            if record.ref() is None:
+                self.remove(rid, "released")
+                record.hook.dispose()
+            rid = up
 
     def release_all(self) -> None:
         for rid in list(self._records):

@@ -210,11 +210,15 @@ class RpcPromise(Capability):
     side and disposes the stubs inside it.
     """
 
-    __slots__ = ("_hook", "_ctx", "_rid", "_settled", "_future", "_disposed", "_pulling", "_released", "_where", "__weakref__")
+    __slots__ = (
+        "_hook", "_ctx", "_rid", "_up", "_settled", "_future", "_disposed", "_pulling", "_released", "_where",
+        "__weakref__",
+    )
 
     _hook: Hook
     _ctx: ExecutionContext | None
     _rid: int
+    _up: int  # the ledger record of the promise this one was pipelined on (0: none)
     _settled: tuple[bool, Any] | None
     _future: asyncio.Future[None] | None
     _disposed: bool
@@ -225,7 +229,9 @@ class RpcPromise(Capability):
     _IS_PROMISE = True
 
     @classmethod
-    def _wrap(cls, hook: Hook, context: ExecutionContext | None, where: tuple[str, int] | None = None) -> RpcPromise:
+    def _wrap(
+        cls, hook: Hook, context: ExecutionContext | None, where: tuple[str, int] | None = None, up: int = 0
+    ) -> RpcPromise:
         promise = _new_object(cls)
         promise._hook = hook
         promise._ctx = context
@@ -237,9 +243,10 @@ class RpcPromise(Capability):
         promise._where = where
         call_seq = hook.call_seq
         if call_seq is not None and context is not None:  # a remote result: a live "promise"
-            promise._rid = context.runtime.ledger.add_promise(promise, context, where, call_seq)
+            promise._rid = context.runtime.ledger.add_promise(promise, context, where, call_seq, up)
+            promise._up = up
         else:
-            promise._rid = 0
+            promise._rid = promise._up = 0
         return promise
 
     # -- pipelining ----------------------------------------------------------------------------
@@ -270,9 +277,9 @@ class RpcPromise(Capability):
         if self._settled is not None:
             ok, value = self._settled
             hook = pipeline_on_value(ok, value, path, list(args), kwargs or None, False, context)
-        else:
-            hook = self._hook.call(path, list(args), kwargs or None, (None, where))
-        return RpcPromise._wrap(hook, context, where)
+            return RpcPromise._wrap(hook, context, where)
+        hook = self._hook.call(path, list(args), kwargs or None, (None, where))
+        return RpcPromise._wrap(hook, context, where, self._rid)
 
     def _get(self, path: Path) -> RpcPromise:
         context = _context() or self._ctx
@@ -283,9 +290,9 @@ class RpcPromise(Capability):
         if self._settled is not None:
             ok, value = self._settled
             hook = pipeline_on_value(ok, value, path, [], None, True, context)
-        else:
-            hook = self._hook.get(path, (None, where))
-        return RpcPromise._wrap(hook, context, where)
+            return RpcPromise._wrap(hook, context, where)
+        hook = self._hook.get(path, (None, where))
+        return RpcPromise._wrap(hook, context, where, self._rid)
 
     # -- awaiting ------------------------------------------------------------------------------
 
@@ -294,6 +301,8 @@ class RpcPromise(Capability):
             return
         self._settled = (ok, value)
         _forget(self, "settled")
+        if self._up:  # a pipelined chain was awaited: its intermediate promises go with it
+            self._ctx.runtime.ledger.release_chain(self._up)  # type: ignore[union-attr]
         if self._disposed:  # disposed while pending: the awaiter still gets the result, whose
             self._hook.dispose()  # stubs are disposed as it arrives (as in workerd)
             if ok:
@@ -357,6 +366,8 @@ class RpcPromise(Capability):
             return
         self._disposed = True
         _forget(self, action)
+        if self._up and self._ctx is not None:
+            self._ctx.runtime.ledger.release_chain(self._up)
         if self._settled is not None:
             self._hook.dispose()
             if self._settled[0]:
@@ -425,7 +436,7 @@ class RpcProperty(RpcPromise):
         self._path = path
         self._disposed = False
         self._settled = None
-        self._rid = 0
+        self._rid = self._up = 0
 
     def __getattr__(self, name: str) -> RpcProperty:
         if name[:1] == "_":
