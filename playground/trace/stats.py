@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 
 from .events import CallEvent, MessageEvent
 
-__all__ = ["depths", "longest_chain", "pipelined_calls", "round_trips", "round_trips_of"]
+__all__ = ["depths", "longest_chain", "pipelined_calls", "round_trips", "round_trips_of", "unawaited"]
+
+
+def unawaited(messages: Iterable[MessageEvent]) -> frozenset[int]:
+    """The seqs of the pushes whose result nobody asked for: no pull for the same question
+    (same session, sender and id) among ``messages``. Such a call still runs on the other side,
+    but its result never comes back, so it costs its caller no round trip (see :func:`depths`).
+    """
+    pulled = set()
+    pushes = []
+    for m in messages:
+        if m.kind == "pull":
+            pulled.add((m.session, m.sender, m.id))
+        elif m.kind == "push":
+            pushes.append(m)
+    return frozenset(m.seq for m in pushes if (m.session, m.sender, m.id) not in pulled)
 
 
 def depths(
@@ -15,6 +30,7 @@ def depths(
     floor: Mapping[int, tuple[int, int]] | None = None,
     cause: Mapping[int, int | None] | None = None,
     earlier: Mapping[int, int] | None = None,
+    free: Collection[int] = (),
 ) -> dict[int, int]:
     """The depth of each counted message (calls and results), by seq.
 
@@ -26,6 +42,10 @@ def depths(
     cause (``None``: no cause); ``floor[seq] = (other, steps)`` forces ``depth[seq] >=
     depth[other] + steps``, reading an ``other`` later in the log from ``earlier`` (the depths
     of a previous pass), if given.
+
+    A push in ``free`` (see :func:`unawaited`: a call sent and never awaited) adds no step: its
+    depth is its cause's (0 without one), so it adds no round trip, while what it made the other
+    side do still counts.
     """
     depth: dict[int, int] = {}
     for m in messages:
@@ -33,6 +53,8 @@ def depths(
             continue
         c = cause[m.seq] if cause is not None and m.seq in cause else m.cause
         d = depth.get(c, 0) + 1 if c is not None else 1
+        if free and m.seq in free:
+            d -= 1
         if floor is not None and m.seq in floor:
             other, steps = floor[m.seq]
             known = depth[other] if other in depth else earlier.get(other) if earlier is not None else None
@@ -48,18 +70,22 @@ def round_trips_of(depth: Mapping[int, int]) -> int:
 
 
 def longest_chain(messages: Iterable[MessageEvent]) -> int:
-    """Length of the longest causal chain of counted messages (the deepest :func:`depths`)."""
-    return max(depths(messages).values(), default=0)
+    """Length of the longest causal chain of counted messages (the deepest :func:`depths`;
+    a call never awaited adds no step)."""
+    messages = list(messages)
+    return max(depths(messages, free=unawaited(messages)).values(), default=0)
 
 
 def round_trips(messages: Iterable[MessageEvent]) -> int:
-    """The longest causal chain divided by two, rounded up (a lone one-way call counts as one).
+    """The longest causal chain divided by two, rounded up (a call sent but never awaited adds
+    nothing: its result never came back, see :func:`unawaited`).
 
     Examples (API.md): ``await env.B.add(1, 2)`` → 1; awaiting ``get_counter()`` then calling
     ``increment()`` → 2; ``await env.S.get_counter().increment()`` → 1; two calls gathered → 1;
-    A calls B, whose method awaits a call to C → 2.
+    A calls B, whose method awaits a call to C → 2; ``env.B.add(1, 2)`` never awaited → 0.
     """
-    return round_trips_of(depths(messages))
+    messages = list(messages)
+    return round_trips_of(depths(messages, free=unawaited(messages)))
 
 
 def pipelined_calls(calls: Iterable[CallEvent]) -> int:

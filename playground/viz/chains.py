@@ -34,14 +34,14 @@ def plain_depths(view: View) -> dict[int, int]:
     cached = view.memo.get("depths")
     if isinstance(cached, dict):
         return cached
-    depth = view.memo["depths"] = depths(view.messages)
+    depth = view.memo["depths"] = depths(view.messages, free=view.unawaited)
     return depth
 
 
 def critical_path(view: View) -> list[MessageEvent]:
     """The longest causal chain of counted messages, first message first."""
     depth = plain_depths(view)
-    if not depth:
+    if not any(depth.values()):  # (calls never awaited only: no round trip to draw)
         return []
     by_seq = {m.seq: m for m in view.messages}
     deepest = max(depth, key=lambda s: (depth[s], -s))

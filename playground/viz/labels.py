@@ -12,7 +12,7 @@ from typing import Any
 from ..trace.events import CallEvent, MessageEvent, StubEvent, where_text
 from .view import View
 
-__all__ = ["COLOURS", "call_label", "colour", "message_label", "role", "short", "size_text", "tooltip", "where_text"]
+__all__ = ["COLOURS", "NEVER_AWAITED", "call_label", "colour", "message_label", "role", "short", "size_text", "tooltip", "where_text"]
 
 #: Stroke colour of each message kind (presentation attributes, never CSS classes).
 COLOURS: dict[str, str] = {
@@ -26,6 +26,8 @@ COLOURS: dict[str, str] = {
     "ack": "#c084fc",
 }
 OTHER = "#737373"
+#: What a call sent and never awaited is drawn with (its push: no pull followed it).
+NEVER_AWAITED = "sent, never awaited: no pull, the result never came back"
 
 
 def colour(kind: str) -> str:
@@ -136,7 +138,11 @@ def message_label(view: View, m: MessageEvent) -> str:
         return "ack" if m.kind == "resolve" else "ack (error)"
     if m.kind == "push":
         label = call_label(call, m.path, view.value_of(m))
-        return ("→ " + label) if call is not None and call.pipelined else label
+        if call is not None and call.pipelined:
+            label = "→ " + label
+        if m in view.never_awaited:
+            label += f" · {NEVER_AWAITED}"
+        return label
     if m.kind in ("resolve", "reject"):
         value = view.value_of(m)
         return m.kind if value is None else f"{m.kind} {short(value)}"
@@ -159,6 +165,8 @@ def tooltip(view: View, m: MessageEvent) -> str:
     ]
     if m.payload is not None:
         lines.append("payload: " + short(view.value_of(m), 200))
+    if m.kind == "push" and m in view.never_awaited:
+        lines.append(f"{NEVER_AWAITED} (await the call, or dispose it if you do not need its result)")
     if call is not None:
         lines.append(
             f"call {call_label(call, (), None)} from {call.caller}"

@@ -66,6 +66,7 @@ class Summary:
     leaks: int
     without_pipelining: int  # -1: not computed (live frames)
     dropped: int = 0  # earlier events the trace did not keep (its figures cover the rest)
+    never_awaited: int = 0  # calls sent whose result nobody asked for (no pull)
 
     @property
     def shows_saving(self) -> bool:
@@ -85,6 +86,8 @@ class Summary:
             _count(self.bytes, "byte"),
             _count(self.leaks, "leak"),
         ]
+        if self.never_awaited:
+            details.append(f"{self.never_awaited:,} never awaited")
         if self.dropped:
             details.append(f"{_count(self.dropped, 'earlier event')} not kept (trace_limit): not counted")
         return details
@@ -172,6 +175,8 @@ def build(view: View, *, complete: bool = True) -> Diagram:
     lifetimes = _lifetimes(view)
     flights, flight_of = _flights(view)
     pipelined = pipelined_calls(calls)
+    released = view.released_questions
+    held = sum(1 for m in view.never_awaited if (m.session, m.sender, m.id) not in released)
     summary = Summary(
         round_trips=round_trips_of(plain_depths(view)),
         elapsed=view.end - view.start,
@@ -179,9 +184,10 @@ def build(view: View, *, complete: bool = True) -> Diagram:
         pipelined=pipelined,
         messages=len(messages),
         bytes=sum(m.size for m in messages),
-        leaks=sum(1 for life in lifetimes if life.alive and not life.managed),
+        leaks=sum(1 for life in lifetimes if life.alive and not life.managed) + held,
         without_pipelining=without_pipelining(view) if complete else -1,
         dropped=view.dropped,
+        never_awaited=len(view.never_awaited),
     )
     advice = advise(view) if complete else []
     return Diagram(view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advice)
