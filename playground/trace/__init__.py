@@ -15,7 +15,7 @@ from .events import (
 )
 from .recorder import Recorder, Recording, Trace
 from .store import Dropped, EventLog
-from .stats import depths, longest_chain, pipelined_calls, round_trips, round_trips_of
+from .stats import depths, longest_chain, pipelined_calls, round_trips, round_trips_of, unawaited, unpulled
 
 __all__ = [
     "AwaitEvent",
@@ -38,5 +38,7 @@ __all__ = [
     "pipelined_calls",
     "round_trips",
     "round_trips_of",
+    "unawaited",
+    "unpulled",
     "where_text",
 ]

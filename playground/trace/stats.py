@@ -6,22 +6,34 @@ from collections.abc import Collection, Iterable, Mapping
 
 from .events import CallEvent, MessageEvent
 
-__all__ = ["depths", "longest_chain", "pipelined_calls", "round_trips", "round_trips_of", "unawaited"]
+__all__ = ["depths", "longest_chain", "pipelined_calls", "round_trips", "round_trips_of", "unawaited", "unpulled"]
+
+
+def unpulled(messages: Iterable[MessageEvent]) -> frozenset[int]:
+    """The seqs of the pushes whose result nobody asked for: no pull for the same question (same
+    session, sender and id) among ``messages``. The call still runs on the other side, but its
+    result never comes back, so its push costs the caller no round trip (see :func:`depths`).
+    The intermediates of a pipelined chain are among them (only the end of a chain is pulled)."""
+    return _without_pull(messages, chains=False)
 
 
 def unawaited(messages: Iterable[MessageEvent]) -> frozenset[int]:
-    """The seqs of the pushes whose result nobody asked for: no pull for the same question
-    (same session, sender and id) among ``messages``. Such a call still runs on the other side,
-    but its result never comes back, so it costs its caller no round trip (see :func:`depths`).
-    """
-    pulled = set()
+    """:func:`unpulled`, less the intermediates of pipelined chains (a push was addressed to
+    their result): the calls sent and never awaited."""
+    return _without_pull(messages, chains=True)
+
+
+def _without_pull(messages: Iterable[MessageEvent], *, chains: bool) -> frozenset[int]:
+    asked = set()
     pushes = []
     for m in messages:
-        if m.kind == "pull":
-            pulled.add((m.session, m.sender, m.id))
-        elif m.kind == "push":
+        if m.kind == "push":
             pushes.append(m)
-    return frozenset(m.seq for m in pushes if (m.session, m.sender, m.id) not in pulled)
+            if chains and m.target is not None:
+                asked.add((m.session, m.sender, m.target))
+        elif m.kind == "pull":
+            asked.add((m.session, m.sender, m.id))
+    return frozenset(m.seq for m in pushes if (m.session, m.sender, m.id) not in asked)
 
 
 def depths(
@@ -43,7 +55,7 @@ def depths(
     depth[other] + steps``, reading an ``other`` later in the log from ``earlier`` (the depths
     of a previous pass), if given.
 
-    A push in ``free`` (see :func:`unawaited`: a call sent and never awaited) adds no step: its
+    A push in ``free`` (see :func:`unpulled`: nobody asked for its result) adds no step: its
     depth is its cause's (0 without one), so it adds no round trip, while what it made the other
     side do still counts.
     """
@@ -73,19 +85,19 @@ def longest_chain(messages: Iterable[MessageEvent]) -> int:
     """Length of the longest causal chain of counted messages (the deepest :func:`depths`;
     a call never awaited adds no step)."""
     messages = list(messages)
-    return max(depths(messages, free=unawaited(messages)).values(), default=0)
+    return max(depths(messages, free=unpulled(messages)).values(), default=0)
 
 
 def round_trips(messages: Iterable[MessageEvent]) -> int:
     """The longest causal chain divided by two, rounded up (a call sent but never awaited adds
-    nothing: its result never came back, see :func:`unawaited`).
+    nothing: its result never came back, see :func:`unpulled`).
 
     Examples (API.md): ``await env.B.add(1, 2)`` → 1; awaiting ``get_counter()`` then calling
     ``increment()`` → 2; ``await env.S.get_counter().increment()`` → 1; two calls gathered → 1;
     A calls B, whose method awaits a call to C → 2; ``env.B.add(1, 2)`` never awaited → 0.
     """
     messages = list(messages)
-    return round_trips_of(depths(messages, free=unawaited(messages)))
+    return round_trips_of(depths(messages, free=unpulled(messages)))
 
 
 def pipelined_calls(calls: Iterable[CallEvent]) -> int:

@@ -97,7 +97,7 @@ def _saving(view: View, pairs: list[tuple[CallEvent, CallEvent, Where | None]], 
                 cause[m.seq] = push.cause
     if not cause:
         return 0
-    return base - round_trips_of(depths(view.messages, cause=cause))
+    return base - round_trips_of(depths(view.messages, cause=cause, free=view.unpulled))
 
 
 def _source(where: Where | None) -> str:

@@ -34,7 +34,7 @@ def plain_depths(view: View) -> dict[int, int]:
     cached = view.memo.get("depths")
     if isinstance(cached, dict):
         return cached
-    depth = view.memo["depths"] = depths(view.messages, free=view.unawaited)
+    depth = view.memo["depths"] = depths(view.messages, free=view.unpulled)
     return depth
 
 
@@ -100,7 +100,7 @@ def without_pipelining(view: View) -> int:
     floor = pipelining_floor(view)
     if not floor:  # nothing was pipelined: the calls cost what they cost
         return round_trips_of(plain_depths(view))
-    depth = depths(view.messages, floor=floor)
+    depth = depths(view.messages, floor=floor, free=view.unawaited)
     # a second pass lets a call wait for answers that came later in the log than its own push
     by_seq = {m.seq: m for m in view.messages}
     moved = False
@@ -113,17 +113,19 @@ def without_pipelining(view: View) -> int:
     if not moved:
         return round_trips_of(depth)
     if any(other > seq for seq, (other, _) in floor.items()):
-        depth = _settle(view.messages, floor)
+        depth = _settle(view.messages, floor, view.unawaited)
     else:
-        depth = depths(view.messages, floor=floor)
+        depth = depths(view.messages, floor=floor, free=view.unawaited)
     return round_trips_of(depth)
 
 
-def _settle(messages: list[MessageEvent], floor: dict[int, tuple[int, int]]) -> dict[int, int]:
+def _settle(
+    messages: list[MessageEvent], floor: dict[int, tuple[int, int]], free: frozenset[int]
+) -> dict[int, int]:
     """Depths when floors may point forward in the log: pass again until nothing changes."""
-    depth = depths(messages, floor=floor)
+    depth = depths(messages, floor=floor, free=free)
     for _ in range(8):
-        again = depths(messages, floor=floor, earlier=depth)
+        again = depths(messages, floor=floor, earlier=depth, free=free)
         if again == depth:
             break
         depth = again

@@ -71,7 +71,9 @@ class Summary:
     @property
     def shows_saving(self) -> bool:
         """Is there a saving to state (computed, and pipelining was used or made a difference)?"""
-        return self.without_pipelining >= 0 and (self.pipelined > 0 or self.without_pipelining != self.round_trips)
+        if self.without_pipelining < 0 or self.round_trips == 0:  # (nothing came back: no saving)
+            return False
+        return self.pipelined > 0 or self.without_pipelining != self.round_trips
 
     def headline(self) -> str:
         """``1 round trip · 50 ms``."""
@@ -175,8 +177,6 @@ def build(view: View, *, complete: bool = True) -> Diagram:
     lifetimes = _lifetimes(view)
     flights, flight_of = _flights(view)
     pipelined = pipelined_calls(calls)
-    released = view.released_questions
-    held = sum(1 for m in view.never_awaited if (m.session, m.sender, m.id) not in released)
     summary = Summary(
         round_trips=round_trips_of(plain_depths(view)),
         elapsed=view.end - view.start,
@@ -184,7 +184,7 @@ def build(view: View, *, complete: bool = True) -> Diagram:
         pipelined=pipelined,
         messages=len(messages),
         bytes=sum(m.size for m in messages),
-        leaks=sum(1 for life in lifetimes if life.alive and not life.managed) + held,
+        leaks=sum(1 for life in lifetimes if life.alive and not life.managed) + view.held_results,
         without_pipelining=without_pipelining(view) if complete else -1,
         dropped=view.dropped,
         never_awaited=len(view.never_awaited),

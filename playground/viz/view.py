@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import Any
 
-from ..trace.stats import unawaited
+from ..trace.stats import unawaited, unpulled
 from ..trace.events import (
     AwaitEvent,
     CallEvent,
@@ -149,27 +149,27 @@ class View:
         return self._first_of_each_call(ANSWER_KINDS)
 
     @cached_property
-    def unawaited(self) -> frozenset[int]:
+    def unpulled(self) -> frozenset[int]:
         """Seqs of the pushes whose result was never asked for (no pull) in this view."""
+        return unpulled(self.messages)
+
+    @cached_property
+    def unawaited(self) -> frozenset[int]:
+        """:attr:`unpulled` less the intermediates of pipelined chains: calls never awaited."""
         return unawaited(self.messages)
 
     @cached_property
     def never_awaited(self) -> list[MessageEvent]:
-        """Pushes of calls sent and never awaited: no pull, and no call pipelined on their
-        result (an intermediate of a pipelined chain is not one). Their result never came back."""
-        bases = {c.target_call for c in self.calls if c.target_call is not None}
-        out = []
-        for m in self.messages:
-            if m.seq in self.unawaited:
-                call = self.call_of(m)
-                if call is None or call.seq not in bases:
-                    out.append(m)
-        return out
+        """The pushes of :attr:`unawaited`, in order."""
+        return [m for m in self.messages if m.seq in self.unawaited]
 
     @cached_property
-    def released_questions(self) -> frozenset[tuple[int, str, int | None]]:
-        """``(session, sender, id)`` of every release message: what its sender let go."""
-        return frozenset((m.session, m.sender, m.id) for m in self.messages if m.kind == "release")
+    def held_results(self) -> int:
+        """Results of calls nobody asked for (no pull) and the caller did not let go (no release)
+        in this view: still held on the other side, for as long as the caller's context lives
+        (a chain's intermediates included, until the chain is awaited)."""
+        settled = {(m.session, m.sender, m.id) for m in self.messages if m.kind in ("pull", "release")}
+        return sum(1 for m in self.messages if m.kind == "push" and (m.session, m.sender, m.id) not in settled)
 
     @cached_property
     def calls_by_seq(self) -> dict[int, CallEvent]:
