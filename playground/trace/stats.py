@@ -24,7 +24,7 @@ def unawaited(messages: Iterable[MessageEvent]) -> frozenset[int]:
 
 
 def _without_pull(messages: Iterable[MessageEvent], *, chains: bool) -> frozenset[int]:
-    asked = set()
+    asked: set[tuple[int, str, int | None]] = set()
     pushes = []
     for m in messages:
         if m.kind == "push":
