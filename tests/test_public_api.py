@@ -1,4 +1,4 @@
-"""The public names of API.md are importable from ``playground``, and ``__all__`` lists them."""
+"""The documented public names are importable from ``playground``, and ``__all__`` lists them."""
 
 from __future__ import annotations
 

@@ -288,7 +288,7 @@ class Trace:
 
     @property
     def round_trips(self) -> int:
-        """Longest causal chain of calls and results, divided by two (see API.md)."""
+        """Longest causal chain of calls and results, divided by two (see docs/design.md, "Round trips, precisely")."""
         return round_trips(self.messages)
 
     @property

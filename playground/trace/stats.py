@@ -92,7 +92,7 @@ def round_trips(messages: Iterable[MessageEvent]) -> int:
     """The longest causal chain divided by two, rounded up (a call sent but never awaited adds
     nothing: its result never came back, see :func:`unpulled`).
 
-    Examples (API.md): ``await env.B.add(1, 2)`` → 1; awaiting ``get_counter()`` then calling
+    Examples (docs/design.md, "Round trips, precisely"): ``await env.B.add(1, 2)`` → 1; awaiting ``get_counter()`` then calling
     ``increment()`` → 2; ``await env.S.get_counter().increment()`` → 1; two calls gathered → 1;
     A calls B, whose method awaits a call to C → 2; ``env.B.add(1, 2)`` never awaited → 0.
     """

@@ -1,4 +1,4 @@
-"""Shapes promised by API.md that no other test pins down."""
+"""Shapes promised by the API reference that no other test pins down."""
 
 from __future__ import annotations
 

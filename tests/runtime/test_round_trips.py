@@ -1,4 +1,4 @@
-"""Round trips, exactly as API.md defines them, with its five examples; and virtual time."""
+"""Round trips, exactly as docs/design.md defines them, with its five examples; and virtual time."""
 
 from __future__ import annotations
 
