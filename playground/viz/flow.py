@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..trace.events import StreamEvent
-from .labels import size_text
+from .labels import ms_text, size_text
 from .svgkit import LEAK, MUTED, attr, esc, text
 
 __all__ = ["StreamStory", "flow_panels", "streams"]
@@ -75,12 +75,12 @@ def flow_panels(events: list[StreamEvent], t0: float, t1: float, width: float, y
         def py(v: float) -> float:
             return bottom - v / peak * (bottom - top)
 
-        stalled = f" · stalled {s.stalled * 1000:,.4g} ms" if s.stalls else " · never stalled"
+        stalled = f" · stalled {ms_text(s.stalled * 1000)} ms" if s.stalls else " · never stalled"
         title = f"stream {s.stream}: {s.sender} → {s.receiver} · {size_text(s.sent)} in {s.chunks:,} chunks{stalled}"
         out.append(text(20, y + 12, title, size=11.5, weight="600"))
         out.append(f"<rect {attr(x=left, y=top, width=right - left, height=bottom - top, fill='#fafafa', stroke='#e5e7eb')}/>")
         for a, b in s.stalls:
-            tip = f"writer waited {(b - a) * 1000:,.4g} ms ({(a - t0) * 1000:,.4g}–{(b - t0) * 1000:,.4g} ms)"
+            tip = f"writer waited {ms_text((b - a) * 1000)} ms ({ms_text((a - t0) * 1000)}–{ms_text((b - t0) * 1000)} ms)"
             out.append(
                 f"<g><title>{esc(tip)}</title><rect {attr(x=px(a), y=top, width=max(px(b) - px(a), 1.0), height=bottom - top, fill=LEAK, fill_opacity=0.16)}/></g>"
             )

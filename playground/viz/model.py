@@ -12,6 +12,7 @@ from ..trace.events import MessageEvent, StubEvent, Where
 from .advisor import Advice, advise
 from ..trace.stats import pipelined_calls, round_trips_of
 from .chains import Bracket, brackets, plain_depths, without_pipelining
+from .labels import ms_text
 from .view import View
 
 __all__ = ["Diagram", "Flight", "Lifetime", "Summary", "build"]
@@ -74,7 +75,7 @@ class Summary:
 
     def headline(self) -> str:
         """``1 round trip · 50 ms``."""
-        return f"{_count(self.round_trips, 'round trip')} · {self.elapsed * 1000:,.4g} ms"
+        return f"{_count(self.round_trips, 'round trip')} · {ms_text(self.elapsed * 1000)} ms"
 
     def details(self) -> list[str]:
         """Calls (how many pipelined), messages, bytes and leaks, each as words; and how many

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from .html import render_html
-from .labels import message_label, role, where_text
+from .labels import message_label, ms_text, role, where_text
 from .model import Diagram, build
 from .view import view_of
 
@@ -39,7 +39,7 @@ def require_rich() -> Any:
 
 
 def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.4g}"
+    return ms_text(seconds * 1000)
 
 
 class TraceRenderable:
@@ -94,7 +94,7 @@ class TraceRenderable:
         d, s = self.diagram, self.diagram.summary
         table = Table(title=None, box=None, header_style="bold", pad_edge=False)
         heads = ["round trips", "virtual time", "calls", "pipelined", "messages", "bytes", "leaks"]
-        values = [s.round_trips, f"{s.elapsed * 1000:,.4g} ms", s.calls, s.pipelined, s.messages, s.bytes, s.leaks]
+        values = [s.round_trips, f"{_ms(s.elapsed)} ms", s.calls, s.pipelined, s.messages, s.bytes, s.leaks]
         if s.shows_saving:
             heads.append("without pipelining")
             values.append(f"{s.without_pipelining} round trips")
