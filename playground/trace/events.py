@@ -44,12 +44,13 @@ Where = tuple[str, int]
 
 
 def where_text(where: Where | None) -> str:
-    """``file.py:12``, or ``cell:12`` for a notebook cell (whose file is a kernel temp file)."""
+    """``file.py:12``, or ``cell line 12`` for line 12 of a notebook cell (whose file is a
+    kernel temp file, a name that would mean nothing to its reader)."""
     if where is None:
         return "?"
     name = os.path.basename(where[0])
     if name.startswith("<ipython-input") or "ipykernel_" in where[0]:
-        name = "cell"
+        return f"cell line {where[1]}"
     return f"{name}:{where[1]}"
 
 
