@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..trace.events import MessageEvent, StubEvent, Where
-from .advisor import Advice, advise
+from .advisor import Advice, advise_together
 from ..trace.stats import pipelined_calls, round_trips_of
 from .chains import Bracket, brackets, plain_depths, without_pipelining
 from .labels import ms_text
@@ -116,6 +116,10 @@ class Diagram:
     brackets: list[Bracket]
     summary: Summary
     advice: list[Advice]
+    #: what taking every tip at once would make of the round trips (with two tips or more)
+    together: str = ""
+    #: words under the diagram on what it shows that could be misread
+    notes: list[str] = field(default_factory=list)
 
 
 def _flights(view: View) -> tuple[list[Flight], dict[int, int]]:
@@ -184,5 +188,8 @@ def build(view: View, *, complete: bool = True) -> Diagram:
         without_pipelining=without_pipelining(view) if complete else -1,
         dropped=view.dropped,
     )
-    advice = advise(view) if complete else []
-    return Diagram(view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advice)
+    advice, with_tips = advise_together(view) if complete else ([], -1)
+    together = ""
+    if len(advice) > 1:
+        together = f"All {len(advice)} tips taken together: {_count(summary.round_trips, 'round trip')} → {with_tips:,}."
+    return Diagram(view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advice, together)

@@ -112,6 +112,10 @@ class TraceRenderable:
                 )
         for tip in d.advice:
             yield Text(f"Tip: {tip}", style="yellow")
+        if d.together:
+            yield Text(d.together, style="yellow")
+        for note in d.notes:
+            yield Text(f"Note: {note}", style="italic")
 
 
 def show(source: Any) -> None:
