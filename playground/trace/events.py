@@ -10,7 +10,8 @@ seconds). Times are computed from integer nanoseconds, so they repeat exactly fr
 * :class:`StubEvent` — a stub was created, duplicated, disposed or released, or a target's
   ``__dispose__`` ran.
 * :class:`ContextEvent` — an execution context opened or closed.
-* :class:`FaultEvent` — a link went down or up, a message was lost, a worker crashed.
+* :class:`FaultEvent` — a link went down or up, a message was lost, a worker crashed, a
+  call failed before sending anything.
 * :class:`StreamEvent` — a stream chunk, acknowledgement, window change or stall.
 * :class:`NoteEvent` — a warning the runtime printed (a leaked stub, a hung request).
 
@@ -167,7 +168,9 @@ class ContextEvent(NamedTuple):
 
 
 class FaultEvent(NamedTuple):
-    """``action``: ``disconnect``, ``reconnect``, ``crash``, ``lost`` (a message dropped)."""
+    """``action``: ``disconnect``, ``reconnect``, ``crash``, ``lost`` (a message dropped), or
+    ``failed``: a call in worker ``a`` failed at once, before anything was sent (a stub broken
+    by a crash or a cut link, or disposed; arguments refused), ``detail`` its error."""
 
     seq: int
     at: float

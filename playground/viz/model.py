@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..trace.events import MessageEvent, StubEvent, Where
+from ..trace.events import FaultEvent, MessageEvent, StubEvent, Where
 from .advisor import Advice, advise_together
 from ..trace.stats import pipelined_calls, round_trips_of
 from .chains import Bracket, brackets, plain_depths, without_pipelining
@@ -120,6 +120,8 @@ class Diagram:
     together: str = ""
     #: words under the diagram on what it shows that could be misread
     notes: list[str] = field(default_factory=list)
+    #: calls that failed at once, sending nothing (``failed`` faults)
+    failed: list[FaultEvent] = field(default_factory=list)
 
 
 def _flights(view: View) -> tuple[list[Flight], dict[int, int]]:
@@ -192,4 +194,8 @@ def build(view: View, *, complete: bool = True) -> Diagram:
     together = ""
     if len(advice) > 1:
         together = f"All {len(advice)} tips taken together: {_count(summary.round_trips, 'round trip')} → {with_tips:,}."
-    return Diagram(view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advice, together)
+    failed = [e for e in view.events if type(e) is FaultEvent and e.action == "failed"]
+    return Diagram(
+        view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advice, together,
+        failed=failed,
+    )

@@ -199,10 +199,13 @@ def legend(y: float, width: float, streams: bool = False) -> tuple[str, int]:
 
 
 def faults(d: Diagram, lay: Layout, until: float | None) -> list[str]:
-    """A red mark across the lanes a fault touched: a crash, a link cut or restored."""
+    """A red mark across the lanes a fault touched: a crash, a link cut or restored; and a short
+    red stub of an arrow where a call failed at once, sending nothing."""
     out = []
     for e in d.view.events:
         if type(e) is not FaultEvent or e.action == "lost" or (until is not None and e.at > until):
+            continue
+        if e.action == "failed":
             continue
         lanes_hit = [n for n in (e.a, e.b) if n is not None and n in lay.x]
         if not lanes_hit:
@@ -218,4 +221,20 @@ def faults(d: Diagram, lay: Layout, until: float | None) -> list[str]:
             + text(x2 + 4, y + 4, "⚡ " + e.action, size=10.5, fill=colour, weight="700", halo=True)
             + "</g>"
         )
+    out += [_failed(e, lay) for e in d.failed if e.a in lay.x and (until is None or e.at <= until)]
     return out
+
+
+def _failed(e: FaultEvent, lay: Layout) -> str:
+    """A call that failed before anything was sent: a short red stub of an arrow at its caller's
+    lane at that time, ``✗`` and the error's name above it (clear of the words of an arrow that
+    leaves at the same time)."""
+    x, y = lay.x[e.a], lay.y(e.at)
+    name = e.detail.split(":", 1)[0] or "error"
+    what = f"a call from {e.a} failed at once, sending nothing: {e.detail} (at {ms_text((e.at - lay.t0) * 1000)} ms)"
+    return (
+        f"<g {attr(data_t_failed=ms_text((e.at - lay.t0) * 1000))}><title>{esc(what)}</title>"
+        f"<line {attr(x1=x, y1=y, x2=x + 34, y2=y, stroke=LEAK, stroke_width=2)}/>"
+        + text(x + 4, y - 5, f"✗ {name}", size=11, fill=LEAK, weight="700", halo=True)
+        + "</g>"
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..trace.events import FaultEvent, MessageEvent
 from .html import render_html
 from .labels import message_label, ms_text, role, where_text
 from .model import Diagram, build
@@ -65,7 +66,16 @@ class TraceRenderable:
         for lane in lanes:
             events.add_column(lane, overflow="fold")
         shown = d.messages if self.max_rows is None else d.messages[: self.max_rows]
-        for m in shown:
+        last = shown[-1].seq if len(shown) < len(d.messages) else None
+        failed = [e for e in d.failed if e.a in lanes and (last is None or e.seq < last)]
+        rows: list[MessageEvent | FaultEvent] = [*shown, *failed]
+        for m in sorted(rows, key=lambda e: e.seq):
+            if type(m) is FaultEvent:  # a call that failed at once: nothing was sent
+                cells = [""] * len(lanes)
+                cells[lanes.index(m.a)] = f"✗ {m.detail.split(':', 1)[0]}: failed at once, nothing sent"
+                events.add_row(Text(_ms(m.at - t0)), *(Text(c, style="bold red") for c in cells))
+                continue
+            assert type(m) is MessageEvent
             cells = [""] * len(lanes)
             i, j = lanes.index(m.sender), lanes.index(m.receiver)
             label = message_label(d.view, m)

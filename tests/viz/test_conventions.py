@@ -1,0 +1,41 @@
+"""What the diagram draws besides messages says what it is: failed calls, streams, stalls, and
+what happens after the end."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+
+import scenes
+from conftest import SVG
+from rich.console import Console
+
+from playground.trace import FaultEvent
+from playground.viz import TraceRenderable, render_svg
+
+
+def _groups(svg: str, attribute: str) -> list[ET.Element]:
+    return [g for g in ET.fromstring(svg).iter(SVG + "g") if attribute in g.attrib]
+
+
+def test_a_call_on_a_crashed_stub_is_drawn_failing_at_once_at_its_callers_lane():
+    play, rec = scenes.crashed_room()
+    [failed] = [e for e in rec.events if type(e) is FaultEvent and e.action == "failed"]
+    assert (failed.a, failed.b, failed.detail) == ("app", None, "ConnectionLost: Network connection lost.")
+    crash = next(e for e in rec.events if type(e) is FaultEvent and e.action == "crash")
+    assert failed.at == crash.at and not [m for m in rec.messages if m.seq < failed.seq]  # nothing sent
+    svg = render_svg(rec)
+    [mark] = _groups(svg, "data-t-failed")
+    assert mark.get("data-t-failed") == "0"
+    assert mark.find(SVG + "title").text == (
+        "a call from app failed at once, sending nothing: ConnectionLost: Network connection lost. (at 0 ms)"
+    )
+    line = mark.find(SVG + "line")
+    top = float(next(g for g in _groups(svg, "data-top")).get("data-top"))
+    lane_x = float(next(t.get("x") for t in ET.fromstring(svg).iter(SVG + "text") if t.text == "app"))
+    assert line.get("stroke") == "#dc2626" and float(line.get("y1")) == float(line.get("y2")) == top
+    assert float(line.get("x1")) == lane_x and float(line.get("x2")) > lane_x
+    assert "".join(mark.find(SVG + "text").itertext()) == "✗ ConnectionLost"
+    console = Console(width=100, color_system=None, record=True, file=io.StringIO())
+    console.print(TraceRenderable(rec))
+    assert " 0  ✗ ConnectionLost: failed at once, nothing sent" in console.export_text()
