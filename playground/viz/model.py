@@ -195,7 +195,15 @@ def build(view: View, *, complete: bool = True) -> Diagram:
     if len(advice) > 1:
         together = f"All {len(advice)} tips taken together: {_count(summary.round_trips, 'round trip')} → {with_tips:,}."
     failed = [e for e in view.events if type(e) is FaultEvent and e.action == "failed"]
+    notes = []
+    chunks = sum(1 for m in messages if m.kind == "stream")
+    if chunks:
+        notes.append(
+            f"Streams: {_count(chunks, 'chunk')} (writes and closes) flowed without round trips of their own, "
+            "under flow control (their acks are bookkeeping, not answers); a stream's round trip is the call "
+            "that carried it, until its answer."
+        )
     return Diagram(
         view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advice, together,
-        failed=failed,
+        notes, failed,
     )

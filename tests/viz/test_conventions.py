@@ -7,7 +7,7 @@ import io
 import xml.etree.ElementTree as ET
 
 import scenes
-from conftest import SVG
+from conftest import SVG, texts
 from rich.console import Console
 
 from playground.trace import FaultEvent
@@ -39,3 +39,21 @@ def test_a_call_on_a_crashed_stub_is_drawn_failing_at_once_at_its_callers_lane()
     console = Console(width=100, color_system=None, record=True, file=io.StringIO())
     console.print(TraceRenderable(rec))
     assert " 0  ✗ ConnectionLost: failed at once, nothing sent" in console.export_text()
+
+
+def test_a_streams_round_trip_is_the_call_that_carried_it_and_the_diagram_says_why():
+    play, rec = scenes.slow_reader_stream()
+    assert rec.round_trips == 1
+    svg = render_svg(rec)
+    [bracket] = [t for t in (g.findtext(SVG + "title") or "" for g in ET.fromstring(svg).iter(SVG + "g")) if t.startswith("round trip")]
+    upload = next(m for m in rec.messages if m.kind == "push")
+    answer = next(m for m in rec.messages if m.kind == "resolve" and m.counted)
+    assert upload.sent_at == rec.start and bracket == f"round trip 1: 0–{(answer.received_at - rec.start) * 1000:g} ms"
+    note = (
+        "Note: Streams: 17 chunks (writes and closes) flowed without round trips of their own, under flow "
+        "control (their acks are bookkeeping, not answers); a stream's round trip is the call that carried "
+        "it, until its answer."
+    )
+    words = " ".join(t.strip() for t in texts(svg) if t.startswith(("Note: ", "      ")))
+    assert note in " ".join(words.split())
+    assert note in rec._repr_mimebundle_()["text/plain"]
