@@ -12,7 +12,7 @@ from ..trace.events import FaultEvent, MessageEvent, StubEvent, Where
 from .advisor import Advice, advise_together
 from ..trace.stats import pipelined_calls, round_trips_of
 from .chains import Bracket, brackets, plain_depths, without_pipelining
-from .labels import ms_text
+from .labels import ms_text, role
 from .view import View
 
 __all__ = ["Diagram", "Flight", "Lifetime", "Summary", "build"]
@@ -122,6 +122,28 @@ class Diagram:
     notes: list[str] = field(default_factory=list)
     #: calls that failed at once, sending nothing (``failed`` faults)
     failed: list[FaultEvent] = field(default_factory=list)
+
+    def after_end(self, m: MessageEvent) -> str:
+        """What to add to the words of a message still on the way after the end of what the
+        summary counts: `` (not counted)`` for bookkeeping (a release), else `` (after the end)``."""
+        if max(m.sent_at, m.received_at or m.sent_at) <= self.view.end:
+            return ""
+        return " (after the end)" if m.counted else " (not counted)"
+
+    def after_end_note(self) -> str:
+        """A sentence on the messages still on the way after the end, if any (for views that
+        draw no end line: the terminal's)."""
+        view = self.view
+        late = [m for m in self.messages if self.after_end(m)]
+        if not late:
+            return ""
+        kinds: dict[str, int] = {}
+        for m in late:
+            kinds[role(m)] = kinds.get(role(m), 0) + 1
+        what = ", ".join(_count(n, kind) for kind, n in kinds.items())
+        counted = "not in the time" if any(m.counted for m in late) else "bookkeeping, not in the round trips or the time"
+        arrive = "arrives" if len(late) == 1 else "arrive"
+        return f"{what} {arrive} after the end ({ms_text((view.end - view.start) * 1000)} ms): {counted}."
 
 
 def _flights(view: View) -> tuple[list[Flight], dict[int, int]]:

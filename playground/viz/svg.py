@@ -64,6 +64,8 @@ def _arrow(d: Diagram, lay: Layout, m: MessageEvent, until: float | None, faded:
             angle -= math.copysign(180, angle)
     head = f"url(#pg-{marker_id(stroke)})" if arrived else None
     words, level = label
+    if words and until is None:
+        words += d.after_end(m)
     weight = "600" if m.kind == "push" else None
     times = attr(data_t_send=ms_text((m.sent_at - lay.t0) * 1000),
                  data_t_arrive=None if lost else ms_text((m.received_at - lay.t0) * 1000))  # type: ignore[operator]
@@ -106,6 +108,17 @@ def _labels(d: Diagram) -> dict[int, tuple[str, int]]:
             out[seqs[0]] = (label if len(seqs) == 1 else f"{label} ×{len(seqs)}", level)
             out.update((seq, ("", level)) for seq in seqs[1:])
     return out
+
+
+def _end_line(lay: Layout, end: float) -> str:
+    """A line at the end of what the summary counts, when messages still arrive after it."""
+    y, ms = lay.y(end), ms_text((end - lay.t0) * 1000)
+    return (
+        f"<g {attr(data_end_ms=ms)}><title>{esc(f'the end: {ms} ms; what is drawn below it is not in the time')}</title>"
+        f"<line {attr(x1=56.0, y1=y, x2=lay.width - 20, y2=y, stroke=MUTED, stroke_width=1.2, stroke_dasharray='8 3 2 3')}/>"
+        + text(lay.width - 22, y - 4, f"end · {ms} ms · below: not counted", size=10, fill=MUTED, anchor="end", halo=True)
+        + "</g>"
+    )
 
 
 def _typical_latency(d: Diagram) -> float:
@@ -200,6 +213,8 @@ def render_svg(
             if until is None or m.sent_at <= until:
                 faded = highlight is not None and m.seq not in highlight
                 body.append(_arrow(d, lay, m, until, faded, labels[m.seq]))
+    if until is None and lay.t1 > view.end:
+        body.append(_end_line(lay, view.end))
     if until is not None:
         y = lay.y(until)
         body.append(f"<line {attr(x1=56.0, y1=y, x2=lay.width - 20, y2=y, stroke='#f59e0b', stroke_width=1.5, stroke_dasharray='6 3')}/>")

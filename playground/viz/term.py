@@ -78,7 +78,7 @@ class TraceRenderable:
             assert type(m) is MessageEvent
             cells = [""] * len(lanes)
             i, j = lanes.index(m.sender), lanes.index(m.receiver)
-            label = message_label(d.view, m)
+            label = message_label(d.view, m) + d.after_end(m)
             flight = d.flight_of.get(m.seq)
             mark = f" [flight {flight}]" if flight else ""
             cells[i] = f"{label} ─▶{mark}" if j >= i else f"◀─ {label}{mark}"
@@ -124,8 +124,9 @@ class TraceRenderable:
             yield Text(f"Tip: {tip}", style="yellow")
         if d.together:
             yield Text(d.together, style="yellow")
-        for note in d.notes:
-            yield Text(f"Note: {note}", style="italic")
+        for note in [*d.notes, d.after_end_note()]:
+            if note:
+                yield Text(f"Note: {note}", style="italic")
 
 
 def show(source: Any) -> None:

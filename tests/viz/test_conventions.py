@@ -57,3 +57,20 @@ def test_a_streams_round_trip_is_the_call_that_carried_it_and_the_diagram_says_w
     words = " ".join(t.strip() for t in texts(svg) if t.startswith(("Note: ", "      ")))
     assert note in " ".join(words.split())
     assert note in rec._repr_mimebundle_()["text/plain"]
+
+
+def test_what_arrives_after_the_end_is_drawn_below_an_end_line_and_marked_not_counted():
+    play, rec = scenes.pipelined_counter()
+    assert rec.elapsed == 0.05
+    svg = render_svg(rec)
+    [end] = _groups(svg, "data-end-ms")
+    [axis] = _groups(svg, "data-top")
+    top, px_per_ms = float(axis.get("data-top")), float(axis.get("data-px-per-ms"))
+    assert end.get("data-end-ms") == "50" and float(end.find(SVG + "line").get("y1")) == top + 50 * px_per_ms
+    assert "".join(end.find(SVG + "text").itertext()) == "end · 50 ms · below: not counted"
+    arrows = _groups(svg, "data-t-send")
+    late = [g for g in arrows if float(g.get("data-t-arrive")) > 50]
+    assert [g.findtext(SVG + "title").split(" #")[0] for g in late] == ["release", "release"]
+    words = {id(g): ["".join(t.itertext()) for t in g.iter(SVG + "text")] for g in arrows}
+    assert [w for g in late for w in words[id(g)]] == ["release ×2 (not counted)"]
+    assert not [w for g in arrows if g not in late for w in words[id(g)] if "not counted" in w]
