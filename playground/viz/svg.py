@@ -116,7 +116,8 @@ def _end_line(lay: Layout, end: float) -> str:
     return (
         f"<g {attr(data_end_ms=ms)}><title>{esc(f'the end: {ms} ms; what is drawn below it is not in the time')}</title>"
         f"<line {attr(x1=56.0, y1=y, x2=lay.width - 20, y2=y, stroke=MUTED, stroke_width=1.2, stroke_dasharray='8 3 2 3')}/>"
-        + text(lay.width - 22, y - 4, f"end · {ms} ms · below: not counted", size=10, fill=MUTED, anchor="end", halo=True)
+        + text(lay.width - 22, y - 4, f"end · {ms} ms", size=10, fill=MUTED, anchor="end", halo=True)
+        + text(lay.width - 22, y + 12, "↓ not counted", size=10, fill=MUTED, anchor="end", halo=True)
         + "</g>"
     )
 
