@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 from .model import Diagram
 
-__all__ = ["Layout", "layout"]
+__all__ = ["Layout", "layout", "typical_latency"]
 
 TOP = 104
 LEFT = 76
@@ -107,15 +107,25 @@ def _step(lay: Layout, instants: list[float]) -> float:
     return next(m * power for m in (1, 2, 5, 10) if m * power >= least * (1 - 1e-9))
 
 
+def typical_latency(d: Diagram) -> float:
+    """The median latency of the view's delivered messages (for drawing lost ones)."""
+    cached = d.view.memo.get("typical_latency")
+    if cached is None:
+        latencies = sorted(m.received_at - m.sent_at for m in d.messages if m.received_at is not None)
+        cached = d.view.memo["typical_latency"] = latencies[len(latencies) // 2] if latencies else 0.0
+    return cached  # type: ignore[return-value]
+
+
 def _idle_gaps(d: Diagram, t0: float, t1: float) -> list[tuple[float, float]]:
     """Gaps between consecutive instants (anything drawn) with no message in flight."""
     times = {t0, t1}
     flights: list[tuple[float, float]] = []
     for e in d.view.events:
         times.add(e.at)
+    lost = typical_latency(d) / 2  # a lost message is drawn half way, at a typical slope
     for m in d.messages:
         times.add(m.sent_at)
-        end = m.received_at if m.received_at is not None else m.sent_at
+        end = m.received_at if m.received_at is not None else m.sent_at + lost
         times.add(end)
         flights.append((m.sent_at, end))
     instants = sorted(t for t in times if t0 <= t <= t1)

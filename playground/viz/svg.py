@@ -16,7 +16,7 @@ from collections.abc import Collection
 from ..trace.events import MessageEvent, NoteEvent
 from .flow import flow_panels
 from .labels import colour, message_label, ms_text, role, tooltip
-from .layout import LANE_GAP, Layout, layout
+from .layout import LANE_GAP, Layout, layout, typical_latency
 from .model import Diagram, build
 from .svg_bundle import bundles
 from .svg_parts import axis, brackets, breaks, faults, flights, lanes, legend, lifetimes
@@ -37,7 +37,7 @@ def _arrow(d: Diagram, lay: Layout, m: MessageEvent, until: float | None, faded:
     lost = m.received_at is None
     arrived = not lost and (until is None or m.received_at <= until)  # type: ignore[operator]
     if lost:  # drawn half way, at the slope a typical message of the view has
-        x2, y2 = (x1 + x2) / 2, y1 + max(_typical_latency(d) / 2 * lay.scale, 12.0)
+        x2, y2 = (x1 + x2) / 2, y1 + max(typical_latency(d) / 2 * lay.scale, 12.0)
     else:
         y2 = lay.y(m.received_at)  # type: ignore[arg-type]
     if not arrived and not lost and until is not None:  # in flight: draw up to now
@@ -120,15 +120,6 @@ def _end_line(lay: Layout, end: float) -> str:
         + text(lay.width - 22, y + 12, "↓ not counted", size=10, fill=MUTED, anchor="end", halo=True)
         + "</g>"
     )
-
-
-def _typical_latency(d: Diagram) -> float:
-    """The median latency of the view's delivered messages (for drawing lost ones)."""
-    cached = d.view.memo.get("typical_latency")
-    if cached is None:
-        latencies = sorted(m.received_at - m.sent_at for m in d.messages if m.received_at is not None)
-        cached = d.view.memo["typical_latency"] = latencies[len(latencies) // 2] if latencies else 0.0
-    return cached  # type: ignore[return-value]
 
 
 def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:

@@ -137,3 +137,17 @@ def test_a_long_idle_gap_is_cut_out_with_a_labelled_break_and_the_scale_kept():
     after = [y for ms, y in grid if ms > 75]
     gaps = {round(b - a, 1) for ys in (before, after) for a, b in zip(ys, ys[1:])}
     assert len(before) >= 3 and len(after) >= 3 and len(gaps) == 1
+
+
+def test_a_break_after_a_lost_message_starts_below_where_its_arrow_ends():
+    from playground.trace import MessageEvent
+
+    events = [
+        MessageEvent(0, 0.0, "push", "a", "b", 0.0, 0.010, 20, 1, 1, 0, ("f",), None, b"\x90", True),
+        MessageEvent(1, 0.010, "resolve", "b", "a", 0.010, 0.020, 20, 1, 1, None, (), 0, b"\x01", True),
+        MessageEvent(2, 0.020, "push", "a", "b", 0.020, None, 20, 1, 2, 0, ("g",), None, b"\x90", True),
+        MessageEvent(3, 5.0, "push", "a", "b", 5.0, 5.010, 20, 1, 3, 0, ("h",), None, b"\x90", True),
+    ]
+    svg = render_svg(events)
+    [cut] = [g for g in ET.fromstring(svg).iter(SVG + "g") if "data-break-ms" in g.attrib]
+    assert cut.find(SVG + "title").text == "axis break: 4,975 ms with nothing in flight (25–5,000 ms), not drawn to scale"
