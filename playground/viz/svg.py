@@ -134,14 +134,11 @@ def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:
     if len(notes) > 6:
         out.append(text(20, y, f"… and {len(notes) - 6} more warnings", size=11.5, fill=LEAK))
         y += 16
-    for prefix, words in [("Tip: ", str(tip)) for tip in d.advice] + [("", d.together)] * bool(d.together):
+    amber: tuple[str, str | None] = ("#92400e", "600")
+    paragraphs = [("Tip: ", str(a), amber) for a in d.advice] + [("", d.together, amber)] * bool(d.together)
+    for prefix, words, (fill, weight) in paragraphs + [("Note: ", words, (INK, None)) for words in d.notes]:
         for i, line in enumerate(textwrap.wrap(words, chars)):
-            out.append(text(20, y, (prefix if i == 0 else " " * len(prefix)) + line, size=11.5, fill="#92400e", weight="600" if i == 0 else None))
-            y += 16
-        y += 4
-    for words in d.notes:
-        for i, line in enumerate(textwrap.wrap(words, chars)):
-            out.append(text(20, y, ("Note: " if i == 0 else "      ") + line, size=11.5, fill=INK))
+            out.append(text(20, y, (prefix if i == 0 else " " * len(prefix)) + line, size=11.5, fill=fill, weight=weight if i == 0 else None))
             y += 16
         y += 4
     key, rows = legend(y + 8, width, streams=any(m.kind == "stream" for m in d.view.messages))
