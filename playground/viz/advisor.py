@@ -142,18 +142,25 @@ def advise_together(view: View) -> tuple[list[Advice], int]:
         by_line.setdefault(key, []).append((first, second, where))
     alone = {key: _saving(view, pairs, base) for key, pairs in by_line.items()}
     chosen = [key for key, saved in alone.items() if saved > 0]
-    everything = [pair for pairs in by_line.values() for pair in pairs]
-    best = _saving(view, everything, base)
+
+    def together(keys: list[tuple[Where | None, str, str]]) -> int:
+        """Round trips saved by taking the tips of ``keys`` at once (one pass, or none)."""
+        if len(keys) == 1:
+            return alone[keys[0]]
+        return _saving(view, [pair for key in keys for pair in by_line[key]], base) if keys else 0
+
     idle = [key for key, saved in alone.items() if saved == 0]
-    if idle and len(idle) <= 20 and best > _saving(view, [p for key in chosen for p in by_line[key]], base):
-        for key in idle:  # an await that only saves with the others: a tip if they need it
-            if _saving(view, [p for other, pairs in by_line.items() if other != key for p in pairs], base) < best:
-                chosen.append(key)
+    if idle and len(idle) <= 20:
+        best = together(list(by_line))
+        if best > together(chosen):
+            for key in idle:  # an await that only saves with the others: a tip if they need it
+                if together([other for other in by_line if other != key]) < best:
+                    chosen.append(key)
+    if not chosen:
+        return [], -1
     advice = []
     for key in by_line:
         if key in chosen:
             where, awaited, then = key
             advice.append(Advice(where, _source(where), awaited, then, len(by_line[key]), alone[key]))
-    if not advice:
-        return [], -1
-    return advice, base - _saving(view, [p for key in chosen for p in by_line[key]], base)
+    return advice, base - together(chosen)
