@@ -52,3 +52,19 @@ def test_the_tour_command_finishes_in_the_terminal():
         [sys.executable, "-m", "playground", "tour"], capture_output=True, text=True, timeout=120, check=True
     )
     assert "Done:" in out.stdout and f"{len(STOPS)} examples" in out.stdout
+
+
+def test_the_first_stop_says_that_the_release_after_its_end_is_not_counted():
+    import io
+
+    from rich.console import Console
+
+    result, segment, play, _ = run_stop(STOPS[0])
+    [release] = [m for m in segment.messages if m.kind == "release"]
+    assert release.received_at > segment.end  # drawn after the 50 ms the summary reports
+    console = Console(width=120, color_system=None, record=True, file=io.StringIO())
+    console.print(segment)
+    text = console.export_text()
+    assert "release (not counted) ─▶" in text
+    assert "Note: 1 release arrives after the end (50 ms): bookkeeping, not in the round trips or the time." in text
+    play.close()

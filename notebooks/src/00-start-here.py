@@ -52,9 +52,11 @@ await promise                      # wait for the answer
 # ## Reading the diagram
 #
 # * **One lane per worker**, named at the top; here `worker_a` (the caller) and `worker_b`.
-# * **Time flows down**, in milliseconds of virtual time on the left.
+# * **Time flows down** on one linear scale, in milliseconds of virtual time on the left: equal
+#   distances are equal times, so you can read latencies off it.
 # * **Each arrow is one message**, sloped by the latency it took: `add(1, 2)` goes from A to B;
 #   `pull` asks for the result; `resolve 3` brings it back; `release` tells B it may forget it.
+#   The release arrives after the end (the line at 50 ms): bookkeeping, `(not counted)`.
 # * **Round trips** are numbered on the caller's lane. Here: one, 50 ms.
 # * The **summary line** at the top counts round trips, virtual time, calls and messages.
 #

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import RpcError, Text
 from ..protocol import Path
+from ..trace import FaultEvent
 from .contract import Capability, ErrorHook, Hook
 from .context import ExecutionContext, current
 from .hooks import TargetHook, ValueHook, dispose_value, pipeline_on_value
@@ -330,12 +331,14 @@ class RpcPromise(Capability):
             context = self._ctx
             if not self._pulling:
                 self._pulling = True
+                hook = self._hook
                 if context is not None:  # the line that made the promise is (nearly always) the await's
                     runtime = context.runtime
-                    runtime.recorder.await_(
-                        runtime.loop._now_ns, context.worker, self._hook.call_seq, self._where or user_frame()
-                    )
-                self._hook.settle(self._on_settled)
+                    call_seq = hook.call_seq
+                    runtime.recorder.await_(runtime.loop._now_ns, context.worker, call_seq, self._where or user_frame())
+                    if call_seq is None and type(hook) is ErrorHook:  # failed at once, sending nothing
+                        _failed(runtime, context.worker, hook.error)
+                hook.settle(self._on_settled)
             if self._settled is None:
                 rt = context.runtime if context is not None else None
                 running = _running_loop()
@@ -501,6 +504,13 @@ def _path_of(name: str) -> tuple[str]:
     if path is None:
         path = _PATHS[name] = (name,)
     return path
+
+
+def _failed(runtime: Any, worker: str, error: BaseException) -> None:
+    """Trace a call that failed before anything was sent (its stub broken or disposed, its
+    arguments refused): a ``failed`` fault on the caller's lane, with the error."""
+    recorder = runtime.recorder
+    recorder.add(FaultEvent(recorder.next_seq, runtime.now, "failed", worker, None, f"{type(error).__name__}: {error}"))
 
 
 def _from_host(promise: RpcPromise, rt: Any, future: asyncio.Future[Any]) -> Generator[Any, None, Any]:

@@ -10,7 +10,8 @@ seconds). Times are computed from integer nanoseconds, so they repeat exactly fr
 * :class:`StubEvent` — a stub was created, duplicated, disposed or released, or a target's
   ``__dispose__`` ran.
 * :class:`ContextEvent` — an execution context opened or closed.
-* :class:`FaultEvent` — a link went down or up, a message was lost, a worker crashed.
+* :class:`FaultEvent` — a link went down or up, a message was lost, a worker crashed, a
+  call failed before sending anything.
 * :class:`StreamEvent` — a stream chunk, acknowledgement, window change or stall.
 * :class:`NoteEvent` — a warning the runtime printed (a leaked stub, a hung request).
 
@@ -44,12 +45,13 @@ Where = tuple[str, int]
 
 
 def where_text(where: Where | None) -> str:
-    """``file.py:12``, or ``cell:12`` for a notebook cell (whose file is a kernel temp file)."""
+    """``file.py:12``, or ``cell line 12`` for line 12 of a notebook cell (whose file is a
+    kernel temp file, a name that would mean nothing to its reader)."""
     if where is None:
         return "?"
     name = os.path.basename(where[0])
     if name.startswith("<ipython-input") or "ipykernel_" in where[0]:
-        name = "cell"
+        return f"cell line {where[1]}"
     return f"{name}:{where[1]}"
 
 
@@ -166,7 +168,9 @@ class ContextEvent(NamedTuple):
 
 
 class FaultEvent(NamedTuple):
-    """``action``: ``disconnect``, ``reconnect``, ``crash``, ``lost`` (a message dropped)."""
+    """``action``: ``disconnect``, ``reconnect``, ``crash``, ``lost`` (a message dropped), or
+    ``failed``: a call in worker ``a`` failed at once, before anything was sent (a stub broken
+    by a crash or a cut link, or disposed; arguments refused), ``detail`` its error."""
 
     seq: int
     at: float

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..trace.events import MessageEvent
 from ..trace.stats import depths, round_trips_of
-from .view import View
+from .view import ANSWER_KINDS, View
 
 __all__ = [
     "Bracket",
@@ -65,15 +65,25 @@ class Bracket:
 
 
 def brackets(view: View) -> list[Bracket]:
-    """One bracket per round trip of the critical path, drawn on the lane of its first caller."""
+    """One bracket per round trip of the critical path, drawn on the lane of its first caller.
+
+    A round trip whose answer followed the last chunk of a stream its call carried (an upload
+    read to its end) starts at that call, not at the chunk: chunks flow without round trips of
+    their own, and the call that opened the stream is the round trip."""
     path = critical_path(view)
     if not path:
         return []
     lane = path[0].sender
+    depth = plain_depths(view)
     out = []
     for k in range(0, len(path), 2):
         first = path[k]
         last = path[min(k + 1, len(path) - 1)]
+        if first.kind == "stream" and last.kind in ANSWER_KINDS:
+            call = view.call_of(last)
+            push = view.pushes.get(call.seq) if call is not None else None
+            if push is not None and depth.get(push.seq) == depth[first.seq] and push.sent_at <= first.sent_at:
+                first = push
         end = last.received_at if last.received_at is not None else last.sent_at
         out.append(Bracket(k // 2 + 1, lane, first.sent_at, end, first.seq, last.seq))
     return out

@@ -2,9 +2,10 @@
 
 Drawn from :class:`~playground.trace.StreamEvent` alone, as a strip under the sequence diagram
 (one per stream): time runs left to right over the same span as the diagram; the purple area
-is unacknowledged bytes in flight, the dashed line the window, red bands the times the writer
-waited (``stall`` events, from ``since`` to ``at``). A stream with no stalls is one whose
-window covered the bandwidth-delay product.
+is unacknowledged bytes in flight, the dashed line the window, and a solid red bar over the
+strip the times the writer waited (``stall`` events, from ``since`` to ``at``); a key under
+the strip shows each of them. A stream with no stalls is one whose window covered the
+bandwidth-delay product.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..trace.events import StreamEvent
-from .labels import size_text
+from .labels import ms_text, size_text
 from .svgkit import LEAK, MUTED, attr, esc, text
 
 __all__ = ["StreamStory", "flow_panels", "streams"]
 
-HEIGHT = 96
+HEIGHT = 112
 CHUNK = "#9333ea"
+WINDOW = "#374151"
 
 
 @dataclass(slots=True)
@@ -66,7 +68,7 @@ def flow_panels(events: list[StreamEvent], t0: float, t1: float, width: float, y
     for s in streams(events):
         if not (s.chunks or s.stalls or s.ended == "error"):
             continue  # only the end of a stream drawn in an earlier cell: nothing to show here
-        top, bottom = y + 22, y + HEIGHT - 8
+        top, bottom = y + 28, y + HEIGHT - 24
         peak = max([max(p[1], p[2]) for p in s.points] + [1])
 
         def px(t: float) -> float:
@@ -75,14 +77,14 @@ def flow_panels(events: list[StreamEvent], t0: float, t1: float, width: float, y
         def py(v: float) -> float:
             return bottom - v / peak * (bottom - top)
 
-        stalled = f" · stalled {s.stalled * 1000:,.4g} ms" if s.stalls else " · never stalled"
+        stalled = f" · stalled {ms_text(s.stalled * 1000)} ms" if s.stalls else " · never stalled"
         title = f"stream {s.stream}: {s.sender} → {s.receiver} · {size_text(s.sent)} in {s.chunks:,} chunks{stalled}"
         out.append(text(20, y + 12, title, size=11.5, weight="600"))
         out.append(f"<rect {attr(x=left, y=top, width=right - left, height=bottom - top, fill='#fafafa', stroke='#e5e7eb')}/>")
-        for a, b in s.stalls:
-            tip = f"writer waited {(b - a) * 1000:,.4g} ms ({(a - t0) * 1000:,.4g}–{(b - t0) * 1000:,.4g} ms)"
+        for a, b in s.stalls:  # a solid red bar over the strip: red on white, not pink on purple
+            tip = f"writer waited {ms_text((b - a) * 1000)} ms ({ms_text((a - t0) * 1000)}–{ms_text((b - t0) * 1000)} ms)"
             out.append(
-                f"<g><title>{esc(tip)}</title><rect {attr(x=px(a), y=top, width=max(px(b) - px(a), 1.0), height=bottom - top, fill=LEAK, fill_opacity=0.16)}/></g>"
+                f"<g><title>{esc(tip)}</title><rect {attr(x=px(a), y=top - 7, width=max(px(b) - px(a), 1.0), height=5, fill=LEAK)}/></g>"
             )
         area = [f"M {px(s.points[0][0]):.1f} {bottom:.1f}"]
         line: list[str] = []
@@ -93,8 +95,21 @@ def flow_panels(events: list[StreamEvent], t0: float, t1: float, width: float, y
             last_f, last_w = in_flight, window
         area.append(f"L {px(s.points[-1][0]):.1f} {bottom:.1f} Z")
         out.append(f"<path {attr(d=' '.join(area), fill=CHUNK, fill_opacity=0.22, stroke=CHUNK, stroke_width=1.2)}/>")
-        out.append(f"<path {attr(d=' '.join(line), fill='none', stroke='#374151', stroke_width=1.2, stroke_dasharray='5 3')}/>")
+        out.append(f"<path {attr(d=' '.join(line), fill='none', stroke=WINDOW, stroke_width=1.2, stroke_dasharray='5 3')}/>")
         out.append(text(left - 6, top + 8, size_text(peak), size=9.5, fill=MUTED, anchor="end"))
-        out.append(text(right, bottom + 11, "in flight (area) · window (dashed) · stalls (red)", size=9.5, fill=MUTED, anchor="end"))
-        y += HEIGHT + 8
+        out += _key(left, bottom + 16)
+        y += HEIGHT + 14
     return out, y
+
+
+def _key(x: float, y: float) -> list[str]:
+    """The strip's key, each word beside a sample of what it names, in its colour."""
+    out = []
+    for sample, words in (
+        (f"<rect {attr(x=0.0, y=-9.0, width=14, height=10, fill=CHUNK, fill_opacity=0.22, stroke=CHUNK)}/>", "bytes in flight"),
+        (f"<line {attr(x1=0.0, y1=-4.0, x2=14.0, y2=-4.0, stroke=WINDOW, stroke_width=1.2, stroke_dasharray='5 3')}/>", "window"),
+        (f"<rect {attr(x=0.0, y=-7.0, width=14, height=5, fill=LEAK)}/>", "writer stalled"),
+    ):
+        out.append(f'<g transform="translate({x:.1f} {y:.1f})">{sample}' + text(19, 0, words, size=9.5, fill=MUTED) + "</g>")
+        x += 19 + 5.8 * len(words) + 16
+    return out

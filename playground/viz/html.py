@@ -46,7 +46,7 @@ def mimebundle(source: Any, *, inline: bool = False, complete: bool = True, **op
     d = build(view_of(source), complete=complete)
     svg = render_svg(d.view, diagram=d, **options)
     line = d.summary.line()
-    text = line + "".join(f"\nTip: {a}" for a in d.advice)
+    text = line + "".join(f"\nTip: {a}" for a in d.advice) + (f"\n{d.together}" if d.together else "") + "".join(f"\nNote: {n}" for n in d.notes)
     return {
         "text/html": _html(svg, line, inline),
         "image/svg+xml": svg,

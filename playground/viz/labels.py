@@ -12,7 +12,10 @@ from typing import Any
 from ..trace.events import CallEvent, MessageEvent, StubEvent, where_text
 from .view import View
 
-__all__ = ["COLOURS", "NEVER_AWAITED", "call_label", "colour", "message_label", "role", "short", "size_text", "tooltip", "where_text"]
+__all__ = [
+    "COLOURS", "NEVER_AWAITED", "call_label", "colour", "message_label", "ms_text", "role", "short", "size_text",
+    "tooltip", "where_text",
+]
 
 #: Stroke colour of each message kind (presentation attributes, never CSS classes).
 COLOURS: dict[str, str] = {
@@ -126,6 +129,13 @@ def size_text(n: float) -> str:
     if unit == "B":
         return f"{n:,.0f} B"
     return f"{n:,.0f} {unit}" if n >= 100 else f"{n:.3g} {unit}"
+
+
+def ms_text(ms: float) -> str:
+    """Milliseconds for people: ``25``, ``12.5``, ``0.025``, ``10,025`` (to the microsecond,
+    never an exponent)."""
+    value = round(ms, 3)
+    return f"{value:,.3f}".rstrip("0").rstrip(".") if value != int(value) else f"{int(value):,}"
 
 
 def message_label(view: View, m: MessageEvent) -> str:

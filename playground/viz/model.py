@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..trace.events import MessageEvent, StubEvent, Where
-from .advisor import Advice, advise
+from ..trace.events import FaultEvent, MessageEvent, StubEvent, Where
+from .advisor import Advice, advise_together
 from ..trace.stats import pipelined_calls, round_trips_of
 from .chains import Bracket, brackets, plain_depths, without_pipelining
+from .labels import ms_text, role
 from .view import View
 
 __all__ = ["Diagram", "Flight", "Lifetime", "Summary", "build"]
@@ -77,7 +78,7 @@ class Summary:
 
     def headline(self) -> str:
         """``1 round trip · 50 ms``."""
-        return f"{_count(self.round_trips, 'round trip')} · {self.elapsed * 1000:,.4g} ms"
+        return f"{_count(self.round_trips, 'round trip')} · {ms_text(self.elapsed * 1000)} ms"
 
     def details(self) -> list[str]:
         """Calls (how many pipelined), messages, bytes and leaks, each as words; and how many
@@ -120,6 +121,34 @@ class Diagram:
     brackets: list[Bracket]
     summary: Summary
     advice: list[Advice]
+    #: what taking every tip at once would make of the round trips (with two tips or more)
+    together: str = ""
+    #: words under the diagram on what it shows that could be misread
+    notes: list[str] = field(default_factory=list)
+    #: calls that failed at once, sending nothing (``failed`` faults)
+    failed: list[FaultEvent] = field(default_factory=list)
+
+    def after_end(self, m: MessageEvent) -> str:
+        """What to add to the words of a message still on the way after the end of what the
+        summary counts: `` (not counted)`` for bookkeeping (a release), else `` (after the end)``."""
+        if max(m.sent_at, m.received_at or m.sent_at) <= self.view.end:
+            return ""
+        return " (after the end)" if m.counted else " (not counted)"
+
+    def after_end_note(self) -> str:
+        """A sentence on the messages still on the way after the end, if any (for views that
+        draw no end line: the terminal's)."""
+        view = self.view
+        late = [m for m in self.messages if self.after_end(m)]
+        if not late:
+            return ""
+        kinds: dict[str, int] = {}
+        for m in late:
+            kinds[role(m)] = kinds.get(role(m), 0) + 1
+        what = ", ".join(_count(n, kind) for kind, n in kinds.items())
+        counted = "not in the time" if any(m.counted for m in late) else "bookkeeping, not in the round trips or the time"
+        arrive = "arrives" if len(late) == 1 else "arrive"
+        return f"{what} {arrive} after the end ({ms_text((view.end - view.start) * 1000)} ms): {counted}."
 
 
 def _flights(view: View) -> tuple[list[Flight], dict[int, int]]:
@@ -189,5 +218,20 @@ def build(view: View, *, complete: bool = True) -> Diagram:
         dropped=view.dropped,
         never_awaited=len(view.never_awaited),
     )
-    advice = advise(view) if complete else []
-    return Diagram(view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advice)
+    advice, with_tips = advise_together(view) if complete else ([], -1)
+    together = ""
+    if len(advice) > 1:
+        together = f"All {len(advice)} tips taken together: {_count(summary.round_trips, 'round trip')} → {with_tips:,}."
+    failed = [e for e in view.events if type(e) is FaultEvent and e.action == "failed"]
+    notes = []
+    chunks = sum(1 for m in messages if m.kind == "stream")
+    if chunks:
+        notes.append(
+            f"Streams: {_count(chunks, 'chunk')} (writes and closes) flowed without round trips of their own, "
+            "under flow control (their acks are bookkeeping, not answers); a stream's round trip is the call "
+            "that carried it, until its answer."
+        )
+    return Diagram(
+        view, view.workers, messages, flights, flight_of, lifetimes, brackets(view), summary, advice, together,
+        notes, failed,
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .labels import call_label, where_text
+from .labels import call_label, ms_text, where_text
 from .model import Diagram, build
 from .svg import render_svg
 from .view import View, view_of
@@ -105,7 +105,7 @@ class Replay:
         until = None if self.frame == len(self.frames) - 1 else t
         svg = render_svg(self.view, until=until, highlight=self.highlighted_messages(), diagram=self.diagram)
         self.html.value = f"<div>{svg}</div>"
-        self.clock.value = f"t = {(t - self.view.start) * 1000:,.4g} ms ({self.frame + 1}/{len(self.frames)})"
+        self.clock.value = f"t = {ms_text((t - self.view.start) * 1000)} ms ({self.frame + 1}/{len(self.frames)})"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         return self.widget._repr_mimebundle_(**kwargs)

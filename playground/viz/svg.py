@@ -15,11 +15,11 @@ from collections.abc import Collection
 
 from ..trace.events import MessageEvent, NoteEvent
 from .flow import flow_panels
-from .labels import colour, message_label, role, tooltip
-from .layout import LANE_GAP, Layout, layout
+from .labels import colour, message_label, ms_text, role, tooltip
+from .layout import LANE_GAP, Layout, layout, typical_latency
 from .model import Diagram, build
 from .svg_bundle import bundles
-from .svg_parts import axis, brackets, faults, flights, lanes, legend, lifetimes
+from .svg_parts import axis, brackets, breaks, faults, flights, lanes, legend, lifetimes
 from .svgkit import FONT, INK, LEAK, MUTED, attr, esc, marker_id, markers, text
 from .view import View, view_of
 
@@ -28,15 +28,18 @@ __all__ = ["render_svg"]
 FADED = ' opacity="0.22"'
 
 
-def _arrow(d: Diagram, lay: Layout, m: MessageEvent, until: float | None, faded: bool) -> str:
+def _arrow(d: Diagram, lay: Layout, m: MessageEvent, until: float | None, faded: bool, label: tuple[str, int]) -> str:
+    """One message's arrow from its send to its arrival, both at their times on the axis. Its
+    label sits above it (bookkeeping words below), ``label[1]`` lines away from the arrow when
+    other messages share it (see :func:`_labels`)."""
     x1, x2 = lay.x[m.sender], lay.x[m.receiver]
-    y1 = lay.at(m.seq, "send", m.sent_at)
+    y1 = lay.y(m.sent_at)
     lost = m.received_at is None
     arrived = not lost and (until is None or m.received_at <= until)  # type: ignore[operator]
     if lost:  # drawn half way, at the slope a typical message of the view has
-        x2, y2 = (x1 + x2) / 2, y1 + max(_typical_latency(d) / 2 * lay.scale, 12.0)
+        x2, y2 = (x1 + x2) / 2, y1 + max(typical_latency(d) / 2 * lay.scale, 12.0)
     else:
-        y2 = lay.at(m.seq, "receive", m.received_at)  # type: ignore[arg-type]
+        y2 = lay.y(m.received_at)  # type: ignore[arg-type]
     if not arrived and not lost and until is not None:  # in flight: draw up to now
         assert m.received_at is not None
         f = (until - m.sent_at) / max(m.received_at - m.sent_at, 1e-12)
@@ -54,35 +57,69 @@ def _arrow(d: Diagram, lay: Layout, m: MessageEvent, until: float | None, faded:
         # other lanes do not put their words on top of a shorter arrow's
         span = abs(x2 - x1)
         f = 0.5 if span <= LANE_GAP * 1.2 else 1 - (LANE_GAP / 2) / span
-        # bookkeeping words step aside: pulls near the sender, releases near the receiver
-        f += {"pull": -0.2, "release": 0.2}.get(m.kind, 0.0) * min(LANE_GAP / max(span, 1.0), 1.0)
+        f += _STEP_ASIDE.get(kind, 0.0) * min(LANE_GAP / max(span, 1.0), 1.0)
         mid_x, mid_y = x1 + (x2 - x1) * f, y1 + (y2 - y1) * f
         angle = math.degrees(math.atan2(y2 - y1, x2 - x1))
         if abs(angle) > 90:
             angle -= math.copysign(180, angle)
     head = f"url(#pg-{marker_id(stroke)})" if arrived else None
-    label = message_label(d.view, m)
+    words, level = label
+    if words and until is None:
+        words += d.after_end(m)
     weight = "600" if m.kind == "push" else None
+    times = attr(data_t_send=ms_text((m.sent_at - lay.t0) * 1000),
+                 data_t_arrive=None if lost else ms_text((m.received_at - lay.t0) * 1000))  # type: ignore[operator]
     parts = [
-        f"<g{FADED if faded else ''}><title>{esc(tooltip(d.view, m))}</title>",
+        f"<g {times}{FADED if faded else ''}><title>{esc(tooltip(d.view, m))}</title>",
         f"<path {attr(d=path, fill='none', stroke=stroke, stroke_width=width, stroke_dasharray=dash, marker_end=head)}/>",
     ]
     if lost:
         parts.append(text(x2, y2 + 5, "✕", size=14, fill=LEAK, anchor="middle", weight="700", halo=True))
     rotate = f'transform="rotate({angle:.1f} {mid_x:.1f} {mid_y:.1f})"'
     fill = INK if m.counted and m.kind != "pull" else MUTED
-    parts.append(text(mid_x, mid_y - 4, label, size=11 if m.counted else 10, fill=fill, anchor="middle", weight=weight, halo=True, extra=rotate))
+    size = 11 if m.counted else 10
+    below = kind in _STEP_ASIDE
+    y = mid_y + size + 1 + level * (size + 2) if below else mid_y - 4 - level * (size + 2)
+    if words:
+        parts.append(text(mid_x, y, words, size=size, fill=fill, anchor="middle", weight=weight, halo=True, extra=rotate))
     parts.append("</g>")
     return "".join(parts)
 
 
-def _typical_latency(d: Diagram) -> float:
-    """The median latency of the view's delivered messages (for drawing lost ones)."""
-    cached = d.view.memo.get("typical_latency")
-    if cached is None:
-        latencies = sorted(m.received_at - m.sent_at for m in d.messages if m.received_at is not None)
-        cached = d.view.memo["typical_latency"] = latencies[len(latencies) // 2] if latencies else 0.0
-    return cached  # type: ignore[return-value]
+#: Bookkeeping words step aside along their arrow, below it: pulls towards the sender,
+#: releases and acknowledgements towards the receiver (an ack crosses the next write mid-way).
+_STEP_ASIDE = {"pull": -0.2, "release": 0.2, "ack": 0.25}
+
+
+def _labels(d: Diagram) -> dict[int, tuple[str, int]]:
+    """Each message's label and its line counted from the arrow, for messages that share one
+    arrow (same ends, same times) and one place for their words: calls and results are stacked
+    above it, first sent on top; bookkeeping below, first sent nearest. Equal words are said
+    once, with a count (``write 32 KiB ×3``); the others get no label (an empty text)."""
+    groups: dict[tuple[object, ...], dict[str, list[int]]] = {}
+    for m in d.messages:
+        kind = role(m)
+        key = (m.sender, m.receiver, m.sent_at, m.received_at, kind in _STEP_ASIDE, _STEP_ASIDE.get(kind))
+        groups.setdefault(key, {}).setdefault(message_label(d.view, m), []).append(m.seq)
+    out: dict[int, tuple[str, int]] = {}
+    for (*_, below, _), words in groups.items():
+        for i, (label, seqs) in enumerate(words.items()):
+            level = i if below else len(words) - 1 - i
+            out[seqs[0]] = (label if len(seqs) == 1 else f"{label} ×{len(seqs)}", level)
+            out.update((seq, ("", level)) for seq in seqs[1:])
+    return out
+
+
+def _end_line(lay: Layout, end: float) -> str:
+    """A line at the end of what the summary counts, when messages still arrive after it."""
+    y, ms = lay.y(end), ms_text((end - lay.t0) * 1000)
+    return (
+        f"<g {attr(data_end_ms=ms)}><title>{esc(f'the end: {ms} ms; what is drawn below it is not in the time')}</title>"
+        f"<line {attr(x1=56.0, y1=y, x2=lay.width - 20, y2=y, stroke=MUTED, stroke_width=1.2, stroke_dasharray='8 3 2 3')}/>"
+        + text(lay.width - 22, y - 4, f"end · {ms} ms", size=10, fill=MUTED, anchor="end", halo=True)
+        + text(lay.width - 22, y + 12, "↓ not counted", size=10, fill=MUTED, anchor="end", halo=True)
+        + "</g>"
+    )
 
 
 def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:
@@ -97,10 +134,11 @@ def _footer(d: Diagram, width: float, y: float) -> tuple[list[str], float]:
     if len(notes) > 6:
         out.append(text(20, y, f"… and {len(notes) - 6} more warnings", size=11.5, fill=LEAK))
         y += 16
-    for tip in d.advice:
-        for i, line in enumerate(textwrap.wrap(str(tip), chars)):
-            prefix = "Tip: " if i == 0 else "     "
-            out.append(text(20, y, prefix + line, size=11.5, fill="#92400e", weight="600" if i == 0 else None))
+    amber: tuple[str, str | None] = ("#92400e", "600")
+    paragraphs = [("Tip: ", str(a), amber) for a in d.advice] + [("", d.together, amber)] * bool(d.together)
+    for prefix, words, (fill, weight) in paragraphs + [("Note: ", words, (INK, None)) for words in d.notes]:
+        for i, line in enumerate(textwrap.wrap(words, chars)):
+            out.append(text(20, y, (prefix if i == 0 else " " * len(prefix)) + line, size=11.5, fill=fill, weight=weight if i == 0 else None))
             y += 16
         y += 4
     key, rows = legend(y + 8, width, streams=any(m.kind == "stream" for m in d.view.messages))
@@ -142,7 +180,10 @@ def render_svg(
     """
     view: View = view_of(source)
     d = diagram or build(view)
-    lay = layout(d, max_arrows=max_arrows)
+    labels = _labels(d) if len(d.messages) <= max_arrows else {}
+    # the words stacked over the first arrows must not reach the lanes' names
+    first = [labels[m.seq][1] for m in d.messages if labels and m.sent_at == view.start and role(m) not in _STEP_ASIDE]
+    lay = layout(d, max_arrows=max_arrows, headroom=13.0 * max(max(first, default=0) - 1, 0))
     s = d.summary
     headline, saving, details = s.headline(), s.saving(), " · ".join(s.details())
     width = lay.width = max(lay.width, 40 + 8.6 * len(headline) + 7 * len(saving), 40 + 6.4 * len(details), 600)
@@ -151,6 +192,7 @@ def render_svg(
     body += lanes(d, lay)
     body += lifetimes(d, lay, until)
     body += brackets(d, lay, until)
+    body += breaks(lay)
     body += faults(d, lay, until)
     if lay.bundled:
         body += bundles(d, lay, until)
@@ -159,7 +201,9 @@ def render_svg(
         for m in d.messages:
             if until is None or m.sent_at <= until:
                 faded = highlight is not None and m.seq not in highlight
-                body.append(_arrow(d, lay, m, until, faded))
+                body.append(_arrow(d, lay, m, until, faded, labels[m.seq]))
+    if until is None and lay.t1 > view.end:
+        body.append(_end_line(lay, view.end))
     if until is not None:
         y = lay.y(until)
         body.append(f"<line {attr(x1=56.0, y1=y, x2=lay.width - 20, y2=y, stroke='#f59e0b', stroke_width=1.5, stroke_dasharray='6 3')}/>")

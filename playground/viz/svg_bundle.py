@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from .labels import colour, role
+from .labels import colour, ms_text, role
 from .layout import Layout
 from .model import Diagram
 from .svgkit import MUTED, attr, esc, text
@@ -74,7 +74,7 @@ def bundles(d: Diagram, lay: Layout, until: float | None) -> list[str]:
         kinds = ", ".join(f"{k} {n:,}" for k, n in g.kinds.most_common())
         tip = (
             f"{g.count:,} messages {sender} → {receiver}\n"
-            f"sent {(g.first - lay.t0) * 1000:,.4g}–{(g.last - lay.t0) * 1000:,.4g} ms\n"
+            f"sent {ms_text((g.first - lay.t0) * 1000)}–{ms_text((g.last - lay.t0) * 1000)} ms\n"
             f"{kinds}\n{g.bytes:,} bytes"
         )
         angle = math.degrees(math.atan2(y2 - y1, x2 - x1))

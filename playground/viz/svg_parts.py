@@ -4,12 +4,12 @@ flights. Each function returns SVG text; ``until`` (seconds) hides what had not 
 from __future__ import annotations
 
 from ..trace.events import FaultEvent
-from .labels import COLOURS, stub_tooltip, where_text
-from .layout import TOP, Layout, time_ticks
+from .labels import COLOURS, ms_text, stub_tooltip, where_text
+from .layout import Layout
 from .model import Diagram, Lifetime
 from .svgkit import BRACKET, FLIGHT, GRID, LEAK, MONO, MUTED, attr, esc, text
 
-__all__ = ["axis", "brackets", "faults", "flights", "lanes", "legend", "lifetimes"]
+__all__ = ["axis", "brackets", "breaks", "faults", "flights", "lanes", "legend", "lifetimes"]
 
 STUB_FILL, STUB_EDGE = "#ddd6fe", "#7c3aed"
 PROMISE_FILL, PROMISE_EDGE = "#f5f3ff", "#a78bfa"
@@ -22,27 +22,46 @@ def lanes(d: Diagram, lay: Layout) -> list[str]:
     for lane, x in lay.x.items():
         w = max(90, 8 * len(lane) + 24)
         out.append(
-            f"<line {attr(x1=x, y1=TOP - 22, x2=x, y2=lay.bottom, stroke='#cbd5e1', stroke_width=1.2, stroke_dasharray='5 4')}/>"
-            f"<rect {attr(x=x - w / 2, y=TOP - 52, width=w, height=28, rx=6, fill='#f1f5f9', stroke='#94a3b8')}/>"
-            + text(x, TOP - 33.5, lane, size=13, anchor="middle", weight="600")
+            f"<line {attr(x1=x, y1=lay.top - 22, x2=x, y2=lay.bottom, stroke='#cbd5e1', stroke_width=1.2, stroke_dasharray='5 4')}/>"
+            f"<rect {attr(x=x - w / 2, y=lay.top - 52, width=w, height=28, rx=6, fill='#f1f5f9', stroke='#94a3b8')}/>"
+            + text(x, lay.top - 33.5, lane, size=13, anchor="middle", weight="600")
         )
     return out
 
 
 def axis(d: Diagram, lay: Layout) -> list[str]:
-    """Light grid lines with ms labels on the left."""
+    """Grid lines at equal steps of time (in every stretch between breaks), with ms labels on
+    the left.
+
+    The group carries the axis for tools and tests: ``data-top`` is the y of ``t0``,
+    ``data-px-per-ms`` the scale; each grid line has its ``data-ms``."""
+    instants = [m.sent_at for m in d.messages] + [m.received_at for m in d.messages if m.received_at is not None]
+    out = [f"<g {attr(data_top=lay.top, data_px_per_ms=f'{lay.scale / 1000:.6g}')}>"]
+    ticks = [(lay.y(t), ms_text((t - lay.t0) * 1000)) for t in lay.ticks(instants)]
+    right = max([50.0] + [4 + 6.1 * len(f"{ms} ms") for _, ms in ticks])  # long labels stay on the page
+    for y, ms in ticks:
+        out.append(f"<line {attr(x1=right + 6, y1=y, x2=lay.width - 20, y2=y, stroke=GRID, stroke_width=1, data_ms=ms)}/>")
+        out.append(text(right, y + 4, f"{ms} ms", size=10, fill=MUTED, anchor="end", family=MONO))
+    out.append("</g>")
+    return out
+
+
+def breaks(lay: Layout) -> list[str]:
+    """A zigzag across the diagram at each break of the time axis (an idle stretch cut out),
+    labelled with the time it stands for; drawn over the lanes and bars it interrupts."""
     out = []
-    instants = sorted({m.sent_at for m in d.messages} | {m.received_at for m in d.messages if m.received_at is not None})
-    ticks = instants if 0 < len(instants) <= 14 else time_ticks(lay.t0, lay.t1)
-    last_y = -100.0
-    for t in ticks:
-        y = lay.y(t)
-        if y - last_y < 13:
-            continue
-        last_y = y
-        ms = (t - lay.t0) * 1000
-        out.append(f"<line {attr(x1=56.0, y1=y, x2=lay.width - 20, y2=y, stroke=GRID, stroke_width=1)}/>")
-        out.append(text(50, y + 4, f"{ms:,.4g} ms", size=10, fill=MUTED, anchor="end", family=MONO))
+    for a, b in lay.breaks:
+        y1, y2 = lay.y(a), lay.y(b)
+        mid = (y1 + y2) / 2
+        zig = " ".join(f"L {x:.0f} {mid + (4 if i % 2 else -4):.1f}" for i, x in enumerate(range(36, int(lay.width) - 10, 12)))
+        what = f"axis break: {ms_text((b - a) * 1000)} ms with nothing in flight ({ms_text((a - lay.t0) * 1000)}–{ms_text((b - lay.t0) * 1000)} ms), not drawn to scale"
+        out.append(
+            f"<g {attr(data_break_ms=ms_text((b - a) * 1000))}><title>{esc(what)}</title>"
+            f"<rect {attr(x=20.0, y=y1 + 6, width=lay.width - 30, height=max(y2 - y1 - 12, 1.0), fill='#ffffff')}/>"
+            f"<path {attr(d=f'M 24 {mid:.1f} ' + zig, fill='none', stroke=MUTED, stroke_width=1.2)}/>"
+            + text(lay.width / 2, mid - 7, f"⋯ {ms_text((b - a) * 1000)} ms with nothing in flight, cut out ⋯", size=10.5, fill=MUTED, anchor="middle", halo=True)
+            + "</g>"
+        )
     return out
 
 
@@ -56,10 +75,9 @@ def brackets(d: Diagram, lay: Layout, until: float | None) -> list[str]:
         if until is not None and b.start > until:
             continue
         x = lay.x[b.lane] - 22
-        y1 = lay.at(b.first, "send", b.start)
         end = b.end if until is None else min(b.end, until)
-        y2 = lay.at(b.last, "receive", end) if end == b.end else lay.y(end)
-        tip = f"round trip {b.number}: {(b.start - lay.t0) * 1000:g}–{(b.end - lay.t0) * 1000:g} ms"
+        y1, y2 = lay.y(b.start), lay.y(end)
+        tip = f"round trip {b.number}: {ms_text((b.start - lay.t0) * 1000)}–{ms_text((b.end - lay.t0) * 1000)} ms"
         out.append(
             f"<g><title>{esc(tip)}</title>"
             f"<path {attr(d=f'M {x + 6:.1f} {y1 + 1:.1f} H {x:.1f} V {y2 - 1:.1f} H {x + 6:.1f}', fill='none', stroke=BRACKET, stroke_width=2)}/>"
@@ -118,7 +136,7 @@ def lifetimes(d: Diagram, lay: Layout, until: float | None, limit: int = 400) ->
             x = lay.x[lane] + 5 + cols[life.stub] * 9
             y1 = lay.y(life.start)
             ended = life.end is not None and (until is None or life.end <= until)
-            y2 = lay.y_end(life.end) if ended and life.end is not None else (lay.y(until) if until is not None else lay.bottom - 8)
+            y2 = lay.y(life.end) if ended and life.end is not None else (lay.y(until) if until is not None else lay.bottom - 8)
             promise = life.kind == "promise"
             leak = life.alive and until is None
             fill, edge = (("#fecaca", LEAK) if leak else (PROMISE_FILL, PROMISE_EDGE) if promise else (STUB_FILL, STUB_EDGE))
@@ -146,9 +164,8 @@ def flights(d: Diagram, lay: Layout, until: float | None) -> list[str]:
     for f in d.flights:
         if until is not None and f.at > until:
             continue
-        ys = [lay.at(s, "send", f.at) for s in f.seqs]
-        x = lay.x[f.lane]
-        top, bottom = min(ys) - 7, max(ys) + 7
+        x, y = lay.x[f.lane], lay.y(f.at)
+        top, bottom = y - 7, y + 7
         out.append(
             f"<g><title>{esc(f'flight {f.number}: {f.calls} calls sent together, before any answer came back')}</title>"
             f"<rect {attr(x=x - 9, y=top, width=18, height=bottom - top, rx=7, fill=FLIGHT, fill_opacity=0.10, stroke=FLIGHT, stroke_width=1.2, stroke_dasharray='3 2')}/>"
@@ -182,10 +199,13 @@ def legend(y: float, width: float, streams: bool = False) -> tuple[str, int]:
 
 
 def faults(d: Diagram, lay: Layout, until: float | None) -> list[str]:
-    """A red mark across the lanes a fault touched: a crash, a link cut or restored."""
+    """A red mark across the lanes a fault touched: a crash, a link cut or restored; and a short
+    red stub of an arrow where a call failed at once, sending nothing."""
     out = []
     for e in d.view.events:
         if type(e) is not FaultEvent or e.action == "lost" or (until is not None and e.at > until):
+            continue
+        if e.action == "failed":
             continue
         lanes_hit = [n for n in (e.a, e.b) if n is not None and n in lay.x]
         if not lanes_hit:
@@ -196,9 +216,25 @@ def faults(d: Diagram, lay: Layout, until: float | None) -> list[str]:
         colour = "#16a34a" if e.action == "reconnect" else LEAK
         what = f"{e.action} {' – '.join(lanes_hit)}" + (f": {e.detail}" if e.detail else "")
         out.append(
-            f"<g><title>{esc(what)} at {(e.at - lay.t0) * 1000:g} ms</title>"
+            f"<g><title>{esc(what)} at {ms_text((e.at - lay.t0) * 1000)} ms</title>"
             f"<line {attr(x1=x1, y1=y, x2=x2, y2=y, stroke=colour, stroke_width=2.5, stroke_dasharray='2 3')}/>"
             + text(x2 + 4, y + 4, "⚡ " + e.action, size=10.5, fill=colour, weight="700", halo=True)
             + "</g>"
         )
+    out += [_failed(e, lay) for e in d.failed if e.a in lay.x and (until is None or e.at <= until)]
     return out
+
+
+def _failed(e: FaultEvent, lay: Layout) -> str:
+    """A call that failed before anything was sent: a short red stub of an arrow at its caller's
+    lane at that time, ``✗`` and the error's name above it (clear of the words of an arrow that
+    leaves at the same time)."""
+    x, y = lay.x[e.a], lay.y(e.at)
+    name = e.detail.split(":", 1)[0] or "error"
+    what = f"a call from {e.a} failed at once, sending nothing: {e.detail} (at {ms_text((e.at - lay.t0) * 1000)} ms)"
+    return (
+        f"<g {attr(data_t_failed=ms_text((e.at - lay.t0) * 1000))}><title>{esc(what)}</title>"
+        f"<line {attr(x1=x, y1=y, x2=x + 34, y2=y, stroke=LEAK, stroke_width=2)}/>"
+        + text(x + 4, y - 5, f"✗ {name}", size=11, fill=LEAK, weight="700", halo=True)
+        + "</g>"
+    )

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..trace.events import FaultEvent, MessageEvent
 from .html import render_html
-from .labels import message_label, role, where_text
+from .labels import message_label, ms_text, role, where_text
 from .model import Diagram, build
 from .view import view_of
 
@@ -39,7 +40,7 @@ def require_rich() -> Any:
 
 
 def _ms(seconds: float) -> str:
-    return f"{seconds * 1000:,.4g}"
+    return ms_text(seconds * 1000)
 
 
 class TraceRenderable:
@@ -65,10 +66,19 @@ class TraceRenderable:
         for lane in lanes:
             events.add_column(lane, overflow="fold")
         shown = d.messages if self.max_rows is None else d.messages[: self.max_rows]
-        for m in shown:
+        last = shown[-1].seq if len(shown) < len(d.messages) else None
+        failed = [e for e in d.failed if e.a in lanes and (last is None or e.seq < last)]
+        rows: list[MessageEvent | FaultEvent] = [*shown, *failed]
+        for m in sorted(rows, key=lambda e: e.seq):
+            if type(m) is FaultEvent:  # a call that failed at once: nothing was sent
+                cells = [""] * len(lanes)
+                cells[lanes.index(m.a)] = f"✗ {m.detail.split(':', 1)[0]}: failed at once, nothing sent"
+                events.add_row(Text(_ms(m.at - t0)), *(Text(c, style="bold red") for c in cells))
+                continue
+            assert type(m) is MessageEvent
             cells = [""] * len(lanes)
             i, j = lanes.index(m.sender), lanes.index(m.receiver)
-            label = message_label(d.view, m)
+            label = message_label(d.view, m) + d.after_end(m)
             flight = d.flight_of.get(m.seq)
             mark = f" [flight {flight}]" if flight else ""
             cells[i] = f"{label} ─▶{mark}" if j >= i else f"◀─ {label}{mark}"
@@ -94,7 +104,7 @@ class TraceRenderable:
         d, s = self.diagram, self.diagram.summary
         table = Table(title=None, box=None, header_style="bold", pad_edge=False)
         heads = ["round trips", "virtual time", "calls", "pipelined", "messages", "bytes", "leaks"]
-        values = [s.round_trips, f"{s.elapsed * 1000:,.4g} ms", s.calls, s.pipelined, s.messages, s.bytes, s.leaks]
+        values = [s.round_trips, f"{_ms(s.elapsed)} ms", s.calls, s.pipelined, s.messages, s.bytes, s.leaks]
         if s.shows_saving:
             heads.append("without pipelining")
             values.append(f"{s.without_pipelining} round trips")
@@ -112,6 +122,11 @@ class TraceRenderable:
                 )
         for tip in d.advice:
             yield Text(f"Tip: {tip}", style="yellow")
+        if d.together:
+            yield Text(d.together, style="yellow")
+        for note in [*d.notes, d.after_end_note()]:
+            if note:
+                yield Text(f"Note: {note}", style="italic")
 
 
 def show(source: Any) -> None:

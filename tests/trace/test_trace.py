@@ -170,8 +170,8 @@ def test_a_message_event_has_the_fields_the_api_promises(play):
 
 
 def test_where_text_names_notebook_cells_not_kernel_temp_files():
-    assert where_text(("/tmp/ipykernel_4242/3859161.py", 7)) == "cell:7"
-    assert where_text(("<ipython-input-3-5a1c>", 2)) == "cell:2"
+    assert where_text(("/tmp/ipykernel_4242/3859161.py", 7)) == "cell line 7"
+    assert where_text(("<ipython-input-3-5a1c>", 2)) == "cell line 2"
     assert where_text(("/home/ada/project/bank.py", 12)) == "bank.py:12"
     assert where_text(None) == "?"
 
@@ -183,4 +183,4 @@ def test_leak_reports_name_the_cell_a_stub_was_made_in():
         id=3, kind="stub", owner="teller", context="host", target="stub from bank: Account",
         where=("/tmp/ipykernel_4242/3859161.py", 7), since=0.05, reachable=True, managed=False,
     )
-    assert "made at cell:7 at 50 ms" in str(info)
+    assert "made at cell line 7 at 50 ms" in str(info)

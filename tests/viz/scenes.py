@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from playground import Playground, Response, RpcTarget, WorkerEntrypoint
+from playground import DurableObject, Playground, Response, RpcTarget, WorkerEntrypoint
 from playground.trace import Recording
 
 
@@ -162,4 +162,41 @@ def slow_reader_stream() -> tuple[Playground, Recording]:
     chunks = (bytes(32 * 1024) for _ in range(16))
     with play.record() as rec:
         play.run(env.UPLOADER.upload(ReadableStream.from_iterable(chunks)))
+    return play, rec
+
+
+class Room(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        self.visits = 0
+
+    def visit(self) -> int:
+        self.visits += 1
+        return self.visits
+
+
+def crashed_room() -> tuple[Playground, Recording]:
+    """A Durable Object's worker crashes: a call on the old stub fails at once, sending nothing;
+    a new stub from the namespace works."""
+    from playground import ConnectionLost, dispose
+
+    play = Playground(latency="10ms")
+    play.worker("rooms", Client, exports=[Room], durable_objects={"ROOM": "Room"})
+    play.worker("app", Client, durable_objects={"ROOM": ("rooms", "Room")})
+    ns = play.env("app").ROOM
+    room = ns.get(ns.id_from_name("lobby"))
+    play.run(room.visit())
+
+    async def main():
+        play.crash("rooms")
+        try:
+            await room.visit()
+        except ConnectionLost:
+            pass
+        dispose(room)
+        with ns.get(ns.id_from_name("lobby")) as fresh:
+            return await fresh.visit()
+
+    with play.record() as rec:
+        play.run(main())
     return play, rec

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from conftest import texts, titles
+import xml.etree.ElementTree as ET
+
+from conftest import SVG, texts
 
 from playground.trace import MessageEvent, StreamEvent
 from playground.viz import render_svg
@@ -36,11 +38,21 @@ def test_stream_story_counts_bytes_chunks_and_stalls():
     assert len(s.stalls) == 3 and abs(s.stalled - 0.150) < 1e-9
 
 
-def test_a_strip_per_stream_with_its_stalls_shaded():
+def test_a_strip_per_stream_with_its_stalls_in_solid_red_and_a_key_that_matches():
     svg = render_svg(stalled_stream())
     [heading] = [t for t in texts(svg) if t.startswith("stream 7:")]
     assert heading == "stream 7: a → b · 192 KiB in 12 chunks · stalled 150 ms"
-    assert len([t for t in titles(svg) if t.startswith("writer waited 50 ms")]) == 3
+    root = ET.fromstring(svg)
+    stalls = [g for g in root.iter(SVG + "g") if (g.findtext(SVG + "title") or "").startswith("writer waited 50 ms")]
+    assert len(stalls) == 3
+    for g in stalls:  # red itself, on the white above the strip: not pink over the purple area
+        rect = g.find(SVG + "rect")
+        assert rect.get("fill") == "#dc2626" and rect.get("fill-opacity") is None
+    key = {"".join(g.find(SVG + "text").itertext()): g for g in root.iter(SVG + "g") if g.get("transform", "").startswith("translate")}
+    sample = key["writer stalled"].find(SVG + "rect")
+    assert sample.get("fill") == "#dc2626" and sample.get("fill-opacity") is None
+    assert key["bytes in flight"].find(SVG + "rect").get("fill") == "#9333ea"
+    assert not [t for t in texts(svg) if "stalls (red)" in t]
 
 
 def test_a_stream_whose_only_events_here_are_its_end_gets_no_strip():

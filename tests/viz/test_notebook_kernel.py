@@ -37,7 +37,7 @@ def test_cells_with_rpc_get_one_final_diagram_and_others_nothing(kernel_dirs):
     assert diagram["output_type"] == "display_data"
     assert diagram["data"]["text/plain"].startswith("2 round trips · 100 ms")
     assert diagram["data"]["text/html"].startswith('<img src="data:image/svg+xml;base64,')
-    assert "Tip: cell:1 `with await env.S.get_counter() as c:`" in diagram["data"]["text/plain"]
+    assert "Tip: cell line 1 `with await env.S.get_counter() as c:`" in diagram["data"]["text/plain"]
     assert printed["text"] == "2\n"
     assert [o["output_type"] for o in nb.cells[3].outputs] == ["execute_result"]
 

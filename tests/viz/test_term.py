@@ -25,11 +25,13 @@ def test_pipelined_counter_as_text():
         " 0  → increment(2) ─▶ [flight 1]  ● 25 ms\n"
         " 0  pull ─▶ [flight 1]            ● 25 ms\n"
         "25  ● 50 ms                       ◀─ resolve 2\n"
-        "50  release ─▶                    ● 75 ms\n"
-        "50  release ─▶                    ● 75 ms\n"
+        "50  release (not counted) ─▶      ● 75 ms\n"
+        "50  release (not counted) ─▶      ● 75 ms\n"
         "\n"
         "round trips  virtual time  calls  pipelined  messages  bytes  leaks  without pipelining\n"
-        "          1         50 ms      2          1         6     89      0       2 round trips"
+        "          1         50 ms      2          1         6     89      0       2 round trips\n"
+        "Note: 2 releases arrive after the end (50 ms): bookkeeping, not in the round trips or the\n"
+        "time."
     )
 
 
@@ -46,4 +48,4 @@ def test_long_traces_are_cut_with_a_count():
     play, rec = scenes.many_calls(30)
     text = _text(TraceRenderable(rec, max_rows=10))
     assert f"{len(rec.messages) - 10:,} more messages" in text
-    assert len(text.splitlines()) == 1 + 10 + 1 + 1 + 2
+    assert len(text.splitlines()) == 1 + 10 + 1 + 1 + 2 + 2  # the last two: releases after the end
