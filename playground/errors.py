@@ -48,6 +48,7 @@ __all__ = [
     "ConnectionLost",
     "DataCloneError",
     "DeadlockError",
+    "Help",
     "PlaygroundError",
     "ProtocolError",
     "RemoteError",
@@ -152,6 +153,46 @@ class Text:
             "arguments, the server must use class-based syntax (extending WorkerEntrypoint) "
             "instead."
         )
+
+
+class Help:
+    """The playground's own advice for common mistakes (not the runtime's words).
+
+    It always follows the runtime's (or Python's) text, after a space, so that code matching
+    the real message still matches; it is computed only when the error is raised.
+    """
+
+    @staticmethod
+    def disposed(text: str, how: str, where: str | None) -> str:
+        """``text`` (``RPC stub used after being disposed.``), then how the handle was
+        disposed (``how``, one of :data:`DISPOSED_HOW`'s keys) and where, if known."""
+        said = DISPOSED_HOW.get(how)
+        if said is None:
+            return text
+        at = f" at {where}" if where else ""
+        return f"{text} {said.format(at=at)}"
+
+
+#: How a stub or promise was disposed (the ``how`` of :meth:`Help.disposed`; ``{at}``: where).
+DISPOSED_HOW = {
+    "dispose": "It was disposed{at} by `dispose()`.",
+    "with": "It was disposed{at} (the end of its `with` block).",
+    "async with": "It was disposed{at} (the end of its `async with` block).",
+    "transferred": (
+        "It was sent in an RPC message (returned from a call, or passed as an argument when "
+        "stubs are transferred), which gave it to the receiver; send a `dup()` of a stub to keep "
+        "using it here."
+    ),
+    "returned": (
+        "It was an argument of a call, and the runtime disposed of it when that call returned; "
+        "keep a `stub.dup()` to use it longer (and dispose the copy when done)."
+    ),
+    "context": (
+        "The runtime released it when the execution context that held it ended (the request or "
+        "call it belonged to finished without disposing it)."
+    ),
+    "closed": "The runtime released it when the playground was closed.",
+}
 
 
 class PlaygroundError(Exception):

@@ -187,7 +187,7 @@ class Exporter:
         transfer = not self.params or connection.runtime.transfer_params
         hook = obj._hook
         if hook is None:
-            raise RpcError(Text.STUB_DISPOSED)
+            raise obj._disposed_error()
         if type(hook) is RemoteHook and hook.connection is connection:
             if transfer:
                 self._transfer(obj)

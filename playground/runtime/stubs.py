@@ -8,8 +8,10 @@
   when the promise is awaited. Only a property path deeper than 65 links, a ``_private`` name
   (an ``AttributeError`` saying so) and calling a binding itself (``env.S()``) raise at once.
 * ``with``/``async with``, ``dispose(x)`` and ``stub.dup()`` manage lifetimes; a stub used after
-  disposal fails with ``RPC stub used after being disposed.`` A promise has no ``dup()`` of its
-  own: as in workerd, ``promise.dup()`` is pipelined to the result, which refuses it.
+  disposal fails with ``RPC stub used after being disposed.``, followed by how and where it was
+  disposed (``It was disposed at cell:3 (the end of its `with` block).``: the place is kept
+  only when disposing). A promise has no ``dup()`` of its own: as in workerd,
+  ``promise.dup()`` is pipelined to the result, which refuses it.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from asyncio import events
 from collections.abc import Generator
 from typing import Any
 
-from ..errors import RpcError, Text
+from ..errors import Help, RpcError, Text
 from ..protocol import Path
-from .contract import Capability, ErrorHook, Hook
+from ..trace import where_text
+from .contract import Capability, ErrorHook, Gone, Hook
 from .context import ExecutionContext, current
 from .hooks import TargetHook, ValueHook, dispose_value, pipeline_on_value
 from .targets import describe_target, is_class_target, is_function
@@ -67,12 +70,13 @@ class RpcStub(Capability):
     """A reference to an object that lives in another worker (or, made with ``RpcStub(x)``,
     a local one called the same way). Attributes are remote properties; calls are RPCs."""
 
-    __slots__ = ("_hook", "_ctx", "_rid", "_desc", "__weakref__")
+    __slots__ = ("_hook", "_ctx", "_rid", "_desc", "_gone", "__weakref__")
 
     _hook: Hook | None
     _ctx: ExecutionContext | None
     _rid: int
     _desc: str
+    _gone: Gone  # how and where it was disposed (set only then: read it with getattr)
 
     def __new__(cls, target: Any) -> RpcStub:
         """A local ("loopback") stub to ``target``: an ``RpcTarget``, a function or a dict."""
@@ -123,7 +127,7 @@ class RpcStub(Capability):
     def _unusable(self) -> Hook | None:
         """Why a call or read cannot be made on this stub now (disposed, another request's)."""
         if self._hook is None:
-            return ErrorHook(RpcError(Text.STUB_DISPOSED))
+            return ErrorHook(self._disposed_error())
         return _foreign(self._ctx, "Client")
 
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
@@ -155,28 +159,34 @@ class RpcStub(Capability):
     def dup(self) -> RpcStub:
         """A new, independent stub to the same target; each must be disposed on its own."""
         if self._hook is None:
-            raise RpcError(Text.STUB_DISPOSED)
+            raise self._disposed_error()
         if self._ctx is not None:
             self._ctx.runtime.ledger.note(self._rid, "dup")
         return type(self)._wrap(self._hook.dup(), _context() or self._ctx, describe=self._desc, where=user_frame())
 
-    def _dispose(self, action: str = "disposed") -> None:
+    def _dispose(self, action: str = "disposed", gone: Gone | None = None) -> None:
         hook = self._hook
         if hook is None:
             return
         self._hook = None
+        self._gone = gone or (action, None)
         _forget(self, action)
         hook.dispose()
 
+    def _disposed_error(self) -> RpcError:
+        """``RPC stub used after being disposed.``, then how and where that happened."""
+        return _disposed_error(Text.STUB_DISPOSED, self)
+
     def _capability_hook(self) -> Hook:
-        return self._hook if self._hook is not None else ErrorHook(RpcError(Text.STUB_DISPOSED))
+        return self._hook if self._hook is not None else ErrorHook(self._disposed_error())
 
     def _transfer_hook(self) -> Hook:
         """Take the hook away (ownership moves elsewhere); this stub is then disposed."""
         hook = self._hook
         if hook is None:
-            return ErrorHook(RpcError(Text.STUB_DISPOSED))
+            return ErrorHook(self._disposed_error())
         self._hook = None
+        self._gone = ("transferred", None)
         _forget(self, "transferred")
         return hook
 
@@ -184,13 +194,13 @@ class RpcStub(Capability):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._dispose()
+        self._dispose("disposed", ("with", user_frame()))
 
     async def __aenter__(self) -> RpcStub:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._dispose()
+        self._dispose("disposed", ("async with", user_frame()))
 
     def __await__(self) -> Generator[Any, None, RpcStub]:
         """A stub is not a promise: awaiting it gives the stub itself."""
@@ -210,7 +220,10 @@ class RpcPromise(Capability):
     side and disposes the stubs inside it.
     """
 
-    __slots__ = ("_hook", "_ctx", "_rid", "_settled", "_future", "_disposed", "_pulling", "_released", "_where", "__weakref__")
+    __slots__ = (
+        "_hook", "_ctx", "_rid", "_settled", "_future", "_disposed", "_pulling", "_released", "_where", "_gone",
+        "__weakref__",
+    )
 
     _hook: Hook
     _ctx: ExecutionContext | None
@@ -221,6 +234,7 @@ class RpcPromise(Capability):
     _pulling: bool
     _released: bool  # disposed before anyone awaited it: its result was let go unread
     _where: tuple[str, int] | None
+    _gone: Gone  # how and where it was disposed (set only then: read it with getattr)
 
     _IS_PROMISE = True
 
@@ -258,7 +272,7 @@ class RpcPromise(Capability):
     def _unusable(self) -> Hook | None:
         """Why a call or read cannot be pipelined on this promise now."""
         if self._disposed:
-            return ErrorHook(RpcError(Text.PROMISE_DISPOSED))
+            return ErrorHook(self._disposed_error())
         return _foreign(self._ctx, "JsRpcPromise")
 
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
@@ -297,7 +311,7 @@ class RpcPromise(Capability):
         if self._disposed:  # disposed while pending: the awaiter still gets the result, whose
             self._hook.dispose()  # stubs are disposed as it arrives (as in workerd)
             if ok:
-                dispose_value(value)
+                dispose_value(value, gone=getattr(self, "_gone", None))
         future = self._future
         if future is not None and not future.done():
             if ok:
@@ -317,7 +331,7 @@ class RpcPromise(Capability):
         awaiting costs no generator of ours; from another loop the host drives the playground."""
         if self._settled is None:
             if self._released:
-                raise RpcError(Text.PROMISE_DISPOSED)
+                raise self._disposed_error()
             context = self._ctx
             if not self._pulling:
                 self._pulling = True
@@ -348,7 +362,7 @@ class RpcPromise(Capability):
     # (No ``dup()``: as in workerd, ``promise.dup`` is a pipelined property like any other, so
     # ``promise.dup()`` is a call on the result, which refuses it: ``dup`` is reserved.)
 
-    def _dispose(self, action: str = "disposed") -> None:
+    def _dispose(self, action: str = "disposed", gone: Gone | None = None) -> None:
         """Pipelining on it fails from now on. Awaiting it still gives the result, as in workerd
         (its stubs disposed): if it is pending, the result is let go only when it arrives, or —
         if nobody has awaited it — at the end of this step of the loop, unless an ``await``
@@ -356,11 +370,12 @@ class RpcPromise(Capability):
         if self._disposed:
             return
         self._disposed = True
+        self._gone = gone = gone or (action, None)
         _forget(self, action)
         if self._settled is not None:
             self._hook.dispose()
             if self._settled[0]:
-                dispose_value(self._settled[1])
+                dispose_value(self._settled[1], gone=gone)
         elif not self._pulling:  # (if it is being awaited, _on_settled lets the result go)
             context = self._ctx
             if context is None:
@@ -374,9 +389,13 @@ class RpcPromise(Capability):
             self._released = True
             self._hook.dispose()
 
+    def _disposed_error(self) -> RpcError:
+        """``RPC promise used after being disposed.``, then how and where that happened."""
+        return _disposed_error(Text.PROMISE_DISPOSED, self)
+
     def _capability_hook(self) -> Hook:
         if self._disposed:
-            return ErrorHook(RpcError(Text.PROMISE_DISPOSED))
+            return ErrorHook(self._disposed_error())
         if self._settled is not None:
             ok, value = self._settled
             return ValueHook(value, self._ctx) if ok else ErrorHook(value)
@@ -385,9 +404,10 @@ class RpcPromise(Capability):
     def _transfer_hook(self) -> Hook:
         """Hand the result over (a method returned this promise); this object is then spent."""
         if self._disposed:
-            return ErrorHook(RpcError(Text.PROMISE_DISPOSED))
+            return ErrorHook(self._disposed_error())
         hook = self._capability_hook()
         self._disposed = True
+        self._gone = ("transferred", None)
         _forget(self, "transferred")
         return hook
 
@@ -395,13 +415,13 @@ class RpcPromise(Capability):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._dispose()
+        self._dispose("disposed", ("with", user_frame()))
 
     async def __aenter__(self) -> Any:
         return await self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._dispose()
+        self._dispose("disposed", ("async with", user_frame()))
 
     def __repr__(self) -> str:
         if self._disposed:
@@ -447,7 +467,7 @@ class RpcProperty(RpcPromise):
     def __await__(self) -> Generator[Any, None, Any]:
         return self._base._get(self._path).__await__()
 
-    def _dispose(self, action: str = "disposed") -> None:
+    def _dispose(self, action: str = "disposed", gone: Gone | None = None) -> None:
         pass
 
     def _capability_hook(self) -> Hook:
@@ -464,6 +484,11 @@ class RpcProperty(RpcPromise):
 
     def __repr__(self) -> str:
         return f"<RpcProperty {'.'.join(map(str, self._path))} of {self._base!r}>"
+
+
+def _disposed_error(text: str, handle: RpcStub | RpcPromise) -> RpcError:
+    how, where = getattr(handle, "_gone", None) or ("", None)
+    return RpcError(Help.disposed(text, how, where_text(where) if where else None))
 
 
 def private_name(name: str) -> AttributeError:
@@ -518,8 +543,9 @@ def dispose(value: Any) -> None:
     ``__dispose__`` then runs there, asynchronously. Disposing twice is harmless; plain values
     without stubs are left alone.
     """
+    gone = ("dispose", user_frame())
     if isinstance(value, Capability):
-        value._dispose()  # type: ignore[attr-defined]
+        value._dispose("disposed", gone)
     else:
-        dispose_value(value)
+        dispose_value(value, gone=gone)
 

@@ -2,11 +2,49 @@
 
 from __future__ import annotations
 
+import inspect
+import os
+from typing import Any
+
 from playground import Playground, Response, RpcTarget, WorkerEntrypoint
 
 #: The runtime's texts, written out here (not taken from playground.errors) so that a change to
 #: them fails the tests.
 DISPOSED = "RPC stub used after being disposed."
+PROMISE_DISPOSED = "RPC promise used after being disposed."
+#: What follows DISPOSED: how the handle was disposed ({at}: " at file.py:12", where).
+DISPOSED_BY = {
+    "dispose": "It was disposed{at} by `dispose()`.",
+    "with": "It was disposed{at} (the end of its `with` block).",
+    "async with": "It was disposed{at} (the end of its `async with` block).",
+    "transferred": (
+        "It was sent in an RPC message (returned from a call, or passed as an argument when "
+        "stubs are transferred), which gave it to the receiver; send a `dup()` of a stub to keep "
+        "using it here."
+    ),
+    "returned": (
+        "It was an argument of a call, and the runtime disposed of it when that call returned; "
+        "keep a `stub.dup()` to use it longer (and dispose the copy when done)."
+    ),
+    "context": (
+        "The runtime released it when the execution context that held it ended (the request or "
+        "call it belonged to finished without disposing it)."
+    ),
+}
+
+
+def disposed(how: str, at: str = "", text: str = DISPOSED) -> str:
+    """The exact error for a stub (``text``: or a promise) used after ``how``, at ``at``
+    (``"test_x.py:12"``)."""
+    return f"{text} {DISPOSED_BY[how].format(at=f' at {at}' if at else '')}"
+
+
+def line_of(function: Any, marker: str) -> str:
+    """``file.py:line`` of the one line of ``function``'s source that contains ``marker`` (the
+    lines that call this function, naming the marker, do not count)."""
+    lines, first = inspect.getsourcelines(function)
+    [found] = [first + i for i, line in enumerate(lines) if marker in line and "line_of(" not in line]
+    return f"{os.path.basename(inspect.getsourcefile(function) or '')}:{found}"
 
 
 def not_implemented(name: str) -> str:

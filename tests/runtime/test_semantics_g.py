@@ -7,7 +7,7 @@ import pytest
 
 from playground import DataCloneError, RpcError, RpcStub, dispose
 
-from .services import DISPOSED, failure, not_implemented, world
+from .services import disposed, failure, line_of, not_implemented, world
 
 
 
@@ -188,7 +188,8 @@ def test_g28a_disposal_of_a_returned_counter(env_play):
         return first, await failure(counter.increment(1))
 
     first, error = play.run(scenario())
-    assert first == 15 and type(error) is RpcError and str(error) == DISPOSED
+    at = line_of(test_g28a_disposal_of_a_returned_counter, "dispose(")
+    assert first == 15 and type(error) is RpcError and str(error) == disposed("dispose", at)
 
 
 def test_g28b_disposing_a_returned_object_disposes_its_stubs(env_play):
@@ -201,7 +202,8 @@ def test_g28b_disposing_a_returned_object_disposes_its_stubs(env_play):
         return first, await failure(obj["counter"].increment(2))
 
     first, error = play.run(scenario())
-    assert first == 12 and str(error) == DISPOSED
+    at = line_of(test_g28b_disposing_a_returned_object_disposes_its_stubs, "dispose(")
+    assert first == 12 and str(error) == disposed("dispose", at)
 
 
 def test_g36_exception_properties(env_play):
