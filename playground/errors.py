@@ -31,7 +31,9 @@ implicit ``__context__`` does not (a JavaScript error has only ``cause``). In le
 serialization neither attributes nor the cause travel.
 
 Warnings: :class:`StubLeakWarning` (a ``UserWarning``) when an execution context ends holding
-stubs nobody disposed.
+stubs nobody disposed; :class:`ForgottenAwaitWarning` (a ``RuntimeWarning``) when an
+``RpcPromise`` is compared with ``==`` or ``!=`` to a value (the promise is compared, not its
+result: a forgotten ``await``).
 
 Messages that the real Workers runtime produces are spelled exactly as it spells them; they are
 collected in :class:`Text` so that the codebase has one copy of each.
@@ -48,6 +50,7 @@ __all__ = [
     "ConnectionLost",
     "DataCloneError",
     "DeadlockError",
+    "ForgottenAwaitWarning",
     "Help",
     "PlaygroundError",
     "ProtocolError",
@@ -161,6 +164,20 @@ class Help:
     It always follows the runtime's (or Python's) text, after a space, so that code matching
     the real message still matches; it is computed only when the error is raised.
     """
+
+    @staticmethod
+    def forgot_await(what: str, handle: str, where: str | None) -> str:
+        """``what`` (Python's kind of words) was done to an unawaited ``RpcPromise`` or
+        ``RpcProperty`` (``handle``) where its value was meant, at ``where`` (``file.py:12``)."""
+        at = f", at {where}" if where else ""
+        if handle == "RpcProperty":
+            tail = (
+                "`stub.name` is an RpcProperty, a remote property not read yet: `await` it for "
+                "its value (for a method, call it and `await` the call)."
+            )
+        else:
+            tail = "An RPC call returns an RpcPromise at once, not its result: `await` it for the value."
+        return f"{what}{at}. Did you forget `await`? {tail}"
 
     @staticmethod
     def disposed(text: str, how: str, where: str | None) -> str:
@@ -283,6 +300,12 @@ class RemoteError(RpcError):
 
 class StubLeakWarning(UserWarning):
     """An execution context ended while holding stubs nobody disposed (the runtime's warning)."""
+
+
+class ForgottenAwaitWarning(RuntimeWarning):
+    """``promise == value`` (or ``!=``): Python compares the promise itself, not its result (a
+    forgotten ``await``). A warning, not an error, because Python compares objects in many
+    places (``in`` on a list, ``list.remove``, mocks); it points at the user's line."""
 
 
 _remote_classes: dict[type[BaseException], type[RemoteError]] = {}

@@ -7,6 +7,10 @@
 * Calls never raise: failures (a disposed stub, a value that cannot be serialized) come back
   when the promise is awaited. Only a property path deeper than 65 links, a ``_private`` name
   (an ``AttributeError`` saying so) and calling a binding itself (``env.S()``) raise at once.
+* A promise is not its value: used as one — arithmetic, ``<``, ``if p:``, ``for``, ``len``,
+  ``str``/``print``/f-strings, ``int()``, ``in`` — it raises a ``TypeError`` in Python's words,
+  with the user's line and "Did you forget `await`?"; ``p == value`` answers as Python would
+  (identity) with a ``ForgottenAwaitWarning`` at that line. Its ``repr`` says it is not awaited.
 * ``with``/``async with``, ``dispose(x)`` and ``stub.dup()`` manage lifetimes; a stub used after
   disposal fails with ``RPC stub used after being disposed.``, followed by how and where it was
   disposed (``It was disposed at cell:3 (the end of its `with` block).``: the place is kept
@@ -19,16 +23,16 @@ from __future__ import annotations
 import asyncio
 from asyncio import events
 from collections.abc import Generator
-from typing import Any
+from typing import Any, NoReturn
 
-from ..errors import Help, RpcError, Text
+from ..errors import ForgottenAwaitWarning, Help, RpcError, Text
 from ..protocol import Path
 from ..trace import where_text
 from .contract import Capability, ErrorHook, Gone, Hook
 from .context import ExecutionContext, current
 from .hooks import TargetHook, ValueHook, dispose_value, pipeline_on_value
 from .targets import describe_target, is_class_target, is_function
-from .where import user_frame
+from .where import user_frame, warn_at_user_line
 
 __all__ = ["RpcPromise", "RpcProperty", "RpcStub", "dispose", "private_name"]
 
@@ -202,6 +206,14 @@ class RpcStub(Capability):
     async def __aexit__(self, *exc: object) -> None:
         self._dispose("disposed", ("async with", user_frame()))
 
+    def __iter__(self) -> Any:
+        """Refused: a stub is a reference to a remote object, not a collection (without this,
+        ``for x in stub`` would pipeline ``stub[0]``, ``stub[1]``... for ever)."""
+        raise TypeError(
+            f"'{type(self).__name__}' object is not iterable: a stub is a reference to an object in "
+            "another worker. Call a method that returns a list, and `await` it."
+        )
+
     def __await__(self) -> Generator[Any, None, RpcStub]:
         """A stub is not a promise: awaiting it gives the stub itself."""
         return self
@@ -212,12 +224,44 @@ class RpcStub(Capability):
         return f"<RpcStub {self._desc}{state}>"
 
 
+def _refused(what: str) -> Any:
+    """A special method of a promise that raises: ``what`` (``{t}``: the class) was done to it."""
+
+    def refuse(self: RpcPromise, *args: object) -> NoReturn:
+        raise self._forgot(what.format(t=type(self).__name__))
+
+    return refuse
+
+
+def _operator(symbol: str, reflected: bool = False) -> Any:
+    """``promise + 1`` (or, ``reflected``, ``1 + promise``): Python's words, then the advice."""
+
+    def refuse(self: RpcPromise, other: object, *modulo: object) -> NoReturn:
+        left, right = type(self).__name__, type(other).__name__
+        if reflected:
+            left, right = right, left
+        raise self._forgot(f"unsupported operand type(s) for {symbol}: '{left}' and '{right}'")
+
+    return refuse
+
+
+def _ordering(symbol: str) -> Any:
+    def refuse(self: RpcPromise, other: object) -> NoReturn:
+        raise self._forgot(
+            f"'{symbol}' not supported between instances of '{type(self).__name__}' and '{type(other).__name__}'"
+        )
+
+    return refuse
+
+
 class RpcPromise(Capability):
     """The result of a call: awaitable, and a stub for pipelining calls on the result.
 
     Await it for the value; call methods or read properties on it to pipeline (they are sent
     at once, without waiting for this result). Disposing it releases the result on the other
-    side and disposes the stubs inside it.
+    side and disposes the stubs inside it. Used as a value (``p + 1``, ``if p:``, ``str(p)``...)
+    it raises a ``TypeError`` asking whether ``await`` was forgotten; ``==`` and ``!=`` warn
+    (:class:`~playground.ForgottenAwaitWarning`) instead, and hashing is the object's own.
     """
 
     __slots__ = (
@@ -424,13 +468,92 @@ class RpcPromise(Capability):
         self._dispose("disposed", ("async with", user_frame()))
 
     def __repr__(self) -> str:
+        """``<RpcPromise pending: result 1 from s — await it for the value>``: the state, what
+        it stands for and, until it is disposed, what to do with it (repr never raises: the
+        debugger and a notebook's echo of the last line use it; str() does, see below)."""
         if self._disposed:
-            state = "disposed"
-        elif self._settled is None:
-            state = "pending"
-        else:
-            state = "resolved" if self._settled[0] else "rejected"
-        return f"<RpcPromise {state}: {self._hook.describe()}>"
+            return f"<RpcPromise disposed: {self._hook.describe()}>"
+        if self._settled is None or self._settled[0]:
+            state = "pending" if self._settled is None else "resolved"
+            return f"<RpcPromise {state}: {self._hook.describe()} — await it for the value>"
+        return f"<RpcPromise rejected: {self._hook.describe()} — await it to raise the error>"
+
+    # -- used where its value was meant: a forgotten ``await`` ---------------------------------
+    # (Python looks special methods up on the class, so each is defined here. Attribute access,
+    # ``[...]`` and calls stay pipelined; hashing stays the object's, so promises can be set
+    # members and dict keys, as asyncio.gather needs. See docs/design.md, "Help for common
+    # mistakes".)
+
+    def _forgot(self, what: str) -> TypeError:
+        """The ``TypeError`` for ``what`` (Python's kind of words): the user's line, and the
+        advice to ``await``."""
+        where = user_frame()
+        return TypeError(Help.forgot_await(what, type(self).__name__, where_text(where) if where else None))
+
+    def _compared(self, symbol: str, other: object) -> None:
+        """``promise == value``: a :class:`ForgottenAwaitWarning` at the user's line. (Not when
+        ``other`` is a stub or promise too: list.remove, ``in`` and the like compare handles
+        with each other, and that is no mistake.)"""
+        if not isinstance(other, Capability):
+            where = user_frame()
+            warn_at_user_line(
+                Help.forgot_await(
+                    f"'{symbol}' between instances of '{type(self).__name__}' and '{type(other).__name__}' "
+                    "compares the promise itself, not its value",
+                    type(self).__name__,
+                    where_text(where) if where else None,
+                ),
+                ForgottenAwaitWarning,
+            )
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        self._compared("==", other)
+        return NotImplemented  # (the other side may answer; else Python compares identities)
+
+    def __ne__(self, other: object) -> bool:
+        if other is self:
+            return False
+        self._compared("!=", other)
+        return NotImplemented
+
+    __hash__ = Capability.__hash__
+
+    __lt__, __le__, __gt__, __ge__ = _ordering("<"), _ordering("<="), _ordering(">"), _ordering(">=")
+
+    __add__, __radd__ = _operator("+"), _operator("+", True)
+    __sub__, __rsub__ = _operator("-"), _operator("-", True)
+    __mul__, __rmul__ = _operator("*"), _operator("*", True)
+    __matmul__, __rmatmul__ = _operator("@"), _operator("@", True)
+    __truediv__, __rtruediv__ = _operator("/"), _operator("/", True)
+    __floordiv__, __rfloordiv__ = _operator("//"), _operator("//", True)
+    __mod__, __rmod__ = _operator("%"), _operator("%", True)
+    __divmod__, __rdivmod__ = _operator("divmod()"), _operator("divmod()", True)
+    __pow__, __rpow__ = _operator("** or pow()"), _operator("** or pow()", True)
+    __lshift__, __rlshift__ = _operator("<<"), _operator("<<", True)
+    __rshift__, __rrshift__ = _operator(">>"), _operator(">>", True)
+    __and__, __rand__ = _operator("&"), _operator("&", True)
+    __xor__, __rxor__ = _operator("^"), _operator("^", True)
+    __or__, __ror__ = _operator("|"), _operator("|", True)
+
+    __neg__ = _refused("bad operand type for unary -: '{t}'")
+    __pos__ = _refused("bad operand type for unary +: '{t}'")
+    __invert__ = _refused("bad operand type for unary ~: '{t}'")
+    __abs__ = _refused("bad operand type for abs(): '{t}'")
+    __bool__ = _refused("an {t} has no truth value (if, while, bool(), and, or, not)")
+    __iter__ = _refused("'{t}' object is not iterable (for, list(), unpacking)")
+    __len__ = _refused("object of type '{t}' has no len()")
+    __contains__ = _refused("argument of type '{t}' is not iterable (in)")
+    __str__ = __format__ = _refused("an {t} was turned into text (str(), print(), an f-string, format() or %s)")
+    __int__ = _refused("int() argument must be a string, a bytes-like object or a real number, not '{t}'")
+    __float__ = _refused("float() argument must be a string or a real number, not '{t}'")
+    __complex__ = _refused("complex() first argument must be a string or a number, not '{t}'")
+    __index__ = _refused("'{t}' object cannot be interpreted as an integer")
+    __bytes__ = _refused("cannot convert '{t}' object to bytes")
+    __round__ = _refused("type {t} doesn't define __round__ method")
+    __trunc__ = _refused("type {t} doesn't define __trunc__ method")
+    __floor__ = __ceil__ = _refused("must be real number, not {t}")
 
 
 class RpcProperty(RpcPromise):
@@ -483,7 +606,8 @@ class RpcProperty(RpcPromise):
         pass
 
     def __repr__(self) -> str:
-        return f"<RpcProperty {'.'.join(map(str, self._path))} of {self._base!r}>"
+        """``<RpcProperty name of <RpcStub ...> — call it, or await it to read it>``."""
+        return f"<RpcProperty {'.'.join(map(str, self._path))} of {self._base!r} — call it, or await it to read it>"
 
 
 def _disposed_error(text: str, handle: RpcStub | RpcPromise) -> RpcError:

@@ -6,9 +6,25 @@ run in a notebook cell, whose file is ``<ipython-input-...>`` or a kernel temp f
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import math
+import pickle
+import warnings
+from unittest import mock
+
 import pytest
 
-from playground import Playground, RpcError, RpcStub, RpcTarget, WorkerEntrypoint, dispose
+from playground import (
+    DataCloneError,
+    ForgottenAwaitWarning,
+    Playground,
+    RpcError,
+    RpcStub,
+    RpcTarget,
+    WorkerEntrypoint,
+    dispose,
+)
 from playground.errors import StubLeakWarning
 
 from .services import PROMISE_DISPOSED, disposed, failure, line_of
@@ -160,3 +176,225 @@ def test_in_a_notebook_cell_the_place_is_the_cell_line(play, env):
     exec(compile(cell, "<ipython-input-3-0123456789ab>", "exec"), namespace)
     error = play.run(namespace["scenario"]())
     assert str(error) == "RPC stub used after being disposed. It was disposed at cell:3 by `dispose()`."
+
+
+# -- a promise used where its value was meant: "did you forget `await`?" ------------------------
+
+PROMISE_TAIL = "Did you forget `await`? An RPC call returns an RpcPromise at once, not its result: `await` it for the value."
+
+#: (the mistake, made on its own line, and what Python's kind of words say was done)
+MISTAKES = [
+    (lambda p: p + 1, "unsupported operand type(s) for +: 'RpcPromise' and 'int'"),
+    (lambda p: 1 + p, "unsupported operand type(s) for +: 'int' and 'RpcPromise'"),
+    (lambda p: sum([p, 1]), "unsupported operand type(s) for +: 'int' and 'RpcPromise'"),
+    (lambda p: p - 1.5, "unsupported operand type(s) for -: 'RpcPromise' and 'float'"),
+    (lambda p: 2 * p, "unsupported operand type(s) for *: 'int' and 'RpcPromise'"),
+    (lambda p: p @ p, "unsupported operand type(s) for @: 'RpcPromise' and 'RpcPromise'"),
+    (lambda p: p / 2, "unsupported operand type(s) for /: 'RpcPromise' and 'int'"),
+    (lambda p: p // 2, "unsupported operand type(s) for //: 'RpcPromise' and 'int'"),
+    (lambda p: p % 2, "unsupported operand type(s) for %: 'RpcPromise' and 'int'"),
+    (lambda p: divmod(p, 2), "unsupported operand type(s) for divmod(): 'RpcPromise' and 'int'"),
+    (lambda p: p**2, "unsupported operand type(s) for ** or pow(): 'RpcPromise' and 'int'"),
+    (lambda p: pow(2, p), "unsupported operand type(s) for ** or pow(): 'int' and 'RpcPromise'"),
+    (lambda p: p << 1, "unsupported operand type(s) for <<: 'RpcPromise' and 'int'"),
+    (lambda p: 1 >> p, "unsupported operand type(s) for >>: 'int' and 'RpcPromise'"),
+    (lambda p: p & 1, "unsupported operand type(s) for &: 'RpcPromise' and 'int'"),
+    (lambda p: p ^ 1, "unsupported operand type(s) for ^: 'RpcPromise' and 'int'"),
+    (lambda p: {1} | p, "unsupported operand type(s) for |: 'set' and 'RpcPromise'"),
+    (lambda p: -p, "bad operand type for unary -: 'RpcPromise'"),
+    (lambda p: +p, "bad operand type for unary +: 'RpcPromise'"),
+    (lambda p: ~p, "bad operand type for unary ~: 'RpcPromise'"),
+    (lambda p: abs(p), "bad operand type for abs(): 'RpcPromise'"),
+    (lambda p: p < 3, "'<' not supported between instances of 'RpcPromise' and 'int'"),
+    (lambda p: p <= 3, "'<=' not supported between instances of 'RpcPromise' and 'int'"),
+    (lambda p: p > "a", "'>' not supported between instances of 'RpcPromise' and 'str'"),
+    (lambda p: 3 < p, "'>' not supported between instances of 'RpcPromise' and 'int'"),  # (Python asks p > 3)
+    (lambda p: p >= 3, "'>=' not supported between instances of 'RpcPromise' and 'int'"),
+    (lambda p: "yes" if p else "no", "an RpcPromise has no truth value (if, while, bool(), and, or, not)"),
+    (lambda p: bool(p), "an RpcPromise has no truth value (if, while, bool(), and, or, not)"),
+    (lambda p: not p, "an RpcPromise has no truth value (if, while, bool(), and, or, not)"),
+    (lambda p: [x for x in p], "'RpcPromise' object is not iterable (for, list(), unpacking)"),
+    (lambda p: list(p), "'RpcPromise' object is not iterable (for, list(), unpacking)"),
+    (lambda p: [a for a, b in [p]], "'RpcPromise' object is not iterable (for, list(), unpacking)"),
+    (lambda p: len(p), "object of type 'RpcPromise' has no len()"),
+    (lambda p: 3 in p, "argument of type 'RpcPromise' is not iterable (in)"),
+    (lambda p: str(p), "an RpcPromise was turned into text (str(), print(), an f-string, format() or %s)"),
+    (lambda p: print(p), "an RpcPromise was turned into text (str(), print(), an f-string, format() or %s)"),
+    (lambda p: f"total: {p}", "an RpcPromise was turned into text (str(), print(), an f-string, format() or %s)"),
+    (lambda p: f"{p:>5}", "an RpcPromise was turned into text (str(), print(), an f-string, format() or %s)"),
+    (lambda p: "%s" % p, "an RpcPromise was turned into text (str(), print(), an f-string, format() or %s)"),
+    (lambda p: int(p), "int() argument must be a string, a bytes-like object or a real number, not 'RpcPromise'"),
+    (lambda p: float(p), "float() argument must be a string or a real number, not 'RpcPromise'"),
+    (lambda p: complex(p), "complex() first argument must be a string or a number, not 'RpcPromise'"),
+    (lambda p: [0, 1][p], "'RpcPromise' object cannot be interpreted as an integer"),
+    (lambda p: range(p), "'RpcPromise' object cannot be interpreted as an integer"),
+    (lambda p: bytes(p), "cannot convert 'RpcPromise' object to bytes"),
+    (lambda p: round(p), "type RpcPromise doesn't define __round__ method"),
+    (lambda p: math.trunc(p), "type RpcPromise doesn't define __trunc__ method"),
+    (lambda p: math.floor(p), "must be real number, not RpcPromise"),
+    (lambda p: math.ceil(p), "must be real number, not RpcPromise"),
+]
+
+
+@pytest.mark.parametrize("mistake, what", MISTAKES, ids=[what for _, what in MISTAKES])
+def test_a_promise_used_as_its_value_asks_whether_await_was_forgotten(play, env, mistake, what):
+    async def scenario():
+        promise = env.S.add(1, 2)
+        with pytest.raises(TypeError) as info:
+            mistake(promise)
+        return info.value, await promise
+
+    error, value = play.run(scenario())
+    assert value == 3  # (nothing was broken: the promise still gives its value)
+    at = f"{HERE}:{mistake.__code__.co_firstlineno}"
+    assert str(error) == f"{what}, at {at}. {PROMISE_TAIL}"
+
+
+def test_a_property_used_as_its_value_says_to_await_it(play, env):
+    async def scenario():
+        with pytest.raises(TypeError) as info:
+            env.S.add + 1  # noqa: B018
+        return info.value
+
+    error = play.run(scenario())
+    at = line_of(test_a_property_used_as_its_value_says_to_await_it, "env.S.add + 1")
+    assert str(error) == (
+        f"unsupported operand type(s) for +: 'RpcProperty' and 'int', at {at}. Did you forget "
+        "`await`? `stub.name` is an RpcProperty, a remote property not read yet: `await` it for its "
+        "value (for a method, call it and `await` the call)."
+    )
+
+
+def test_in_a_notebook_cell_the_forgotten_await_names_the_cell_line(play, env):
+    namespace = {"env": env}
+    cell = "async def scenario():\n    total = env.S.add(1, 2)\n    try:\n        total + 1\n" \
+           "    except TypeError as error:\n        return error, await total\n"
+    exec(compile(cell, "/tmp/ipykernel_4242/2131311706.py", "exec"), namespace)
+    error, value = play.run(namespace["scenario"]())
+    assert value == 3
+    assert str(error) == f"unsupported operand type(s) for +: 'RpcPromise' and 'int', at cell:4. {PROMISE_TAIL}"
+
+
+def test_comparing_a_promise_with_a_value_warns_at_the_line(play, env):
+    async def scenario():
+        promise = env.S.add(1, 2)
+        with pytest.warns(ForgottenAwaitWarning) as caught:
+            equal = promise == 3
+            unequal = promise != 3
+            reflected = 3 == promise
+        return caught.list, (equal, unequal, reflected), await promise
+
+    caught, results, value = play.run(scenario())
+    assert results == (False, True, False) and value == 3
+    line = int(line_of(test_comparing_a_promise_with_a_value_warns_at_the_line, "equal = promise ==").split(":")[1])
+    assert [(w.category, w.filename, w.lineno) for w in caught] == [
+        (ForgottenAwaitWarning, __file__, line),
+        (ForgottenAwaitWarning, __file__, line + 1),
+        (ForgottenAwaitWarning, __file__, line + 2),
+    ]
+    assert [str(w.message) for w in caught] == [
+        f"'==' between instances of 'RpcPromise' and 'int' compares the promise itself, not its value, "
+        f"at {HERE}:{line}. {PROMISE_TAIL}",
+        f"'!=' between instances of 'RpcPromise' and 'int' compares the promise itself, not its value, "
+        f"at {HERE}:{line + 1}. {PROMISE_TAIL}",
+        f"'==' between instances of 'RpcPromise' and 'int' compares the promise itself, not its value, "
+        f"at {HERE}:{line + 2}. {PROMISE_TAIL}",
+    ]
+    assert issubclass(ForgottenAwaitWarning, RuntimeWarning)
+
+
+def test_promises_compared_with_each_other_hash_and_gather_without_a_warning(play, env):
+    async def scenario():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            first, second = env.S.add(1, 2), env.S.add(3, 4)
+            handles = [first, second]
+            found = (first in handles, handles.index(second), first == first, first != second)
+            handles.remove(second)
+            keyed = {first: "first", second: "second"}
+            values = await asyncio.gather(first, second)
+            return found, handles == [first], keyed[second], len({first, second}), values
+
+    assert play.run(scenario()) == ((True, 1, True, True), True, "second", 2, [3, 7])
+
+
+def test_another_objects_equality_still_answers(play, env):
+    async def scenario():
+        promise = env.S.add(1, 2)
+        with pytest.warns(ForgottenAwaitWarning):
+            matched = promise == mock.ANY  # the promise has no answer; ANY's is True
+        return matched, await promise
+
+    assert play.run(scenario()) == (True, 3)
+
+
+def test_repr_says_a_promise_is_not_awaited_yet(play, env):
+    async def scenario():
+        promise = env.S.add(1, 2)
+        pending = repr(promise)
+        await promise
+        resolved = repr(promise)
+        failed = env.S.missing()
+        await failure(failed)
+        rejected = repr(failed)
+        dispose(promise)
+        return pending, resolved, rejected, repr(promise), repr(env.S.add)
+
+    pending, resolved, rejected, disposed_, prop = play.run(scenario())
+    assert pending == "<RpcPromise pending: result 1 from svc — await it for the value>"
+    assert resolved == "<RpcPromise resolved: result 1 from svc — await it for the value>"
+    assert rejected == "<RpcPromise rejected: result 1 from svc — await it to raise the error>"
+    assert disposed_ == "<RpcPromise disposed: result 1 from svc>"
+    assert prop == "<RpcProperty add of <ServiceStub service svc> — call it, or await it to read it>"
+
+
+def test_pipelining_and_the_rest_of_a_promise_still_work(play, env):
+    async def scenario():
+        promise = env.S.make_counter(5)
+        called = await promise.increment(2)  # attribute, call: pipelined
+        indexed = await promise["increment"](3)  # [...]: pipelined
+        with pytest.raises(AttributeError):
+            promise._secret  # noqa: B018
+        assert not hasattr(promise, "_repr_html_") and not hasattr(promise, "_ipython_display_")
+        assert inspect.isawaitable(promise) and not asyncio.iscoroutine(promise)
+        refused = await failure(env.S.add(promise, 1))  # still refused as an argument, as in workerd
+        with pytest.raises(TypeError):
+            pickle.dumps(promise)
+        with promise as counter_promise:
+            counter = await counter_promise
+        return called, indexed, refused, counter
+
+    called, indexed, refused, counter = play.run(scenario())
+    assert (called, indexed) == (7, 10)
+    assert type(refused) is DataCloneError and str(refused) == (
+        'Could not serialize object of type "RpcPromise". This type does not support serialization.'
+    )
+    assert isinstance(counter, RpcStub)
+
+
+def test_a_stub_is_not_iterable(play, env):
+    async def scenario():
+        counter = await env.S.make_counter(1)
+        with counter, pytest.raises(TypeError) as info:
+            list(counter)
+        return info.value
+
+    assert str(play.run(scenario())) == (
+        "'RpcStub' object is not iterable: a stub is a reference to an object in another worker. "
+        "Call a method that returns a list, and `await` it."
+    )
+
+
+def test_ipython_shows_a_promise_by_its_repr(play, env):
+    formatters = pytest.importorskip("IPython.core.formatters")
+    pretty = pytest.importorskip("IPython.lib.pretty")
+
+    async def scenario():
+        promise = env.S.add(1, 2)
+        shown = formatters.DisplayFormatter().format(promise), pretty.pretty([promise])
+        return shown, await promise
+
+    (bundle, listed), value = play.run(scenario())
+    assert bundle == ({"text/plain": "<RpcPromise pending: result 1 from svc — await it for the value>"}, {})
+    assert listed == "[<RpcPromise pending: result 1 from svc — await it for the value>]"
+    assert value == 3
