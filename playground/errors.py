@@ -42,6 +42,7 @@ collected in :class:`Text` so that the codebase has one copy of each.
 from __future__ import annotations
 
 import builtins
+import difflib
 import reprlib
 from typing import Any
 
@@ -189,6 +190,38 @@ class Help:
         at = f" at {where}" if where else ""
         return f"{text} {said.format(at=at)}"
 
+
+    @staticmethod
+    def did_you_mean(name: str, owner: str, groups: list[tuple[str, list[str]]]) -> str:
+        """After ``does not implement the method "name"``: the closest of the names ``owner``
+        has, and those names, by kind (``groups``: ``[("methods", [...]), ("properties", [...])]``;
+        the first kind is named even when there is none)."""
+        everything = [n for _, names in groups for n in names]
+        close = difflib.get_close_matches(name, everything, n=1)
+        has = _has(owner, groups)
+        return f"Did you mean `{close[0]}`? {has}" if close else has
+
+    @staticmethod
+    def instance_attribute(name: str, owner: str, groups: list[tuple[str, list[str]]]) -> str:
+        """After ``does not implement the method "name"``, when ``name`` is set on the instance
+        (``self.name = ...``): only class members are reachable over RPC."""
+        return (
+            f"`{name}` is an instance attribute (set on self), and only class members (methods, "
+            f"properties) are reachable over RPC. {_has(owner, groups)}"
+        )
+
+
+def _has(owner: str, groups: list[tuple[str, list[str]]]) -> str:
+    """``Counter has the methods: a, b; and the properties: c.``"""
+    listed = [f"the {kind}: {_listed(names)}" for kind, names in groups if names]
+    return f"{owner} has {'; and '.join(listed)}." if listed else f"{owner} has no public {groups[0][0]}."
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:_MAX_NAMES]) + (", ..." if len(names) > _MAX_NAMES else "")
+
+
+_MAX_NAMES = 30
 
 #: How a stub or promise was disposed (the ``how`` of :meth:`Help.disposed`; ``{at}``: where).
 DISPOSED_HOW = {

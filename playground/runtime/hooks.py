@@ -35,7 +35,7 @@ from ..protocol import Path
 from .contract import Capability, ErrorHook, Gone, Hook, Origin, Settled
 from .context import ExecutionContext, current, interrupted, run_limited
 from .http import Response
-from .invoke import class_member, handler_arguments, handler_call_arguments, step
+from .invoke import class_member, handler_arguments, handler_call_arguments, missing, step
 from .targets import (
     RESERVED_EVERYWHERE,
     DurableObject,
@@ -414,7 +414,7 @@ def _call_member(
     try:
         fn = class_member(target, name)
     except LookupError:
-        return ErrorHook(TypeError(Text.not_implemented(name)))
+        return ErrorHook(missing(target, name, reserved, False))
     except Exception as exc:  # a property getter that raised
         return ErrorHook(exc)
     except KeyboardInterrupt as exc:

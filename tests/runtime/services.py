@@ -51,6 +51,25 @@ def not_implemented(name: str) -> str:
     return f'The RPC receiver does not implement the method "{name}".'
 
 
+#: The playground's help after not_implemented(name) on MyService: what it has.
+MY_SERVICE_HAS = (
+    "MyService (entrypoint) has the methods: no_args_method, one_arg_method, two_args_method, "
+    "throwing_method, get_function, get_map, get_non_rpc_class, make_counter, increment_counter, "
+    "get_an_object; and the properties: function_property, object_property, "
+    "non_function_property, promise_property, throwing_property, rejecting_promise_property."
+)
+#: ... on MyService.object_property (a dict).
+OBJECT_PROPERTY_HAS = "The dict has the keys: func, deeper, counter5, some_text, non_rpc."
+
+
+def instance_attribute(name: str, has: str = MY_SERVICE_HAS) -> str:
+    """The error for ``name``, set on the instance of a class whose members ``has`` lists."""
+    return (
+        f"{not_implemented(name)} `{name}` is an instance attribute (set on self), and only class "
+        f"members (methods, properties) are reachable over RPC. {has}"
+    )
+
+
 class NonRpcClass:
     pass
 

@@ -7,7 +7,15 @@ import pytest
 
 from playground import DataCloneError, RpcError, RpcStub, dispose
 
-from .services import disposed, failure, line_of, not_implemented, world
+from .services import (
+    OBJECT_PROPERTY_HAS,
+    disposed,
+    failure,
+    instance_attribute,
+    line_of,
+    not_implemented,
+    world,
+)
 
 
 
@@ -86,8 +94,8 @@ def test_g11_instance_members_are_hidden(env_play, path):
     target = env.S
     for name in path:
         target = target[name]
-    assert str(play.run(failure(target(3)))) == not_implemented(path[0])
-    assert str(play.run(failure(env.S.instance_object))) == not_implemented("instance_object")
+    assert str(play.run(failure(target(3)))) == instance_attribute(path[0])
+    assert str(play.run(failure(env.S.instance_object))) == instance_attribute("instance_object")
 
 
 def test_g12_throwing_members(env_play):
@@ -111,8 +119,8 @@ def test_g12_throwing_members(env_play):
         ("fetch", (), "'fetch' is a reserved method and cannot be called over RPC."),
         ("__str__", (), not_implemented("__str__")),
         ("__eq__", (1,), not_implemented("__eq__")),
-        ("env", (), not_implemented("env")),
-        ("ctx", (), not_implemented("ctx")),
+        ("env", (), instance_attribute("env")),
+        ("ctx", (), instance_attribute("ctx")),
         ("non_function_property", (), '"non_function_property" is not a function.'),
     ],
 )
@@ -132,20 +140,20 @@ def test_g13_non_function_nested_path(env_play):
 
 
 @pytest.mark.parametrize(
-    "path, name",
+    "path, text",
     [
-        (("object_property", "non_rpc", "foo"), "non_rpc"),
-        (("object_property", "non_rpc", "bar", "baz"), "non_rpc"),
-        (("object_property", "env", "S", "no_args_method"), "env"),
-        (("object_property", "ctx", "wait_until"), "ctx"),
+        (("object_property", "non_rpc", "foo"), not_implemented("non_rpc")),
+        (("object_property", "non_rpc", "bar", "baz"), not_implemented("non_rpc")),
+        (("object_property", "env", "S", "no_args_method"), f"{not_implemented('env')} {OBJECT_PROPERTY_HAS}"),
+        (("object_property", "ctx", "wait_until"), f"{not_implemented('ctx')} {OBJECT_PROPERTY_HAS}"),
     ],
 )
-def test_g14_path_traversal_refusals(env_play, path, name):
+def test_g14_path_traversal_refusals(env_play, path, text):
     env, play = env_play
     target = env.S
     for part in path:
         target = target[part]
-    assert str(play.run(failure(target()))) == not_implemented(name)
+    assert str(play.run(failure(target()))) == text
 
 
 def test_g15_serialization_refusals(env_play):
@@ -174,7 +182,9 @@ def test_g26_promise_pipelining(env_play):
         return results
 
     assert play.run(scenario()) == [
-        15, 128, 12, not_implemented("foo"), not_implemented("baz"), '"foo" is not a function.'
+        15, 128, 12, not_implemented("foo"),
+        f"{not_implemented('baz')} Did you mean `bar`? The dict has the keys: foo, bar.",
+        '"foo" is not a function.',
     ]
 
 

@@ -10,6 +10,7 @@ import asyncio
 import inspect
 import math
 import pickle
+import types
 import warnings
 from unittest import mock
 
@@ -17,10 +18,12 @@ import pytest
 
 from playground import (
     DataCloneError,
+    DurableObject,
     ForgottenAwaitWarning,
     Playground,
     RpcError,
     RpcStub,
+    Response,
     RpcTarget,
     WorkerEntrypoint,
     dispose,
@@ -58,6 +61,9 @@ class Service(WorkerEntrypoint):
 
     async def use_remembered(self) -> int:
         return await KEPT.pop().increment()
+
+    def settings(self) -> dict:
+        return {"colour": "red", "size": 3}
 
     async def keep_own(self) -> int:
         KEPT.append(RpcStub(Counter(1)))  # never disposed: released when this request ends
@@ -398,3 +404,107 @@ def test_ipython_shows_a_promise_by_its_repr(play, env):
     assert bundle == ({"text/plain": "<RpcPromise pending: result 1 from svc — await it for the value>"}, {})
     assert listed == "[<RpcPromise pending: result 1 from svc — await it for the value>]"
     assert value == 3
+
+
+# -- a misspelled method: "did you mean `add`?", worked out in the callee ------------------------
+
+
+class Room(DurableObject):
+    def join(self, who: str) -> str:
+        return f"{who} joined"
+
+    def leave(self, who: str) -> str:
+        return f"{who} left"
+
+
+class Greeter:
+    """A plain handler object as a worker's main (not a WorkerEntrypoint)."""
+
+    def fetch(self, request, env, ctx):
+        return Response("hi")
+
+    def greet(self, name, env, ctx):
+        return f"hello, {name}"
+
+
+CALC_SOURCE = (
+    "def fetch(request, env, ctx):\n    return None\n\n"
+    "def add(a, env, ctx):\n    return a + 1\n\n"
+    "def _hidden(a):\n    return a\n"
+)
+
+
+def helpful_world() -> tuple[Playground, object]:
+    calc = types.ModuleType("calc")
+    exec(compile(CALC_SOURCE, "calc.py", "exec"), calc.__dict__)
+    play = Playground(latency="10ms")
+    play.worker("svc", Service, exports=[Room])
+    play.worker("greeter", Greeter)
+    play.worker("calc", calc)
+    play.worker(
+        "client", Client, services={"S": "svc", "G": "greeter", "CALC": "calc"},
+        durable_objects={"ROOM": ("svc", "Room")},
+    )
+    return play, play.env("client")
+
+
+RUNTIME = 'The RPC receiver does not implement the method "{}".'
+
+
+def test_a_misspelled_entrypoint_method_gets_the_closest_name():
+    play, env = helpful_world()
+    error = play.run(failure(env.S.ad(1, 2)))
+    assert type(error) is TypeError and error.remote is True  # (the callee worked the help out)
+    assert str(error) == (
+        f"{RUNTIME.format('ad')} Did you mean `add`? Service (entrypoint) has the methods: "
+        "make_counter, add, remember, use_remembered, settings, keep_own."
+    )
+
+
+def test_a_misspelled_rpc_target_method_or_property(play, env):
+    async def scenario():
+        with await env.S.make_counter(1) as counter:
+            return await failure(counter.incremnt()), await failure(counter.nothing_like_it)
+
+    close, far = play.run(scenario())
+    assert str(close) == f"{RUNTIME.format('incremnt')} Did you mean `increment`? Counter (RpcTarget) has the methods: increment."
+    assert str(far) == f"{RUNTIME.format('nothing_like_it')} Counter (RpcTarget) has the methods: increment."
+
+
+def test_an_instance_attribute_is_named_as_such(play, env):
+    async def scenario():
+        with await env.S.make_counter(1) as counter:
+            return await failure(counter.i)
+
+    assert str(play.run(scenario())) == (
+        f"{RUNTIME.format('i')} `i` is an instance attribute (set on self), and only class members "
+        "(methods, properties) are reachable over RPC. Counter (RpcTarget) has the methods: increment."
+    )
+
+
+def test_a_misspelled_durable_object_method():
+    play, env = helpful_world()
+    room = env.ROOM.get(env.ROOM.id_from_name("lobby"))
+    error = play.run(failure(room.joinn("ada")))
+    assert str(error) == (
+        f"{RUNTIME.format('joinn')} Did you mean `join`? Room (Durable Object) has the methods: join, leave."
+    )
+
+
+def test_a_misspelled_handler_method_on_a_plain_object_and_a_module():
+    play, env = helpful_world()
+    greeter = play.run(failure(env.G.gret("ada")))
+    calc = play.run(failure(env.CALC.ad(1)))
+    assert str(greeter) == f"{RUNTIME.format('gret')} Did you mean `greet`? Greeter has the methods: greet."
+    assert str(calc) == f"{RUNTIME.format('ad')} Did you mean `add`? <module 'calc'> has the methods: add."
+    assert play.run(env.CALC.add(1)) == 2
+
+
+def test_a_misspelled_key_of_a_returned_dict(play, env):
+    async def scenario():
+        with env.S.settings() as settings:  # a dict: pipelining reaches its keys
+            return await failure(settings.color)
+
+    assert str(play.run(scenario())) == (
+        f"{RUNTIME.format('color')} Did you mean `colour`? The dict has the keys: colour, size."
+    )
