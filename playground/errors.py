@@ -190,7 +190,6 @@ class Help:
         at = f" at {where}" if where else ""
         return f"{text} {said.format(at=at)}"
 
-
     @staticmethod
     def did_you_mean(name: str, owner: str, groups: list[tuple[str, list[str]]]) -> str:
         """After ``does not implement the method "name"``: the closest of the names ``owner``
@@ -210,6 +209,14 @@ class Help:
             f"properties) are reachable over RPC. {_has(owner, groups)}"
         )
 
+    @staticmethod
+    def cannot_serialize(type_name: str, kind: str, base: str = "") -> str:
+        """After ``Could not serialize object of type "X"...``: what to send instead of a value
+        of that ``kind`` (see :data:`CANNOT_SERIALIZE`; ``base``: the built-in type a subclass
+        extends), then what can cross RPC at all."""
+        hint = CANNOT_SERIALIZE.get(kind, "").format(name=type_name, base=base)
+        return f"{hint} {CAN_CROSS}" if hint else CAN_CROSS
+
 
 def _has(owner: str, groups: list[tuple[str, list[str]]]) -> str:
     """``Counter has the methods: a, b; and the properties: c.``"""
@@ -222,6 +229,7 @@ def _listed(names: list[str]) -> str:
 
 
 _MAX_NAMES = 30
+
 
 #: How a stub or promise was disposed (the ``how`` of :meth:`Help.disposed`; ``{at}``: where).
 DISPOSED_HOW = {
@@ -242,6 +250,34 @@ DISPOSED_HOW = {
         "call it belonged to finished without disposing it)."
     ),
     "closed": "The runtime released it when the playground was closed.",
+}
+
+
+#: What every refused value's message ends with: what can cross RPC.
+CAN_CROSS = (
+    "What can cross RPC: plain data (None, bool, int, float, str, bytes, list, tuple, dict, set, "
+    "datetime, Decimal, UUID...), an instance of an RpcTarget subclass (passed by reference: the "
+    "receiver gets a stub) and a function (passed by reference)."
+)
+
+#: What to send instead, by kind of refused value (``{name}``: its type; ``{base}``: a built-in base).
+CANNOT_SERIALIZE = {
+    "class": "To pass a {name} by reference, make {name} extend RpcTarget; to send its data, send a dict.",
+    "dataclass": (
+        "{name} is a dataclass: send `dataclasses.asdict(x)` (a dict), or make {name} extend "
+        "RpcTarget to pass it by reference."
+    ),
+    "enum": "{name} is an Enum: send its `.value`.",
+    "subclass": "{name} is a subclass of {base}: send `{base}(x)`.",
+    "file": "A file stays where it was opened: send its contents (`f.read()`).",
+    "socket": "A socket stays where it was opened: send the data read from it.",
+    "coroutine": "A coroutine is the call of an `async def` function, not its result: did you forget `await`?",
+    "awaitable": "A {name} is awaitable: `await` it and send its result.",
+    "iterable": "A {name} gives its items one by one: send `list(x)`.",
+    "entrypoint": (
+        "A WorkerEntrypoint or DurableObject is not an RpcTarget and cannot be sent "
+        "(`return self`): return an RpcTarget that does the work, or call it through its binding."
+    ),
 }
 
 

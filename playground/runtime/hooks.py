@@ -29,8 +29,8 @@ from inspect import CO_ITERABLE_COROUTINE
 from types import CoroutineType, GeneratorType
 from typing import Any
 
-from ..codec import SCALARS
-from ..errors import DataCloneError, RpcError, Text
+from ..codec import SCALARS, unserializable
+from ..errors import RpcError, Text
 from ..protocol import Path
 from .contract import Capability, ErrorHook, Gone, Hook, Origin, Settled
 from .context import ExecutionContext, current, interrupted, run_limited
@@ -522,7 +522,7 @@ def hook_for(result: Any, context: ExecutionContext | None) -> Hook:
     if _awaitable(result):
         return PromiseHook.running(result, context)
     if is_entrypoint(result):  # ``return self``: it cannot be sent, so nothing pipelines on it
-        return ErrorHook(DataCloneError(Text.cannot_serialize(type(result).__name__)))
+        return ErrorHook(unserializable(result, "entrypoint"))
     return ValueHook(result, context, True)
 
 

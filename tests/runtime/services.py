@@ -47,6 +47,31 @@ def line_of(function: Any, marker: str) -> str:
     return f"{os.path.basename(inspect.getsourcefile(function) or '')}:{found}"
 
 
+#: What every DataCloneError for a refused value ends with (the playground's help).
+CAN_CROSS = (
+    "What can cross RPC: plain data (None, bool, int, float, str, bytes, list, tuple, dict, set, "
+    "datetime, Decimal, UUID...), an instance of an RpcTarget subclass (passed by reference: the "
+    "receiver gets a stub) and a function (passed by reference)."
+)
+#: The help for an entrypoint or Durable Object that returns itself.
+ENTRYPOINT_HINT = (
+    "A WorkerEntrypoint or DurableObject is not an RpcTarget and cannot be sent (`return self`): "
+    "return an RpcTarget that does the work, or call it through its binding."
+)
+
+
+def refused(name: str, hint: str = "") -> str:
+    """The exact DataCloneError text for a value of type ``name``: the runtime's words, then the
+    playground's ``hint`` (what to send instead) and what can cross."""
+    text = f'Could not serialize object of type "{name}". This type does not support serialization.'
+    return f"{text} {hint} {CAN_CROSS}" if hint else f"{text} {CAN_CROSS}"
+
+
+def class_refused(name: str) -> str:
+    """``refused`` for an instance of one of the user's own classes."""
+    return refused(name, f"To pass a {name} by reference, make {name} extend RpcTarget; to send its data, send a dict.")
+
+
 def not_implemented(name: str) -> str:
     return f'The RPC receiver does not implement the method "{name}".'
 

@@ -6,7 +6,7 @@ import asyncio
 
 from playground import DataCloneError, DurableObject, Playground, RpcError, RpcStub, RpcTarget, WorkerEntrypoint, dispose
 
-from .services import disposed, failure, line_of
+from .services import ENTRYPOINT_HINT, disposed, failure, line_of, refused
 
 
 class D(WorkerEntrypoint):
@@ -225,7 +225,7 @@ def test_an_entrypoint_returning_self_is_refused_on_the_callee_side():
     inside = play.run(failure(env.D.me_inside()))
     pipelined = play.run(failure(env.D.me().add(1, 2)))  # nothing to pipeline on, either
     for error in (top, inside, pipelined):
-        assert type(error) is DataCloneError and str(error) == cannot_serialize("D")
+        assert type(error) is DataCloneError and str(error) == refused("D", ENTRYPOINT_HINT)
         assert error.remote is True
 
 
@@ -233,7 +233,7 @@ def test_a_durable_object_returning_self_is_refused():
     play, env = make()
     room = env.ROOM.get(env.ROOM.id_from_name("a"))
     error = play.run(failure(room.me()))
-    assert type(error) is DataCloneError and str(error) == cannot_serialize("Room")
+    assert type(error) is DataCloneError and str(error) == refused("Room", ENTRYPOINT_HINT)
 
 
 # -- row 11: a binding is not a function ------------------------------------------------------------

@@ -7,9 +7,15 @@ run in a notebook cell, whose file is ``<ipython-input-...>`` or a kernel temp f
 from __future__ import annotations
 
 import asyncio
+import collections
+import dataclasses
+import enum
 import inspect
+import io
 import math
 import pickle
+import socket
+import threading
 import types
 import warnings
 from unittest import mock
@@ -64,6 +70,12 @@ class Service(WorkerEntrypoint):
 
     def settings(self) -> dict:
         return {"colour": "red", "size": 3}
+
+    def echo(self, value):
+        return value
+
+    def give_point(self) -> Point:
+        return Point(1, 2)
 
     async def keep_own(self) -> int:
         KEPT.append(RpcStub(Counter(1)))  # never disposed: released when this request ends
@@ -457,7 +469,7 @@ def test_a_misspelled_entrypoint_method_gets_the_closest_name():
     assert type(error) is TypeError and error.remote is True  # (the callee worked the help out)
     assert str(error) == (
         f"{RUNTIME.format('ad')} Did you mean `add`? Service (entrypoint) has the methods: "
-        "make_counter, add, remember, use_remembered, settings, keep_own."
+        "make_counter, add, remember, use_remembered, settings, echo, give_point, keep_own."
     )
 
 
@@ -508,3 +520,108 @@ def test_a_misspelled_key_of_a_returned_dict(play, env):
     assert str(play.run(scenario())) == (
         f"{RUNTIME.format('color')} Did you mean `colour`? The dict has the keys: colour, size."
     )
+
+
+# -- a value that cannot cross: what to send instead ---------------------------------------------
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+class Plain:
+    pass
+
+
+class Colour(enum.Enum):
+    RED = 1
+
+
+async def fetch_total() -> int:
+    return 3
+
+
+def refused_text(name: str, hint: str = "") -> str:
+    runtime = f'Could not serialize object of type "{name}". This type does not support serialization.'
+    return " ".join(part for part in (runtime, hint, CAN_CROSS) if part)
+
+
+CAN_CROSS = (
+    "What can cross RPC: plain data (None, bool, int, float, str, bytes, list, tuple, dict, set, "
+    "datetime, Decimal, UUID...), an instance of an RpcTarget subclass (passed by reference: the "
+    "receiver gets a stub) and a function (passed by reference)."
+)
+
+REFUSED = [
+    (lambda: Plain(), "Plain", "To pass a Plain by reference, make Plain extend RpcTarget; to send its data, send a dict."),
+    (
+        lambda: Point(1, 2),
+        "Point",
+        "Point is a dataclass: send `dataclasses.asdict(x)` (a dict), or make Point extend RpcTarget to pass it by reference.",
+    ),
+    (lambda: Colour.RED, "Colour", "Colour is an Enum: send its `.value`."),
+    (lambda: collections.OrderedDict(a=1), "OrderedDict", "OrderedDict is a subclass of dict: send `dict(x)`."),
+    (lambda: io.StringIO("text"), "StringIO", "A file stays where it was opened: send its contents (`f.read()`)."),
+    (lambda: (x for x in [1]), "generator", "A generator gives its items one by one: send `list(x)`."),
+    (lambda: {"a": 1}.keys(), "dict_keys", "A dict_keys gives its items one by one: send `list(x)`."),
+    (lambda: pytest.MonkeyPatch(), "MonkeyPatch", ""),  # (a third-party class: no advice to change it)
+    (lambda: threading.Lock(), "lock", ""),
+]
+
+
+@pytest.mark.parametrize("make, name, hint", REFUSED, ids=[name for _, name, _ in REFUSED])
+def test_a_value_that_cannot_cross_says_what_can(play, env, make, name, hint):
+    error = play.run(failure(env.S.echo({"value": make()})))
+    assert type(error) is DataCloneError and isinstance(error, TypeError)
+    assert str(error) == refused_text(name, hint)
+
+
+def test_a_file_a_socket_and_a_coroutine_cannot_cross(play, env, tmp_path):
+    path = tmp_path / "notes.txt"
+    path.write_text("notes")
+
+    async def scenario():
+        with open(path) as file, socket.socket() as sock:
+            refused = [await failure(env.S.echo(file)), await failure(env.S.echo(sock))]
+        pending = fetch_total()
+        refused.append(await failure(env.S.echo(pending)))  # a forgotten await, one step removed
+        refused.append(await pending)
+        return refused
+
+    opened, sock, coroutine, total = play.run(scenario())
+    assert str(opened) == refused_text("TextIOWrapper", "A file stays where it was opened: send its contents (`f.read()`).")
+    assert str(sock) == refused_text("socket", "A socket stays where it was opened: send the data read from it.")
+    assert str(coroutine) == refused_text(
+        "coroutine", "A coroutine is the call of an `async def` function, not its result: did you forget `await`?"
+    )
+    assert total == 3
+
+
+def test_a_class_defined_in_a_notebook_is_the_users_own(play, env):
+    Cell = type("Cell", (), {"__module__": "__main__"})
+    error = play.run(failure(env.S.echo(Cell())))
+    assert str(error) == refused_text(
+        "Cell", "To pass a Cell by reference, make Cell extend RpcTarget; to send its data, send a dict."
+    )
+
+
+def test_a_returned_value_that_cannot_cross_is_refused_with_the_same_help(play, env):
+    error = play.run(failure(env.S.give_point()))
+    assert type(error) is DataCloneError and error.remote is True
+    assert str(error) == refused_text(
+        "Point",
+        "Point is a dataclass: send `dataclasses.asdict(x)` (a dict), or make Point extend RpcTarget to pass it by reference.",
+    )
+
+
+def test_a_promise_argument_keeps_the_runtimes_text_alone(play, env):
+    async def scenario():
+        promise = env.S.add(1, 2)
+        refused = await failure(env.S.echo(promise))
+        return refused, await promise
+
+    refused, value = play.run(scenario())
+    assert str(refused) == 'Could not serialize object of type "RpcPromise". This type does not support serialization.'
+    assert value == 3
