@@ -66,10 +66,10 @@ import msgpack
 from .. import errors as _errors
 from ..errors import (
     DataCloneError,
+    Help,
     PlaygroundError,
     ProtocolError,
     RemoteError,
-    Help,
     RpcError,
     Text,
     brief,

@@ -504,6 +504,7 @@ class RpcPromise(Capability):
                     where_text(where) if where else None,
                 ),
                 ForgottenAwaitWarning,
+                where,
             )
 
     def __eq__(self, other: object) -> bool:

@@ -38,10 +38,9 @@ def user_frame(depth: int = 2) -> tuple[str, int] | None:
 _REGISTRIES: dict[str, dict[Any, Any]] = {}
 
 
-def warn_at_user_line(message: str, category: type[Warning]) -> None:
-    """``warnings.warn`` at the user's line (as ``stacklevel`` would, counting every frame of the
-    package and asyncio)."""
-    place = user_frame()
+def warn_at_user_line(message: str, category: type[Warning], place: tuple[str, int] | None) -> None:
+    """``warnings.warn`` at the user's line, ``place`` (from :func:`user_frame`: as ``stacklevel``
+    would, counting every frame of the package and asyncio)."""
     if place is None:
         warnings.warn(message, category, stacklevel=2)
         return

@@ -36,7 +36,7 @@ from playground import (
 )
 from playground.errors import StubLeakWarning
 
-from .services import PROMISE_DISPOSED, disposed, failure, line_of
+from .services import PROMISE_DISPOSED, disposed, failure, line_of, refused
 
 HERE = "test_student_help.py"
 
@@ -184,6 +184,16 @@ def test_a_stub_kept_past_its_request_says_the_request_ended(play, env):
     assert str(error) == (
         "RPC stub used after being disposed. The runtime released it when the execution context "
         "that held it ended (the request or call it belonged to finished without disposing it)."
+    )
+
+
+def test_a_stub_used_after_its_playground_closed_says_so(play, env):
+    counter = play.run(env.S.make_counter(1))
+    play.close()
+    with pytest.raises(RpcError) as info:
+        counter.dup()
+    assert str(info.value) == (
+        "RPC stub used after being disposed. The runtime released it when the playground was closed."
     )
 
 
@@ -543,17 +553,6 @@ async def fetch_total() -> int:
     return 3
 
 
-def refused_text(name: str, hint: str = "") -> str:
-    runtime = f'Could not serialize object of type "{name}". This type does not support serialization.'
-    return " ".join(part for part in (runtime, hint, CAN_CROSS) if part)
-
-
-CAN_CROSS = (
-    "What can cross RPC: plain data (None, bool, int, float, str, bytes, list, tuple, dict, set, "
-    "datetime, Decimal, UUID...), an instance of an RpcTarget subclass (passed by reference: the "
-    "receiver gets a stub) and a function (passed by reference)."
-)
-
 REFUSED = [
     (lambda: Plain(), "Plain", "To pass a Plain by reference, make Plain extend RpcTarget; to send its data, send a dict."),
     (
@@ -575,7 +574,7 @@ REFUSED = [
 def test_a_value_that_cannot_cross_says_what_can(play, env, make, name, hint):
     error = play.run(failure(env.S.echo({"value": make()})))
     assert type(error) is DataCloneError and isinstance(error, TypeError)
-    assert str(error) == refused_text(name, hint)
+    assert str(error) == refused(name, hint)
 
 
 def test_a_file_a_socket_and_a_coroutine_cannot_cross(play, env, tmp_path):
@@ -591,9 +590,9 @@ def test_a_file_a_socket_and_a_coroutine_cannot_cross(play, env, tmp_path):
         return refused
 
     opened, sock, coroutine, total = play.run(scenario())
-    assert str(opened) == refused_text("TextIOWrapper", "A file stays where it was opened: send its contents (`f.read()`).")
-    assert str(sock) == refused_text("socket", "A socket stays where it was opened: send the data read from it.")
-    assert str(coroutine) == refused_text(
+    assert str(opened) == refused("TextIOWrapper", "A file stays where it was opened: send its contents (`f.read()`).")
+    assert str(sock) == refused("socket", "A socket stays where it was opened: send the data read from it.")
+    assert str(coroutine) == refused(
         "coroutine", "A coroutine is the call of an `async def` function, not its result: did you forget `await`?"
     )
     assert total == 3
@@ -602,7 +601,7 @@ def test_a_file_a_socket_and_a_coroutine_cannot_cross(play, env, tmp_path):
 def test_a_class_defined_in_a_notebook_is_the_users_own(play, env):
     Cell = type("Cell", (), {"__module__": "__main__"})
     error = play.run(failure(env.S.echo(Cell())))
-    assert str(error) == refused_text(
+    assert str(error) == refused(
         "Cell", "To pass a Cell by reference, make Cell extend RpcTarget; to send its data, send a dict."
     )
 
@@ -610,7 +609,7 @@ def test_a_class_defined_in_a_notebook_is_the_users_own(play, env):
 def test_a_returned_value_that_cannot_cross_is_refused_with_the_same_help(play, env):
     error = play.run(failure(env.S.give_point()))
     assert type(error) is DataCloneError and error.remote is True
-    assert str(error) == refused_text(
+    assert str(error) == refused(
         "Point",
         "Point is a dataclass: send `dataclasses.asdict(x)` (a dict), or make Point extend RpcTarget to pass it by reference.",
     )
