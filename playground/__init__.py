@@ -21,6 +21,7 @@ from typing import Any
 from .errors import (
     ConnectionLost,
     DataCloneError,
+    ForgottenAwaitWarning,
     PlaygroundError,
     ProtocolError,
     RemoteError,
@@ -53,6 +54,7 @@ __all__ = [
     "ConnectionLost",
     "DataCloneError",
     "DurableObject",
+    "ForgottenAwaitWarning",
     "Headers",
     "IdentityTransformStream",
     "Playground",

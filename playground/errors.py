@@ -31,7 +31,9 @@ implicit ``__context__`` does not (a JavaScript error has only ``cause``). In le
 serialization neither attributes nor the cause travel.
 
 Warnings: :class:`StubLeakWarning` (a ``UserWarning``) when an execution context ends holding
-stubs nobody disposed.
+stubs nobody disposed; :class:`ForgottenAwaitWarning` (a ``RuntimeWarning``) when an
+``RpcPromise`` is compared with ``==`` or ``!=`` to a value (the promise is compared, not its
+result: a forgotten ``await``).
 
 Messages that the real Workers runtime produces are spelled exactly as it spells them; they are
 collected in :class:`Text` so that the codebase has one copy of each.
@@ -40,6 +42,7 @@ collected in :class:`Text` so that the codebase has one copy of each.
 from __future__ import annotations
 
 import builtins
+import difflib
 import reprlib
 from typing import Any
 
@@ -48,6 +51,8 @@ __all__ = [
     "ConnectionLost",
     "DataCloneError",
     "DeadlockError",
+    "ForgottenAwaitWarning",
+    "Help",
     "PlaygroundError",
     "ProtocolError",
     "RemoteError",
@@ -154,6 +159,128 @@ class Text:
         )
 
 
+class Help:
+    """The playground's own advice for common mistakes (not the runtime's words).
+
+    It always follows the runtime's (or Python's) text, after a space, so that code matching
+    the real message still matches; it is computed only when the error is raised.
+    """
+
+    @staticmethod
+    def forgot_await(what: str, handle: str, where: str | None) -> str:
+        """``what`` (Python's kind of words) was done to an unawaited ``RpcPromise`` or
+        ``RpcProperty`` (``handle``) where its value was meant, at ``where`` (``file.py:12``)."""
+        at = f", at {where}" if where else ""
+        if handle == "RpcProperty":
+            tail = (
+                "`stub.name` is an RpcProperty, a remote property not read yet: `await` it for "
+                "its value (for a method, call it and `await` the call)."
+            )
+        else:
+            tail = "An RPC call returns an RpcPromise at once, not its result: `await` it for the value."
+        return f"{what}{at}. Did you forget `await`? {tail}"
+
+    @staticmethod
+    def disposed(text: str, how: str, where: str | None) -> str:
+        """``text`` (``RPC stub used after being disposed.``), then how the handle was
+        disposed (``how``, one of :data:`DISPOSED_HOW`'s keys) and where, if known."""
+        said = DISPOSED_HOW.get(how)
+        if said is None:
+            return text
+        at = f" at {where}" if where else ""
+        return f"{text} {said.format(at=at)}"
+
+    @staticmethod
+    def did_you_mean(name: str, owner: str, groups: list[tuple[str, list[str]]]) -> str:
+        """After ``does not implement the method "name"``: the closest of the names ``owner``
+        has, and those names, by kind (``groups``: ``[("methods", [...]), ("properties", [...])]``;
+        the first kind is named even when there is none)."""
+        everything = [n for _, names in groups for n in names]
+        close = difflib.get_close_matches(name, everything, n=1)
+        has = _has(owner, groups)
+        return f"Did you mean `{close[0]}`? {has}" if close else has
+
+    @staticmethod
+    def instance_attribute(name: str, owner: str, groups: list[tuple[str, list[str]]]) -> str:
+        """After ``does not implement the method "name"``, when ``name`` is set on the instance
+        (``self.name = ...``): only class members are reachable over RPC."""
+        return (
+            f"`{name}` is an instance attribute (set on self), and only class members (methods, "
+            f"properties) are reachable over RPC. {_has(owner, groups)}"
+        )
+
+    @staticmethod
+    def cannot_serialize(type_name: str, kind: str, base: str = "") -> str:
+        """After ``Could not serialize object of type "X"...``: what to send instead of a value
+        of that ``kind`` (see :data:`CANNOT_SERIALIZE`; ``base``: the built-in type a subclass
+        extends), then what can cross RPC at all."""
+        hint = CANNOT_SERIALIZE.get(kind, "").format(name=type_name, base=base)
+        return f"{hint} {CAN_CROSS}" if hint else CAN_CROSS
+
+
+def _has(owner: str, groups: list[tuple[str, list[str]]]) -> str:
+    """``Counter has the methods: a, b; and the properties: c.``"""
+    listed = [f"the {kind}: {_listed(names)}" for kind, names in groups if names]
+    return f"{owner} has {'; and '.join(listed)}." if listed else f"{owner} has no public {groups[0][0]}."
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:_MAX_NAMES]) + (", ..." if len(names) > _MAX_NAMES else "")
+
+
+_MAX_NAMES = 30
+
+
+#: How a stub or promise was disposed (the ``how`` of :meth:`Help.disposed`; ``{at}``: where).
+DISPOSED_HOW = {
+    "dispose": "It was disposed{at} by `dispose()`.",
+    "with": "It was disposed{at} (the end of its `with` block).",
+    "async with": "It was disposed{at} (the end of its `async with` block).",
+    "transferred": (
+        "It was sent in an RPC message (returned from a call, or passed as an argument when "
+        "stubs are transferred), which gave it to the receiver; send a `dup()` of a stub to keep "
+        "using it here."
+    ),
+    "returned": (
+        "It was an argument of a call, and the runtime disposed of it when that call returned; "
+        "keep a `stub.dup()` to use it longer (and dispose the copy when done)."
+    ),
+    "context": (
+        "The runtime released it when the execution context that held it ended (the request or "
+        "call it belonged to finished without disposing it)."
+    ),
+    "closed": "The runtime released it when the playground was closed.",
+}
+
+
+#: What every refused value's message ends with: what can cross RPC.
+CAN_CROSS = (
+    "What can cross RPC: plain data (None, bool, int, float, str, bytes, list, tuple, dict, set, "
+    "datetime, Decimal, UUID...), an instance of an RpcTarget subclass (passed by reference: the "
+    "receiver gets a stub) and a function (passed by reference)."
+)
+
+#: What to send instead, by kind of refused value (``{name}``: its type; ``{base}``: a built-in base).
+CANNOT_SERIALIZE = {
+    "class": "To pass a {name} by reference, make {name} extend RpcTarget; to send its data, send a dict.",
+    "dataclass": (
+        "{name} is a dataclass: send `dataclasses.asdict(x)` (a dict), or make {name} extend "
+        "RpcTarget to pass it by reference."
+    ),
+    "enum": "{name} is an Enum: send its `.value`.",
+    "subclass": "{name} is a subclass of {base}: send `{base}(x)`.",
+    "file": "A file stays where it was opened: send its contents (`f.read()`).",
+    "socket": "A socket stays where it was opened: send the data read from it.",
+    "coroutine": "A coroutine is the call of an `async def` function, not its result: did you forget `await`?",
+    "awaitable": "A {name} is awaitable: `await` it and send its result.",
+    "iterable": "A {name} gives its items one by one: send `list(x)`.",
+    "entrypoint": (
+        "A WorkerEntrypoint or DurableObject is not an RpcTarget and cannot be sent "
+        "(`return self`): return an RpcTarget that does the work, or call it through its binding."
+    ),
+}
+
+
 class PlaygroundError(Exception):
     """Root of every error raised by the playground itself."""
 
@@ -242,6 +369,12 @@ class RemoteError(RpcError):
 
 class StubLeakWarning(UserWarning):
     """An execution context ended while holding stubs nobody disposed (the runtime's warning)."""
+
+
+class ForgottenAwaitWarning(RuntimeWarning):
+    """``promise == value`` (or ``!=``): Python compares the promise itself, not its result (a
+    forgotten ``await``). A warning, not an error, because Python compares objects in many
+    places (``in`` on a list, ``list.remove``, mocks); it points at the user's line."""
 
 
 _remote_classes: dict[type[BaseException], type[RemoteError]] = {}

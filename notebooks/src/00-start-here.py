@@ -45,7 +45,7 @@ env.WORKER_B
 
 # %%
 promise = env.WORKER_B.add(1, 2)   # sent now
-print(promise)                     # a promise: nothing has come back yet
+print(repr(promise))               # a promise: nothing has come back yet
 await promise                      # wait for the answer
 
 # %% [markdown]

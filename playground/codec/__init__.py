@@ -16,6 +16,7 @@ from .values import (
     marker,
     pack_small,
     unpack_plain,
+    unserializable,
 )
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "marker",
     "pack_small",
     "unpack_plain",
+    "unserializable",
 ]

@@ -9,7 +9,9 @@ A value is packed in one pass by msgpack's C packer. Types msgpack does not know
 * exceptions become a marked list (type, message, arguments, attributes);
 * anything else is offered to the :class:`Exporter` — the runtime turns RPC targets, functions,
   stubs, promises, HTTP objects and streams into references — and, if it declines, is refused
-  with the runtime's ``DataCloneError`` text.
+  with the runtime's ``DataCloneError`` text, followed by the playground's help
+  (:func:`unserializable`: what to send instead — ``dataclasses.asdict(x)`` for a dataclass,
+  ``list(x)`` for a generator... — and what can cross RPC).
 
 One message keeps identity, as structured clone does: a value whose containers (lists, dicts,
 tuples, sets, frozensets) hold one container twice, or contain themselves, or nest deeper than
@@ -43,11 +45,17 @@ What a peer can send (see docs/values.md):
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import datetime as _dt
 import decimal
+import enum
+import inspect
+import io
 import re
+import socket
+import sys
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from gc import get_referents
 from itertools import compress
 from enum import IntEnum
@@ -58,6 +66,7 @@ import msgpack
 from .. import errors as _errors
 from ..errors import (
     DataCloneError,
+    Help,
     PlaygroundError,
     ProtocolError,
     RemoteError,
@@ -82,6 +91,7 @@ __all__ = [
     "encode_error",
     "encode_value",
     "marker",
+    "unserializable",
 ]
 
 #: The runtime's limit on one call's serialized arguments, or one result (32 MiB).
@@ -522,7 +532,7 @@ class Encoder:
                 ):
                     self.exts += 1
                 return replacement
-        raise DataCloneError(Text.cannot_serialize(_type_name(obj)))
+        raise unserializable(obj)
 
 
 #: The bytes that start msgpack's ext formats (fixext 1-16, ext 8-32).
@@ -595,6 +605,58 @@ def _type_name(obj: object) -> str:
     if isinstance(obj, type):
         return "type"
     return type(obj).__name__
+
+
+def unserializable(obj: object, kind: str | None = None) -> DataCloneError:
+    """The ``DataCloneError`` for ``obj``: the runtime's text, then the playground's help — what
+    to send instead, for the ``kind`` of value it is (worked out from ``obj`` unless given; see
+    ``errors.CANNOT_SERIALIZE``), and what can cross RPC. Computed only when refusing."""
+    name = _type_name(obj)
+    base = ""
+    if kind is None:
+        kind, base = _refused_kind(obj)
+    return DataCloneError(f"{Text.cannot_serialize(name)} {Help.cannot_serialize(name, kind, base)}")
+
+
+#: Built-in types whose subclasses are refused (the codec sends exact types only).
+_PLAIN_BASES = (dict, list, tuple, set, frozenset, str, bytes, int, float)
+
+
+def _refused_kind(obj: object) -> tuple[str, str]:
+    """What kind of value ``obj`` is, for the help after a refusal: (kind, built-in base)."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return "dataclass", ""
+    if isinstance(obj, enum.Enum):
+        return "enum", ""
+    for base in _PLAIN_BASES:
+        if isinstance(obj, base):
+            return "subclass", base.__name__
+    if isinstance(obj, io.IOBase):
+        return "file", ""
+    if isinstance(obj, socket.socket):
+        return "socket", ""
+    if inspect.iscoroutine(obj):
+        return "coroutine", ""
+    if inspect.isawaitable(obj):
+        return "awaitable", ""
+    if _users_class(type(obj)):
+        return "class", ""
+    if isinstance(obj, Iterable):
+        return "iterable", ""
+    return "", ""
+
+
+def _users_class(cls: type) -> bool:
+    """A class of the user's own code (a notebook's, a worker module's): not built in, not the
+    standard library's, a third-party package's or the playground's."""
+    module = cls.__module__ or ""
+    top = module.partition(".")[0]
+    if module == "__main__":
+        return True
+    if module == "builtins" or top == _OWN_MODULE or top.startswith("_") or top in sys.stdlib_module_names:
+        return False
+    path = getattr(sys.modules.get(module), "__file__", None) or ""
+    return "site-packages" not in path and "dist-packages" not in path
 
 
 #: Containers the codec rebuilds (exact types: a subclass is not a plain value).

@@ -19,7 +19,7 @@ import msgpack
 
 from ..codec import Ext, pack_small
 from ..protocol import MAIN, Path
-from .contract import FETCH_PATH, ErrorHook, Hook, Origin, Settled
+from .contract import FETCH_PATH, ErrorHook, Gone, Hook, Origin, Settled
 from .connection import Connection
 from .context import ExecutionContext, current
 from .hooks import TargetHook
@@ -165,7 +165,7 @@ class ServiceStub(RpcStub):
         """Bindings need no disposal; ``dup()`` returns the binding itself."""
         return self
 
-    def _dispose(self, action: str = "disposed") -> None:
+    def _dispose(self, action: str = "disposed", gone: Gone | None = None) -> None:
         pass
 
     def _wire_form(self) -> Any:

@@ -53,6 +53,8 @@ _PUSH, _STREAM, _RESOLVE, _REJECT, _ABORT = Kind.PUSH, Kind.STREAM, Kind.RESOLVE
 #: Messages after which a session may have become idle (a release; a result, which may end a
 #: stream write): only then is it worth asking. (A push or a pull only adds to the tables.)
 _EMPTYING = frozenset({Kind.RELEASE, Kind.RESOLVE, Kind.REJECT})
+#: How a call's parameter stubs are disposed when it returns (for the error if one is used after).
+_RETURNED = ("returned", None)
 
 
 class Registry(Protocol):
@@ -497,7 +499,7 @@ class Connection:
             group = params.pop(answer, None)
             if group:
                 for capability in group:
-                    capability._dispose("released")
+                    capability._dispose("released", _RETURNED)
 
     def _result_arrived(self, event: ResultArrived) -> None:
         ident, ok, payload = event

@@ -22,12 +22,15 @@ from typing import Any
 
 from ..protocol import Path
 
-__all__ = ["FETCH_PATH", "Capability", "ErrorHook", "Hook", "Origin", "Settled"]
+__all__ = ["FETCH_PATH", "Capability", "ErrorHook", "Gone", "Hook", "Origin", "Settled"]
 
 #: ``callback(ok, value_or_exception)``, called once when a hook's value is known.
 Settled = Callable[[bool, Any], None]
 #: Who is calling, for the trace: (stub record id or None, where in user code or None).
 Origin = tuple[int | None, tuple[str, int] | None] | None
+#: How a handle was disposed, for the error when it is used after (see ``errors.DISPOSED_HOW``):
+#: (how, where in user code or None).
+Gone = tuple[str, tuple[str, int] | None]
 #: The path of an HTTP request into a ``fetch`` handler (not an RPC method: ``#`` cannot start
 #: a Python name, so no RPC call can collide with it).
 FETCH_PATH: Path = ("#fetch",)
@@ -120,6 +123,7 @@ class Capability:
         """Take the hook away (ownership moves elsewhere); the handle is then spent."""
         raise NotImplementedError
 
-    def _dispose(self, action: str = "disposed") -> None:  # pragma: no cover - overridden
-        """Dispose this handle (``action`` names why, for the trace)."""
+    def _dispose(self, action: str = "disposed", gone: Gone | None = None) -> None:  # pragma: no cover - overridden
+        """Dispose this handle (``action`` names why, for the trace; ``gone`` says how and
+        where, for the error if it is used after)."""
         raise NotImplementedError

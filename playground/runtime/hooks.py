@@ -29,13 +29,13 @@ from inspect import CO_ITERABLE_COROUTINE
 from types import CoroutineType, GeneratorType
 from typing import Any
 
-from ..codec import SCALARS
-from ..errors import DataCloneError, RpcError, Text
+from ..codec import SCALARS, unserializable
+from ..errors import RpcError, Text
 from ..protocol import Path
-from .contract import Capability, ErrorHook, Hook, Origin, Settled
+from .contract import Capability, ErrorHook, Gone, Hook, Origin, Settled
 from .context import ExecutionContext, current, interrupted, run_limited
 from .http import Response
-from .invoke import class_member, handler_arguments, handler_call_arguments, step
+from .invoke import class_member, handler_arguments, handler_call_arguments, missing, step
 from .targets import (
     RESERVED_EVERYWHERE,
     DurableObject,
@@ -414,7 +414,7 @@ def _call_member(
     try:
         fn = class_member(target, name)
     except LookupError:
-        return ErrorHook(TypeError(Text.not_implemented(name)))
+        return ErrorHook(missing(target, name, reserved, False))
     except Exception as exc:  # a property getter that raised
         return ErrorHook(exc)
     except KeyboardInterrupt as exc:
@@ -522,7 +522,7 @@ def hook_for(result: Any, context: ExecutionContext | None) -> Hook:
     if _awaitable(result):
         return PromiseHook.running(result, context)
     if is_entrypoint(result):  # ``return self``: it cannot be sent, so nothing pipelines on it
-        return ErrorHook(DataCloneError(Text.cannot_serialize(type(result).__name__)))
+        return ErrorHook(unserializable(result, "entrypoint"))
     return ValueHook(result, context, True)
 
 
@@ -539,12 +539,13 @@ def _awaitable(value: Any) -> bool:
 _NO_TARGETS: Any = object()
 
 
-def dispose_value(value: Any, targets: Any = _NO_TARGETS) -> None:
+def dispose_value(value: Any, targets: Any = _NO_TARGETS, *, gone: Gone | None = None) -> None:
     """Dispose every stub and promise inside ``value`` (dicts, lists, tuples, sets).
 
     With ``targets`` (the owning context, possibly None), RPC targets and functions inside it are
     released too: their ``__dispose__`` runs later. The walk is iterative and visits each
     container once, so data of any depth, or data that contains itself, is walked safely.
+    ``gone`` (how and where, for the error if one is used after) goes to each stub disposed.
     """
     kind = type(value)
     if kind in SCALARS:
@@ -554,7 +555,7 @@ def dispose_value(value: Any, targets: Any = _NO_TARGETS) -> None:
     while pending:
         value = pending.pop()
         if isinstance(value, Capability):
-            value._dispose()
+            value._dispose("disposed", gone)
         elif isinstance(value, (dict, list, tuple, set, frozenset)):
             if seen is None:
                 seen = set()

@@ -12,7 +12,10 @@ Visibility follows the Workers runtime, in Python terms:
 * Every segment of a path is checked against the reserved names of the target it starts from.
 
 Each failure uses the runtime's exact text: ``does not implement the method``, ``is not a
-function``, ``is a reserved method``. The rules here are pure: they read objects and raise
+function``, ``is a reserved method``. After ``does not implement the method "ad"`` comes the
+playground's help (:func:`missing`): the closest name the target has and the names it has —
+``Did you mean `add`? Calculator (RpcTarget) has the methods: add, sub.`` — worked out here, in
+the callee, only when a call fails. The rules here are pure: they read objects and raise
 ``TypeError``; :mod:`.hooks` turns their outcome into hooks.
 """
 
@@ -21,10 +24,10 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from ..errors import Text
-from .targets import FRAMEWORK_BASES, is_class_target, is_function
+from ..errors import Help, Text
+from .targets import FRAMEWORK_BASES, describe_target, is_class_target, is_function
 
-__all__ = ["class_member", "handler_arguments", "handler_call_arguments", "step"]
+__all__ = ["class_member", "handler_arguments", "handler_call_arguments", "missing", "step"]
 
 
 class _NotFound(LookupError):
@@ -56,7 +59,7 @@ def step(value: Any, name: str | int, reserved: frozenset[str], handler: bool) -
         try:
             return value[name]
         except (KeyError, TypeError):
-            raise TypeError(Text.not_implemented(name)) from None
+            raise missing(value, name, reserved, handler) from None
     if isinstance(value, (list, tuple)) and type(name) is int:
         try:
             return value[name]
@@ -68,17 +71,76 @@ def step(value: Any, name: str | int, reserved: frozenset[str], handler: bool) -
         try:
             return getattr(value, name)
         except AttributeError:
-            raise TypeError(Text.not_implemented(name)) from None
+            raise missing(value, name, reserved, handler) from None
     if is_class_target(value):
         try:
             return class_member(value, name)
         except _NotFound:
-            raise TypeError(Text.not_implemented(name)) from None
+            raise missing(value, name, reserved, handler) from None
     if is_function(value):
         own = getattr(value, "__dict__", None) or {}
         if name in own:
             return own[name]
-    raise TypeError(Text.not_implemented(name))
+    raise missing(value, name, reserved, handler)
+
+
+def missing(value: Any, name: object, reserved: frozenset[str], handler: bool) -> TypeError:
+    """``value`` has nothing RPC can reach by ``name``: the runtime's text, then — for a name
+    that could have been a member — the closest name ``value`` has, and its names."""
+    text = Text.not_implemented(name)
+    if type(name) is not str or name.startswith("_"):
+        return TypeError(text)
+    if isinstance(value, dict):
+        owner, groups = "The dict", [("keys", [k for k in value if type(k) is str])]
+    elif handler:
+        owner, groups = _handler_name(value), [("methods", _handler_methods(value, reserved))]
+    elif is_class_target(value):
+        owner, groups = describe_target(value), _class_members(value, reserved)
+        if name in (getattr(value, "__dict__", None) or ()):  # (set on self: not a class member)
+            return TypeError(f"{text} {Help.instance_attribute(name, owner, groups)}")
+    elif is_function(value):
+        own = getattr(value, "__dict__", None) or {}
+        owner, groups = f"The {describe_target(value)}", [("attributes", [k for k in own if k[:1] != "_"])]
+    else:
+        return TypeError(text)
+    return TypeError(f"{text} {Help.did_you_mean(name, owner, groups)}")
+
+
+def _class_members(obj: Any, reserved: frozenset[str]) -> list[tuple[str, list[str]]]:
+    """What RPC reaches on a class-based target (see :func:`class_member`): its methods, and its
+    properties (class attributes among them)."""
+    methods: list[str] = []
+    others: list[str] = []
+    seen: set[str] = set()
+    for klass in type(obj).__mro__:
+        if klass in FRAMEWORK_BASES:
+            continue
+        for key, attr in klass.__dict__.items():
+            if key[:1] == "_" or key in reserved or key in seen:
+                continue
+            seen.add(key)
+            (methods if callable(attr) else others).append(key)
+    return [("methods", methods), ("properties", others)]
+
+
+def _handler_methods(obj: Any, reserved: frozenset[str]) -> list[str]:
+    """The public callables of a plain handler object (or of a module given as ``main``)."""
+    names = []
+    for key in dir(obj):
+        if key[:1] == "_" or key in reserved:
+            continue
+        try:
+            attr = inspect.getattr_static(obj, key)
+        except AttributeError:
+            attr = getattr(obj, key, None)  # (a module's function, through ModuleMain)
+        if callable(attr):
+            names.append(key)
+    return names
+
+
+def _handler_name(obj: Any) -> str:
+    """``<module 'calc'>`` for a module given as ``main`` (its own repr), else the class name."""
+    return repr(obj) if type(obj).__repr__ is not object.__repr__ else type(obj).__name__
 
 
 def handler_call_arguments(

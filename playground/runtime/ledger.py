@@ -162,14 +162,15 @@ class Ledger:
         if record.kind == "stub" or action == "released":
             self._event(action, record)
 
-    def release(self, rid: int) -> None:
-        """Release a handle the user did not dispose (its context ended, or the world closed)."""
+    def release(self, rid: int, why: str = "context") -> None:
+        """Release a handle the user did not dispose (its context ended, or the world closed:
+        ``why`` is ``"context"`` or ``"closed"``, for the error if it is used after)."""
         record = self._records.get(rid)
         if record is None:
             return
         handle = record.ref()
         if handle is not None:
-            handle._dispose("released")
+            handle._dispose("released", (why, None))
         else:
             self.remove(rid, "released")
             record.hook.dispose()
@@ -192,7 +193,7 @@ class Ledger:
 
     def release_all(self) -> None:
         for rid in list(self._records):
-            self.release(rid)
+            self.release(rid, "closed")
 
     def note(self, rid: int, action: str, detail: str = "") -> None:
         """An event about a live handle (``dup``) without removing it."""

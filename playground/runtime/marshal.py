@@ -30,7 +30,7 @@ from typing import Any, Protocol
 
 import msgpack
 
-from ..codec import Ext, encode_value, marker, pack_small
+from ..codec import Ext, encode_value, marker, pack_small, unserializable
 from ..codec.values import MAX_CAUSES
 from ..errors import DataCloneError, PlaygroundError, ProtocolError, RemoteError, RpcError, Text
 from ..protocol import Session
@@ -146,7 +146,7 @@ class Exporter:
 
     def encode_special(self, obj: object) -> object:
         if is_entrypoint(obj):  # (``return self`` from an entrypoint: refused, as in workerd)
-            raise DataCloneError(Text.cannot_serialize(type(obj).__name__))
+            raise unserializable(obj, "entrypoint")
         if isinstance(obj, Capability):
             return self._capability(obj)
         if isinstance(obj, (ReadableStream, WritableStream)):
@@ -187,7 +187,7 @@ class Exporter:
         transfer = not self.params or connection.runtime.transfer_params
         hook = obj._hook
         if hook is None:
-            raise RpcError(Text.STUB_DISPOSED)
+            raise obj._disposed_error()
         if type(hook) is RemoteHook and hook.connection is connection:
             if transfer:
                 self._transfer(obj)

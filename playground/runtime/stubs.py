@@ -7,9 +7,15 @@
 * Calls never raise: failures (a disposed stub, a value that cannot be serialized) come back
   when the promise is awaited. Only a property path deeper than 65 links, a ``_private`` name
   (an ``AttributeError`` saying so) and calling a binding itself (``env.S()``) raise at once.
+* A promise is not its value: used as one — arithmetic, ``<``, ``if p:``, ``for``, ``len``,
+  ``str``/``print``/f-strings, ``int()``, ``in`` — it raises a ``TypeError`` in Python's words,
+  with the user's line and "Did you forget `await`?"; ``p == value`` answers as Python would
+  (identity) with a ``ForgottenAwaitWarning`` at that line. Its ``repr`` says it is not awaited.
 * ``with``/``async with``, ``dispose(x)`` and ``stub.dup()`` manage lifetimes; a stub used after
-  disposal fails with ``RPC stub used after being disposed.`` A promise has no ``dup()`` of its
-  own: as in workerd, ``promise.dup()`` is pipelined to the result, which refuses it.
+  disposal fails with ``RPC stub used after being disposed.``, followed by how and where it was
+  disposed (``It was disposed at cell:3 (the end of its `with` block).``: the place is kept
+  only when disposing). A promise has no ``dup()`` of its own: as in workerd,
+  ``promise.dup()`` is pipelined to the result, which refuses it.
 """
 
 from __future__ import annotations
@@ -17,16 +23,16 @@ from __future__ import annotations
 import asyncio
 from asyncio import events
 from collections.abc import Generator
-from typing import Any
+from typing import Any, NoReturn
 
-from ..errors import RpcError, Text
+from ..errors import ForgottenAwaitWarning, Help, RpcError, Text
 from ..protocol import Path
-from ..trace import FaultEvent
-from .contract import Capability, ErrorHook, Hook
+from ..trace import FaultEvent, where_text
+from .contract import Capability, ErrorHook, Gone, Hook
 from .context import ExecutionContext, current
 from .hooks import TargetHook, ValueHook, dispose_value, pipeline_on_value
 from .targets import describe_target, is_class_target, is_function
-from .where import user_frame
+from .where import user_frame, warn_at_user_line
 
 __all__ = ["RpcPromise", "RpcProperty", "RpcStub", "dispose", "private_name"]
 
@@ -68,12 +74,13 @@ class RpcStub(Capability):
     """A reference to an object that lives in another worker (or, made with ``RpcStub(x)``,
     a local one called the same way). Attributes are remote properties; calls are RPCs."""
 
-    __slots__ = ("_hook", "_ctx", "_rid", "_desc", "__weakref__")
+    __slots__ = ("_hook", "_ctx", "_rid", "_desc", "_gone", "__weakref__")
 
     _hook: Hook | None
     _ctx: ExecutionContext | None
     _rid: int
     _desc: str
+    _gone: Gone  # how and where it was disposed (set only then: read it with getattr)
 
     def __new__(cls, target: Any) -> RpcStub:
         """A local ("loopback") stub to ``target``: an ``RpcTarget``, a function or a dict."""
@@ -124,7 +131,7 @@ class RpcStub(Capability):
     def _unusable(self) -> Hook | None:
         """Why a call or read cannot be made on this stub now (disposed, another request's)."""
         if self._hook is None:
-            return ErrorHook(RpcError(Text.STUB_DISPOSED))
+            return ErrorHook(self._disposed_error())
         return _foreign(self._ctx, "Client")
 
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
@@ -156,28 +163,34 @@ class RpcStub(Capability):
     def dup(self) -> RpcStub:
         """A new, independent stub to the same target; each must be disposed on its own."""
         if self._hook is None:
-            raise RpcError(Text.STUB_DISPOSED)
+            raise self._disposed_error()
         if self._ctx is not None:
             self._ctx.runtime.ledger.note(self._rid, "dup")
         return type(self)._wrap(self._hook.dup(), _context() or self._ctx, describe=self._desc, where=user_frame())
 
-    def _dispose(self, action: str = "disposed") -> None:
+    def _dispose(self, action: str = "disposed", gone: Gone | None = None) -> None:
         hook = self._hook
         if hook is None:
             return
         self._hook = None
+        self._gone = gone or (action, None)
         _forget(self, action)
         hook.dispose()
 
+    def _disposed_error(self) -> RpcError:
+        """``RPC stub used after being disposed.``, then how and where that happened."""
+        return _disposed_error(Text.STUB_DISPOSED, self)
+
     def _capability_hook(self) -> Hook:
-        return self._hook if self._hook is not None else ErrorHook(RpcError(Text.STUB_DISPOSED))
+        return self._hook if self._hook is not None else ErrorHook(self._disposed_error())
 
     def _transfer_hook(self) -> Hook:
         """Take the hook away (ownership moves elsewhere); this stub is then disposed."""
         hook = self._hook
         if hook is None:
-            return ErrorHook(RpcError(Text.STUB_DISPOSED))
+            return ErrorHook(self._disposed_error())
         self._hook = None
+        self._gone = ("transferred", None)
         _forget(self, "transferred")
         return hook
 
@@ -185,13 +198,21 @@ class RpcStub(Capability):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._dispose()
+        self._dispose("disposed", ("with", user_frame()))
 
     async def __aenter__(self) -> RpcStub:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._dispose()
+        self._dispose("disposed", ("async with", user_frame()))
+
+    def __iter__(self) -> Any:
+        """Refused: a stub is a reference to a remote object, not a collection (without this,
+        ``for x in stub`` would pipeline ``stub[0]``, ``stub[1]``... for ever)."""
+        raise TypeError(
+            f"'{type(self).__name__}' object is not iterable: a stub is a reference to an object in "
+            "another worker. Call a method that returns a list, and `await` it."
+        )
 
     def __await__(self) -> Generator[Any, None, RpcStub]:
         """A stub is not a promise: awaiting it gives the stub itself."""
@@ -203,16 +224,49 @@ class RpcStub(Capability):
         return f"<RpcStub {self._desc}{state}>"
 
 
+def _refused(what: str) -> Any:
+    """A special method of a promise that raises: ``what`` (``{t}``: the class) was done to it."""
+
+    def refuse(self: RpcPromise, *args: object) -> NoReturn:
+        raise self._forgot(what.format(t=type(self).__name__))
+
+    return refuse
+
+
+def _operator(symbol: str, reflected: bool = False) -> Any:
+    """``promise + 1`` (or, ``reflected``, ``1 + promise``): Python's words, then the advice."""
+
+    def refuse(self: RpcPromise, other: object, *modulo: object) -> NoReturn:
+        left, right = type(self).__name__, type(other).__name__
+        if reflected:
+            left, right = right, left
+        raise self._forgot(f"unsupported operand type(s) for {symbol}: '{left}' and '{right}'")
+
+    return refuse
+
+
+def _ordering(symbol: str) -> Any:
+    def refuse(self: RpcPromise, other: object) -> NoReturn:
+        raise self._forgot(
+            f"'{symbol}' not supported between instances of '{type(self).__name__}' and '{type(other).__name__}'"
+        )
+
+    return refuse
+
+
 class RpcPromise(Capability):
     """The result of a call: awaitable, and a stub for pipelining calls on the result.
 
     Await it for the value; call methods or read properties on it to pipeline (they are sent
     at once, without waiting for this result). Disposing it releases the result on the other
-    side and disposes the stubs inside it.
+    side and disposes the stubs inside it. Used as a value (``p + 1``, ``if p:``, ``str(p)``...)
+    it raises a ``TypeError`` asking whether ``await`` was forgotten; ``==`` and ``!=`` warn
+    (:class:`~playground.ForgottenAwaitWarning`) instead, and hashing is the object's own.
     """
 
     __slots__ = (
         "_hook", "_ctx", "_rid", "_up", "_settled", "_future", "_disposed", "_pulling", "_released", "_where",
+        "_gone",
         "__weakref__",
     )
 
@@ -226,6 +280,7 @@ class RpcPromise(Capability):
     _pulling: bool
     _released: bool  # disposed before anyone awaited it: its result was let go unread
     _where: tuple[str, int] | None
+    _gone: Gone  # how and where it was disposed (set only then: read it with getattr)
 
     _IS_PROMISE = True
 
@@ -266,7 +321,7 @@ class RpcPromise(Capability):
     def _unusable(self) -> Hook | None:
         """Why a call or read cannot be pipelined on this promise now."""
         if self._disposed:
-            return ErrorHook(RpcError(Text.PROMISE_DISPOSED))
+            return ErrorHook(self._disposed_error())
         return _foreign(self._ctx, "JsRpcPromise")
 
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
@@ -307,7 +362,7 @@ class RpcPromise(Capability):
         if self._disposed:  # disposed while pending: the awaiter still gets the result, whose
             self._hook.dispose()  # stubs are disposed as it arrives (as in workerd)
             if ok:
-                dispose_value(value)
+                dispose_value(value, gone=getattr(self, "_gone", None))
         future = self._future
         if future is not None and not future.done():
             if ok:
@@ -327,7 +382,7 @@ class RpcPromise(Capability):
         awaiting costs no generator of ours; from another loop the host drives the playground."""
         if self._settled is None:
             if self._released:
-                raise RpcError(Text.PROMISE_DISPOSED)
+                raise self._disposed_error()
             context = self._ctx
             if not self._pulling:
                 self._pulling = True
@@ -360,7 +415,7 @@ class RpcPromise(Capability):
     # (No ``dup()``: as in workerd, ``promise.dup`` is a pipelined property like any other, so
     # ``promise.dup()`` is a call on the result, which refuses it: ``dup`` is reserved.)
 
-    def _dispose(self, action: str = "disposed") -> None:
+    def _dispose(self, action: str = "disposed", gone: Gone | None = None) -> None:
         """Pipelining on it fails from now on. Awaiting it still gives the result, as in workerd
         (its stubs disposed): if it is pending, the result is let go only when it arrives, or —
         if nobody has awaited it — at the end of this step of the loop, unless an ``await``
@@ -368,13 +423,14 @@ class RpcPromise(Capability):
         if self._disposed:
             return
         self._disposed = True
+        self._gone = gone = gone or (action, None)
         _forget(self, action)
         if self._up and self._ctx is not None:
             self._ctx.runtime.ledger.release_chain(self._up)
         if self._settled is not None:
             self._hook.dispose()
             if self._settled[0]:
-                dispose_value(self._settled[1])
+                dispose_value(self._settled[1], gone=gone)
         elif not self._pulling:  # (if it is being awaited, _on_settled lets the result go)
             context = self._ctx
             if context is None:
@@ -388,9 +444,13 @@ class RpcPromise(Capability):
             self._released = True
             self._hook.dispose()
 
+    def _disposed_error(self) -> RpcError:
+        """``RPC promise used after being disposed.``, then how and where that happened."""
+        return _disposed_error(Text.PROMISE_DISPOSED, self)
+
     def _capability_hook(self) -> Hook:
         if self._disposed:
-            return ErrorHook(RpcError(Text.PROMISE_DISPOSED))
+            return ErrorHook(self._disposed_error())
         if self._settled is not None:
             ok, value = self._settled
             return ValueHook(value, self._ctx) if ok else ErrorHook(value)
@@ -399,9 +459,10 @@ class RpcPromise(Capability):
     def _transfer_hook(self) -> Hook:
         """Hand the result over (a method returned this promise); this object is then spent."""
         if self._disposed:
-            return ErrorHook(RpcError(Text.PROMISE_DISPOSED))
+            return ErrorHook(self._disposed_error())
         hook = self._capability_hook()
         self._disposed = True
+        self._gone = ("transferred", None)
         _forget(self, "transferred")
         return hook
 
@@ -409,22 +470,102 @@ class RpcPromise(Capability):
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._dispose()
+        self._dispose("disposed", ("with", user_frame()))
 
     async def __aenter__(self) -> Any:
         return await self
 
     async def __aexit__(self, *exc: object) -> None:
-        self._dispose()
+        self._dispose("disposed", ("async with", user_frame()))
 
     def __repr__(self) -> str:
+        """``<RpcPromise pending: result 1 from s — await it for the value>``: the state, what
+        it stands for and, until it is disposed, what to do with it (repr never raises: the
+        debugger and a notebook's echo of the last line use it; str() does, see below)."""
         if self._disposed:
-            state = "disposed"
-        elif self._settled is None:
-            state = "pending"
-        else:
-            state = "resolved" if self._settled[0] else "rejected"
-        return f"<RpcPromise {state}: {self._hook.describe()}>"
+            return f"<RpcPromise disposed: {self._hook.describe()}>"
+        if self._settled is None or self._settled[0]:
+            state = "pending" if self._settled is None else "resolved"
+            return f"<RpcPromise {state}: {self._hook.describe()} — await it for the value>"
+        return f"<RpcPromise rejected: {self._hook.describe()} — await it to raise the error>"
+
+    # -- used where its value was meant: a forgotten ``await`` ---------------------------------
+    # (Python looks special methods up on the class, so each is defined here. Attribute access,
+    # ``[...]`` and calls stay pipelined; hashing stays the object's, so promises can be set
+    # members and dict keys, as asyncio.gather needs. See docs/design.md, "Help for common
+    # mistakes".)
+
+    def _forgot(self, what: str) -> TypeError:
+        """The ``TypeError`` for ``what`` (Python's kind of words): the user's line, and the
+        advice to ``await``."""
+        where = user_frame()
+        return TypeError(Help.forgot_await(what, type(self).__name__, where_text(where) if where else None))
+
+    def _compared(self, symbol: str, other: object) -> None:
+        """``promise == value``: a :class:`ForgottenAwaitWarning` at the user's line. (Not when
+        ``other`` is a stub or promise too: list.remove, ``in`` and the like compare handles
+        with each other, and that is no mistake.)"""
+        if not isinstance(other, Capability):
+            where = user_frame()
+            warn_at_user_line(
+                Help.forgot_await(
+                    f"'{symbol}' between instances of '{type(self).__name__}' and '{type(other).__name__}' "
+                    "compares the promise itself, not its value",
+                    type(self).__name__,
+                    where_text(where) if where else None,
+                ),
+                ForgottenAwaitWarning,
+                where,
+            )
+
+    def __eq__(self, other: object) -> bool:
+        if other is self:
+            return True
+        self._compared("==", other)
+        return NotImplemented  # (the other side may answer; else Python compares identities)
+
+    def __ne__(self, other: object) -> bool:
+        if other is self:
+            return False
+        self._compared("!=", other)
+        return NotImplemented
+
+    __hash__ = Capability.__hash__
+
+    __lt__, __le__, __gt__, __ge__ = _ordering("<"), _ordering("<="), _ordering(">"), _ordering(">=")
+
+    __add__, __radd__ = _operator("+"), _operator("+", True)
+    __sub__, __rsub__ = _operator("-"), _operator("-", True)
+    __mul__, __rmul__ = _operator("*"), _operator("*", True)
+    __matmul__, __rmatmul__ = _operator("@"), _operator("@", True)
+    __truediv__, __rtruediv__ = _operator("/"), _operator("/", True)
+    __floordiv__, __rfloordiv__ = _operator("//"), _operator("//", True)
+    __mod__, __rmod__ = _operator("%"), _operator("%", True)
+    __divmod__, __rdivmod__ = _operator("divmod()"), _operator("divmod()", True)
+    __pow__, __rpow__ = _operator("** or pow()"), _operator("** or pow()", True)
+    __lshift__, __rlshift__ = _operator("<<"), _operator("<<", True)
+    __rshift__, __rrshift__ = _operator(">>"), _operator(">>", True)
+    __and__, __rand__ = _operator("&"), _operator("&", True)
+    __xor__, __rxor__ = _operator("^"), _operator("^", True)
+    __or__, __ror__ = _operator("|"), _operator("|", True)
+
+    __neg__ = _refused("bad operand type for unary -: '{t}'")
+    __pos__ = _refused("bad operand type for unary +: '{t}'")
+    __invert__ = _refused("bad operand type for unary ~: '{t}'")
+    __abs__ = _refused("bad operand type for abs(): '{t}'")
+    __bool__ = _refused("an {t} has no truth value (if, while, bool(), and, or, not)")
+    __iter__ = _refused("'{t}' object is not iterable (for, list(), unpacking)")
+    __len__ = _refused("object of type '{t}' has no len()")
+    __contains__ = _refused("argument of type '{t}' is not iterable (in)")
+    __str__ = __format__ = _refused("an {t} was turned into text (str(), print(), an f-string, format() or %s)")
+    __int__ = _refused("int() argument must be a string, a bytes-like object or a real number, not '{t}'")
+    __float__ = _refused("float() argument must be a string or a real number, not '{t}'")
+    __complex__ = _refused("complex() first argument must be a string or a number, not '{t}'")
+    __index__ = _refused("'{t}' object cannot be interpreted as an integer")
+    __bytes__ = _refused("cannot convert '{t}' object to bytes")
+    __round__ = _refused("type {t} doesn't define __round__ method")
+    __trunc__ = _refused("type {t} doesn't define __trunc__ method")
+    __floor__ = __ceil__ = _refused("must be real number, not {t}")
 
 
 class RpcProperty(RpcPromise):
@@ -461,7 +602,7 @@ class RpcProperty(RpcPromise):
     def __await__(self) -> Generator[Any, None, Any]:
         return self._base._get(self._path).__await__()
 
-    def _dispose(self, action: str = "disposed") -> None:
+    def _dispose(self, action: str = "disposed", gone: Gone | None = None) -> None:
         pass
 
     def _capability_hook(self) -> Hook:
@@ -477,7 +618,13 @@ class RpcProperty(RpcPromise):
         pass
 
     def __repr__(self) -> str:
-        return f"<RpcProperty {'.'.join(map(str, self._path))} of {self._base!r}>"
+        """``<RpcProperty name of <RpcStub ...> — call it, or await it to read it>``."""
+        return f"<RpcProperty {'.'.join(map(str, self._path))} of {self._base!r} — call it, or await it to read it>"
+
+
+def _disposed_error(text: str, handle: RpcStub | RpcPromise) -> RpcError:
+    how, where = getattr(handle, "_gone", None) or ("", None)
+    return RpcError(Help.disposed(text, how, where_text(where) if where else None))
 
 
 def private_name(name: str) -> AttributeError:
@@ -539,8 +686,9 @@ def dispose(value: Any) -> None:
     ``__dispose__`` then runs there, asynchronously. Disposing twice is harmless; plain values
     without stubs are left alone.
     """
+    gone = ("dispose", user_frame())
     if isinstance(value, Capability):
-        value._dispose()  # type: ignore[attr-defined]
+        value._dispose("disposed", gone)
     else:
-        dispose_value(value)
+        dispose_value(value, gone=gone)
 

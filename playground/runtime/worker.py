@@ -112,11 +112,17 @@ class ModuleMain:
 
     def __getattr__(self, name: str) -> Any:
         module = self._module
-        if not name.startswith("_"):
-            value = module.__dict__.get(name)
-            if inspect.isfunction(value) and value.__module__ == module.__name__:
-                return value
+        value = module.__dict__.get(name)
+        if self._reachable(name, value):
+            return value
         raise AttributeError(f"module {module.__name__!r} defines no public function {name!r}")
+
+    def __dir__(self) -> list[str]:
+        """The names RPC can reach (for the "did you mean" of a misspelled call)."""
+        return [name for name, value in self._module.__dict__.items() if self._reachable(name, value)]
+
+    def _reachable(self, name: str, value: Any) -> bool:
+        return not name.startswith("_") and inspect.isfunction(value) and value.__module__ == self._module.__name__
 
     def __repr__(self) -> str:
         return f"<module {self._module.__name__!r}>"

@@ -104,22 +104,30 @@ class NonRpcClass:
     pass
 
 
+#: The playground's help after the runtime's text: what can cross (always), after a hint.
+CAN_CROSS = (
+    "What can cross RPC: plain data (None, bool, int, float, str, bytes, list, tuple, dict, set, "
+    "datetime, Decimal, UUID...), an instance of an RpcTarget subclass (passed by reference: the "
+    "receiver gets a stub) and a function (passed by reference)."
+)
+OWN_CLASS = "To pass a NonRpcClass by reference, make NonRpcClass extend RpcTarget; to send its data, send a dict."
+
+
 @pytest.mark.parametrize(
-    "value, name",
+    "value, name, hint",
     [
-        (NonRpcClass(), "NonRpcClass"),
-        ({"obj": NonRpcClass()}, "NonRpcClass"),
-        (object(), "object"),
-        (iter([]), "list_iterator"),
-        (re.compile("x").match("x"), "Match"),
+        (NonRpcClass(), "NonRpcClass", OWN_CLASS),
+        ({"obj": NonRpcClass()}, "NonRpcClass", OWN_CLASS),
+        (object(), "object", ""),
+        (iter([]), "list_iterator", "A list_iterator gives its items one by one: send `list(x)`."),
+        (re.compile("x").match("x"), "Match", ""),
     ],
 )
-def test_other_class_instances_are_refused_with_the_runtime_text(value, name):
+def test_other_class_instances_are_refused_with_the_runtime_text(value, name, hint):
     with pytest.raises(DataCloneError) as info:
         encode_value(value)
-    assert str(info.value) == (
-        f'Could not serialize object of type "{name}". This type does not support serialization.'
-    )
+    runtime = f'Could not serialize object of type "{name}". This type does not support serialization.'
+    assert str(info.value) == " ".join(part for part in (runtime, hint, CAN_CROSS) if part)
     assert isinstance(info.value, TypeError)
     assert info.value.name == "DataCloneError" and info.value.code == 25
 

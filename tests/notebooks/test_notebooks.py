@@ -35,6 +35,11 @@ def check_start_here(nb: Any) -> None:
     # the paced cell, the one the browser test watches live, ends with its final frame
     assert any(plain.startswith("3 round trips · 150 ms") for _, plain in found), found
     assert all("round trip" in plain for _, plain in found)
+    # a promise shows as one (str() of it raises: a forgotten await), saying what to do with it
+    assert any(
+        text(o).strip() == "<RpcPromise pending: result 1 from worker_b — await it for the value>"
+        for _, o in outputs(nb)
+    )
 
 
 def check_pipelining(nb: Any) -> None:

@@ -2,15 +2,97 @@
 
 from __future__ import annotations
 
+import inspect
+import os
+from typing import Any
+
 from playground import Playground, Response, RpcTarget, WorkerEntrypoint
 
 #: The runtime's texts, written out here (not taken from playground.errors) so that a change to
 #: them fails the tests.
 DISPOSED = "RPC stub used after being disposed."
+PROMISE_DISPOSED = "RPC promise used after being disposed."
+#: What follows DISPOSED: how the handle was disposed ({at}: " at file.py:12", where).
+DISPOSED_BY = {
+    "dispose": "It was disposed{at} by `dispose()`.",
+    "with": "It was disposed{at} (the end of its `with` block).",
+    "async with": "It was disposed{at} (the end of its `async with` block).",
+    "transferred": (
+        "It was sent in an RPC message (returned from a call, or passed as an argument when "
+        "stubs are transferred), which gave it to the receiver; send a `dup()` of a stub to keep "
+        "using it here."
+    ),
+    "returned": (
+        "It was an argument of a call, and the runtime disposed of it when that call returned; "
+        "keep a `stub.dup()` to use it longer (and dispose the copy when done)."
+    ),
+    "context": (
+        "The runtime released it when the execution context that held it ended (the request or "
+        "call it belonged to finished without disposing it)."
+    ),
+}
+
+
+def disposed(how: str, at: str = "", text: str = DISPOSED) -> str:
+    """The exact error for a stub (``text``: or a promise) used after ``how``, at ``at``
+    (``"test_x.py:12"``)."""
+    return f"{text} {DISPOSED_BY[how].format(at=f' at {at}' if at else '')}"
+
+
+def line_of(function: Any, marker: str) -> str:
+    """``file.py:line`` of the one line of ``function``'s source that contains ``marker`` (the
+    lines that call this function, naming the marker, do not count)."""
+    lines, first = inspect.getsourcelines(function)
+    [found] = [first + i for i, line in enumerate(lines) if marker in line and "line_of(" not in line]
+    return f"{os.path.basename(inspect.getsourcefile(function) or '')}:{found}"
+
+
+#: What every DataCloneError for a refused value ends with (the playground's help).
+CAN_CROSS = (
+    "What can cross RPC: plain data (None, bool, int, float, str, bytes, list, tuple, dict, set, "
+    "datetime, Decimal, UUID...), an instance of an RpcTarget subclass (passed by reference: the "
+    "receiver gets a stub) and a function (passed by reference)."
+)
+#: The help for an entrypoint or Durable Object that returns itself.
+ENTRYPOINT_HINT = (
+    "A WorkerEntrypoint or DurableObject is not an RpcTarget and cannot be sent (`return self`): "
+    "return an RpcTarget that does the work, or call it through its binding."
+)
+
+
+def refused(name: str, hint: str = "") -> str:
+    """The exact DataCloneError text for a value of type ``name``: the runtime's words, then the
+    playground's ``hint`` (what to send instead) and what can cross."""
+    text = f'Could not serialize object of type "{name}". This type does not support serialization.'
+    return f"{text} {hint} {CAN_CROSS}" if hint else f"{text} {CAN_CROSS}"
+
+
+def class_refused(name: str) -> str:
+    """``refused`` for an instance of one of the user's own classes."""
+    return refused(name, f"To pass a {name} by reference, make {name} extend RpcTarget; to send its data, send a dict.")
 
 
 def not_implemented(name: str) -> str:
     return f'The RPC receiver does not implement the method "{name}".'
+
+
+#: The playground's help after not_implemented(name) on MyService: what it has.
+MY_SERVICE_HAS = (
+    "MyService (entrypoint) has the methods: no_args_method, one_arg_method, two_args_method, "
+    "throwing_method, get_function, get_map, get_non_rpc_class, make_counter, increment_counter, "
+    "get_an_object; and the properties: function_property, object_property, "
+    "non_function_property, promise_property, throwing_property, rejecting_promise_property."
+)
+#: ... on MyService.object_property (a dict).
+OBJECT_PROPERTY_HAS = "The dict has the keys: func, deeper, counter5, some_text, non_rpc."
+
+
+def instance_attribute(name: str, has: str = MY_SERVICE_HAS) -> str:
+    """The error for ``name``, set on the instance of a class whose members ``has`` lists."""
+    return (
+        f"{not_implemented(name)} `{name}` is an instance attribute (set on self), and only class "
+        f"members (methods, properties) are reachable over RPC. {has}"
+    )
 
 
 class NonRpcClass:

@@ -6,7 +6,7 @@ import pytest
 
 from playground import DataCloneError, Playground, RemoteError, RpcStub, RpcTarget, WorkerEntrypoint, dispose
 
-from .services import DISPOSED, failure
+from .services import disposed, failure
 
 TRANSFER = {"compatibility_flags": ["rpc_params_transfer_stubs"]}
 DUP = {}  # the default (dates from 2026-01-20)
@@ -111,7 +111,7 @@ def test_g24_transfer_mode_disposes_a_stub_sent_as_a_parameter():
         with dup:
             return first, str(after), await dup.increment(7)
 
-    assert play.run(scenario()) == (9, DISPOSED, 16)
+    assert play.run(scenario()) == (9, disposed("transferred"), 16)
 
 
 def test_dup_mode_keeps_the_callers_stub_usable():

@@ -6,7 +6,7 @@ import pytest
 
 from playground import Playground, RpcError, RpcStub, RpcTarget, WorkerEntrypoint, dispose
 
-from .services import DISPOSED, failure
+from .services import DISPOSED, PROMISE_DISPOSED, disposed, failure, line_of
 
 
 
@@ -96,7 +96,8 @@ def test_with_disposes_the_stub_and_use_after_fails_locally(play, env):
         return await failure(counter.increment(1)), counter
 
     error, counter = play.run(scenario())
-    assert type(error) is RpcError and str(error) == DISPOSED
+    at = line_of(test_with_disposes_the_stub_and_use_after_fails_locally, "with await")
+    assert type(error) is RpcError and str(error) == disposed("with", at)
     assert error.remote is False
     assert "disposed" in repr(counter)
 
@@ -139,7 +140,8 @@ def test_async_with_awaits_then_disposes(play, env):
     value, counter = play.run(scenario())
     play.run(play.idle())
     assert value == 3 and Tracked.made[0].disposed == 1
-    assert str(play.run(failure(counter.increment()))) == DISPOSED
+    at = line_of(test_async_with_awaits_then_disposes, "async with env")
+    assert str(play.run(failure(counter.increment()))) == disposed("async with", at)
 
 
 def test_disposing_a_result_disposes_the_stubs_inside(play, env):
@@ -150,7 +152,8 @@ def test_disposing_a_result_disposes_the_stubs_inside(play, env):
         dispose(obj)
         return await failure(obj["counter"].increment(2))
 
-    assert str(play.run(scenario())) == DISPOSED
+    at = line_of(test_disposing_a_result_disposes_the_stubs_inside, "dispose(")
+    assert str(play.run(scenario())) == disposed("dispose", at)
     play.run(play.idle())
     assert Tracked.made[0].disposed == 1
 
@@ -167,7 +170,8 @@ def test_disposing_a_promise_before_it_resolves_disposes_the_result_when_it_arri
 
     value, error = play.run(scenario())
     assert value == 2
-    assert str(error) == "RPC promise used after being disposed."
+    at = line_of(test_disposing_a_promise_before_it_resolves_disposes_the_result_when_it_arrives, "dispose(")
+    assert str(error) == disposed("dispose", at, PROMISE_DISPOSED)
     assert Tracked.made[0].disposed == 1
 
 
@@ -182,7 +186,8 @@ def test_parameter_stubs_are_disposed_when_the_call_settles_unless_dupd(play, en
             results.append(str(await failure(obj["increment_dup"](1))))
             return results
 
-    assert play.run(scenario()) == [7, DISPOSED, 14, 18, DISPOSED]
+    at = line_of(test_parameter_stubs_are_disposed_when_the_call_settles_unless_dupd, "async with env")
+    assert play.run(scenario()) == [7, disposed("returned"), 14, 18, disposed("async with", at)]
     play.run(play.idle())
     assert Tracked.made[0].disposed == 1
 
@@ -249,7 +254,8 @@ def test_loopback_stub_calls_asynchronously_and_disposes_asynchronously(play):
         results.append(str(await failure(stub.increment(2))))
         return results
 
-    assert play.run(scenario()) == [9, 16, None, 0, 1, DISPOSED]
+    at = line_of(test_loopback_stub_calls_asynchronously_and_disposes_asynchronously, "dispose(")
+    assert play.run(scenario()) == [9, 16, None, 0, 1, disposed("dispose", at)]
 
 
 def test_rpc_stub_refuses_what_it_cannot_wrap():

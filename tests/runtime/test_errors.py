@@ -102,17 +102,24 @@ def test_calls_pipelined_on_a_failed_call_fail_with_the_same_error():
         assert isinstance(error, RemoteError) and error.name == "QuotaExceeded" and error.limit == 10
 
 
+#: The runtime's text, then the playground's help: what the target has.
+THROWER_DOES_NOT_EXIST = (
+    'The RPC receiver does not implement the method "does_not_exist". '
+    "Thrower (entrypoint) has the methods: builtin, divide, custom, plain_custom, async_reject, ok."
+)
+
+
 def test_unknown_name_text():
     play, env = thrower_world()
     error = play.run(failure(env.T.does_not_exist()))
     assert type(error) is TypeError and error.remote
-    assert str(error) == 'The RPC receiver does not implement the method "does_not_exist".'
+    assert str(error) == THROWER_DOES_NOT_EXIST
 
 
 def test_unknown_property_read_uses_the_same_text():
     play, env = thrower_world()
     error = play.run(failure(env.T.does_not_exist))
-    assert str(error) == 'The RPC receiver does not implement the method "does_not_exist".'
+    assert str(error) == THROWER_DOES_NOT_EXIST
 
 
 def test_not_a_function_text_names_the_dotted_path():

@@ -6,7 +6,7 @@ import asyncio
 
 from playground import DataCloneError, DurableObject, Playground, RpcError, RpcStub, RpcTarget, WorkerEntrypoint, dispose
 
-from .services import failure
+from .services import ENTRYPOINT_HINT, disposed, failure, line_of, refused
 
 
 class D(WorkerEntrypoint):
@@ -129,7 +129,6 @@ def test_a_promise_nested_in_an_argument_is_refused():
 # -- row 3: a promise disposed while pending can still be awaited; pipelining on it fails ---------
 
 PROMISE_DISPOSED = "RPC promise used after being disposed."
-STUB_DISPOSED = "RPC stub used after being disposed."
 
 
 def test_a_promise_disposed_while_pending_still_resolves_when_awaited():
@@ -143,7 +142,8 @@ def test_a_promise_disposed_while_pending_still_resolves_when_awaited():
 
     value, pipelined = play.run(scenario())
     assert value == 3
-    assert type(pipelined) is RpcError and str(pipelined) == PROMISE_DISPOSED
+    at = line_of(test_a_promise_disposed_while_pending_still_resolves_when_awaited, "dispose(")
+    assert type(pipelined) is RpcError and str(pipelined) == disposed("dispose", at, PROMISE_DISPOSED)
 
 
 def test_a_promise_disposed_while_being_awaited_resolves_and_its_stubs_are_disposed():
@@ -159,7 +159,8 @@ def test_a_promise_disposed_while_being_awaited_resolves_and_its_stubs_are_dispo
 
     counter, error = play.run(scenario())
     assert isinstance(counter, RpcStub)
-    assert type(error) is RpcError and str(error) == STUB_DISPOSED  # the result went with the promise
+    at = line_of(test_a_promise_disposed_while_being_awaited_resolves_and_its_stubs_are_disposed, "dispose(")
+    assert type(error) is RpcError and str(error) == disposed("dispose", at)  # the result went with the promise
     play.run(play.idle())
     assert play.stubs() == [] and play.leaks() == []
 
@@ -224,7 +225,7 @@ def test_an_entrypoint_returning_self_is_refused_on_the_callee_side():
     inside = play.run(failure(env.D.me_inside()))
     pipelined = play.run(failure(env.D.me().add(1, 2)))  # nothing to pipeline on, either
     for error in (top, inside, pipelined):
-        assert type(error) is DataCloneError and str(error) == cannot_serialize("D")
+        assert type(error) is DataCloneError and str(error) == refused("D", ENTRYPOINT_HINT)
         assert error.remote is True
 
 
@@ -232,7 +233,7 @@ def test_a_durable_object_returning_self_is_refused():
     play, env = make()
     room = env.ROOM.get(env.ROOM.id_from_name("a"))
     error = play.run(failure(room.me()))
-    assert type(error) is DataCloneError and str(error) == cannot_serialize("Room")
+    assert type(error) is DataCloneError and str(error) == refused("Room", ENTRYPOINT_HINT)
 
 
 # -- row 11: a binding is not a function ------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from playground import RpcStub
 
-from .services import failure, world
+from .services import PROMISE_DISPOSED, disposed, failure, line_of, world
 
 
 def test_calls_on_one_stub_are_delivered_in_order():
@@ -93,4 +93,6 @@ def test_a_disposed_promise_refuses_pipelining_with_the_runtime_text():
         promise.__exit__(None, None, None)
         return await failure(promise.increment())
 
-    assert str(play.run(scenario())) == "RPC promise used after being disposed."
+    assert str(play.run(scenario())) == disposed(
+        "with", line_of(test_a_disposed_promise_refuses_pipelining_with_the_runtime_text, "__exit__"), PROMISE_DISPOSED
+    )

@@ -7,7 +7,16 @@ import pytest
 
 from playground import DataCloneError, RpcError, RpcStub, dispose
 
-from .services import DISPOSED, failure, not_implemented, world
+from .services import (
+    OBJECT_PROPERTY_HAS,
+    class_refused,
+    disposed,
+    failure,
+    instance_attribute,
+    line_of,
+    not_implemented,
+    world,
+)
 
 
 
@@ -86,8 +95,8 @@ def test_g11_instance_members_are_hidden(env_play, path):
     target = env.S
     for name in path:
         target = target[name]
-    assert str(play.run(failure(target(3)))) == not_implemented(path[0])
-    assert str(play.run(failure(env.S.instance_object))) == not_implemented("instance_object")
+    assert str(play.run(failure(target(3)))) == instance_attribute(path[0])
+    assert str(play.run(failure(env.S.instance_object))) == instance_attribute("instance_object")
 
 
 def test_g12_throwing_members(env_play):
@@ -111,8 +120,8 @@ def test_g12_throwing_members(env_play):
         ("fetch", (), "'fetch' is a reserved method and cannot be called over RPC."),
         ("__str__", (), not_implemented("__str__")),
         ("__eq__", (1,), not_implemented("__eq__")),
-        ("env", (), not_implemented("env")),
-        ("ctx", (), not_implemented("ctx")),
+        ("env", (), instance_attribute("env")),
+        ("ctx", (), instance_attribute("ctx")),
         ("non_function_property", (), '"non_function_property" is not a function.'),
     ],
 )
@@ -132,27 +141,27 @@ def test_g13_non_function_nested_path(env_play):
 
 
 @pytest.mark.parametrize(
-    "path, name",
+    "path, text",
     [
-        (("object_property", "non_rpc", "foo"), "non_rpc"),
-        (("object_property", "non_rpc", "bar", "baz"), "non_rpc"),
-        (("object_property", "env", "S", "no_args_method"), "env"),
-        (("object_property", "ctx", "wait_until"), "ctx"),
+        (("object_property", "non_rpc", "foo"), not_implemented("non_rpc")),
+        (("object_property", "non_rpc", "bar", "baz"), not_implemented("non_rpc")),
+        (("object_property", "env", "S", "no_args_method"), f"{not_implemented('env')} {OBJECT_PROPERTY_HAS}"),
+        (("object_property", "ctx", "wait_until"), f"{not_implemented('ctx')} {OBJECT_PROPERTY_HAS}"),
     ],
 )
-def test_g14_path_traversal_refusals(env_play, path, name):
+def test_g14_path_traversal_refusals(env_play, path, text):
     env, play = env_play
     target = env.S
     for part in path:
         target = target[part]
-    assert str(play.run(failure(target()))) == not_implemented(name)
+    assert str(play.run(failure(target()))) == text
 
 
 def test_g15_serialization_refusals(env_play):
     env, play = env_play
     error = play.run(failure(env.S.get_non_rpc_class()))
     assert type(error) is DataCloneError and error.remote
-    assert str(error) == 'Could not serialize object of type "NonRpcClass". This type does not support serialization.'
+    assert str(error) == class_refused("NonRpcClass")
 
 
 def test_g18_a_mapping_returns_by_value(env_play):
@@ -174,7 +183,9 @@ def test_g26_promise_pipelining(env_play):
         return results
 
     assert play.run(scenario()) == [
-        15, 128, 12, not_implemented("foo"), not_implemented("baz"), '"foo" is not a function.'
+        15, 128, 12, not_implemented("foo"),
+        f"{not_implemented('baz')} Did you mean `bar`? The dict has the keys: foo, bar.",
+        '"foo" is not a function.',
     ]
 
 
@@ -188,7 +199,8 @@ def test_g28a_disposal_of_a_returned_counter(env_play):
         return first, await failure(counter.increment(1))
 
     first, error = play.run(scenario())
-    assert first == 15 and type(error) is RpcError and str(error) == DISPOSED
+    at = line_of(test_g28a_disposal_of_a_returned_counter, "dispose(")
+    assert first == 15 and type(error) is RpcError and str(error) == disposed("dispose", at)
 
 
 def test_g28b_disposing_a_returned_object_disposes_its_stubs(env_play):
@@ -201,7 +213,8 @@ def test_g28b_disposing_a_returned_object_disposes_its_stubs(env_play):
         return first, await failure(obj["counter"].increment(2))
 
     first, error = play.run(scenario())
-    assert first == 12 and str(error) == DISPOSED
+    at = line_of(test_g28b_disposing_a_returned_object_disposes_its_stubs, "dispose(")
+    assert first == 12 and str(error) == disposed("dispose", at)
 
 
 def test_g36_exception_properties(env_play):

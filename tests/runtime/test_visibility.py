@@ -6,26 +6,26 @@ import pytest
 
 from playground import RpcStub, RpcTarget
 
-from .services import failure, not_implemented, world
+from .services import OBJECT_PROPERTY_HAS, failure, instance_attribute, not_implemented, world
 
 
 
 
 @pytest.mark.parametrize(
-    "path",
+    "path, text",
     [
-        ("instance_method",),
-        ("instance_object",),
-        ("instance_object", "func"),
-        ("env",),
-        ("ctx",),
-        ("_private",),
-        ("__init__",),
-        ("__class__",),
-        ("__dict__",),
+        (("instance_method",), instance_attribute("instance_method")),
+        (("instance_object",), instance_attribute("instance_object")),
+        (("instance_object", "func"), instance_attribute("instance_object")),
+        (("env",), instance_attribute("env")),
+        (("ctx",), instance_attribute("ctx")),
+        (("_private",), not_implemented("_private")),
+        (("__init__",), not_implemented("__init__")),
+        (("__class__",), not_implemented("__class__")),
+        (("__dict__",), not_implemented("__dict__")),
     ],
 )
-def test_instance_attributes_private_names_and_dunders_are_unreachable(path):
+def test_instance_attributes_private_names_and_dunders_are_unreachable(path, text):
     play = world()
     env = play.env("client")
     target = env.S
@@ -33,7 +33,7 @@ def test_instance_attributes_private_names_and_dunders_are_unreachable(path):
         target = target[name]
     error = play.run(failure(target()))
     assert type(error) is TypeError
-    assert str(error) == not_implemented(path[0])
+    assert str(error) == text
 
 
 def test_env_and_ctx_cannot_be_read_as_properties_either():
@@ -41,14 +41,14 @@ def test_env_and_ctx_cannot_be_read_as_properties_either():
     env = play.env("client")
     for name in ("env", "ctx"):
         error = play.run(failure(env.S[name]))
-        assert str(error) == not_implemented(name)
+        assert str(error) == instance_attribute(name)
 
 
 def test_paths_through_a_returned_object_cannot_reach_env_or_non_rpc_objects():
     play = world()
     env = play.env("client")
     error = play.run(failure(env.S.object_property.env.S.no_args_method()))
-    assert str(error) == not_implemented("env")
+    assert str(error) == f"{not_implemented('env')} {OBJECT_PROPERTY_HAS}"
     error = play.run(failure(env.S.object_property.non_rpc.foo()))
     assert str(error) == not_implemented("non_rpc")
 
@@ -125,7 +125,9 @@ def test_class_attributes_are_members_instance_attributes_are_not():
 
     greeting, static, error = play.run(scenario())
     assert (greeting, static) == ("class attribute", "static")
-    assert str(error) == not_implemented("secret")
+    assert str(error) == instance_attribute(
+        "secret", "WithClassAttribute (RpcTarget) has the methods: static; and the properties: greeting."
+    )
 
 
 def test_getters_that_raise_or_return_coroutines():
