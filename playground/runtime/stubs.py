@@ -13,7 +13,7 @@
   (identity) with a ``ForgottenAwaitWarning`` at that line. Its ``repr`` says it is not awaited.
 * ``with``/``async with``, ``dispose(x)`` and ``stub.dup()`` manage lifetimes; a stub used after
   disposal fails with ``RPC stub used after being disposed.``, followed by how and where it was
-  disposed (``It was disposed at cell:3 (the end of its `with` block).``: the place is kept
+  disposed (``It was disposed at cell line 3 (the end of its `with` block).``: the place is kept
   only when disposing). A promise has no ``dup()`` of its own: as in workerd,
   ``promise.dup()`` is pipelined to the result, which refuses it.
 """

@@ -1,6 +1,6 @@
 """Help for common mistakes: the runtime's words first, then what went wrong and where.
 
-Each test asserts the exact text, the user's line included (``file.py:12``; ``cell:2`` for code
+Each test asserts the exact text, the user's line included (``file.py:12``; ``cell line 2`` for code
 run in a notebook cell, whose file is ``<ipython-input-...>`` or a kernel temp file).
 """
 
@@ -203,7 +203,7 @@ def test_in_a_notebook_cell_the_place_is_the_cell_line(play, env):
            "    return await failure(counter.increment())\n"
     exec(compile(cell, "<ipython-input-3-0123456789ab>", "exec"), namespace)
     error = play.run(namespace["scenario"]())
-    assert str(error) == "RPC stub used after being disposed. It was disposed at cell:3 by `dispose()`."
+    assert str(error) == "RPC stub used after being disposed. It was disposed at cell line 3 by `dispose()`."
 
 
 # -- a promise used where its value was meant: "did you forget `await`?" ------------------------
@@ -300,7 +300,7 @@ def test_in_a_notebook_cell_the_forgotten_await_names_the_cell_line(play, env):
     exec(compile(cell, "/tmp/ipykernel_4242/2131311706.py", "exec"), namespace)
     error, value = play.run(namespace["scenario"]())
     assert value == 3
-    assert str(error) == f"unsupported operand type(s) for +: 'RpcPromise' and 'int', at cell:4. {PROMISE_TAIL}"
+    assert str(error) == f"unsupported operand type(s) for +: 'RpcPromise' and 'int', at cell line 4. {PROMISE_TAIL}"
 
 
 def test_comparing_a_promise_with_a_value_warns_at_the_line(play, env):
