@@ -153,6 +153,60 @@ class Text:
             "instead."
         )
 
+    # -- the playground's advice: on a line of its own after the runtime's words, so that code
+    # -- matching the runtime's message (``startswith``, ``in``) still matches
+
+    @staticmethod
+    def dead_stub(even: str) -> str:
+        """What a stub that came over a lost connection is (``even``: when it still is)."""
+        return (
+            f"A stub that came over the lost connection is dead for good: it will not reconnect, "
+            f"{even}. Get a new one by calling again the method that gave it to you."
+        )
+
+    @staticmethod
+    def retry_on(via: str) -> str:
+        """How a call is retried: on ``via`` (``env.S``, a binding, which connects anew)."""
+        return f"a call on {via} can be retried as it is: each one opens a new connection"
+
+    @staticmethod
+    def lost_to_crash(worker: str, via: str) -> str:
+        """``ConnectionLost`` because ``worker`` crashed (``play.crash``)."""
+        retry = Text.retry_on(via)
+        return (
+            f'{Text.CONNECTION_LOST}\nThe worker "{worker}" crashed (play.crash). '
+            f"{Text.dead_stub('even after the worker restarts')} {retry[0].upper()}{retry[1:]}."
+        )
+
+    @staticmethod
+    def lost_to_cut(a: str, b: str, via: str) -> str:
+        """``ConnectionLost`` because the link between ``a`` and ``b`` is down (``play.disconnect``)."""
+        return (
+            f'{Text.CONNECTION_LOST}\nThe link between "{a}" and "{b}" is cut (play.disconnect). '
+            f"Once it is back (play.reconnect), {Text.retry_on(via)}. "
+            f"{Text.dead_stub('even once the link is back')}"
+        )
+
+    @staticmethod
+    def lost_message(a: str, b: str, loss: float, via: str) -> str:
+        """``ConnectionLost`` because a message from ``a`` to ``b`` was dropped (``loss=``)."""
+        return (
+            f'{Text.CONNECTION_LOST}\nA message from "{a}" to "{b}" was lost (their link drops '
+            f"messages: loss={loss:g}), and the connection with it; {Text.retry_on(via)}. "
+            f"{Text.dead_stub('even though the link works')}"
+        )
+
+    @staticmethod
+    def lost_durable_object(label: str, worker: str, namespaces: list[str]) -> str:
+        """``ConnectionLost`` because the Durable Object ``label`` of ``worker`` crashed."""
+        get = " or ".join(f"env.{name}.get(id)" for name in namespaces) if namespaces else "its namespace's get(id)"
+        return (
+            f'{Text.CONNECTION_LOST}\nThe Durable Object {label} of worker "{worker}" crashed '
+            "(play.crash): its memory is lost, its storage kept. A stub to it is dead for good: it "
+            f"will not reconnect, even when the object starts again. Get a new one with {get} and "
+            "call that."
+        )
+
 
 class PlaygroundError(Exception):
     """Root of every error raised by the playground itself."""
