@@ -441,7 +441,7 @@ class Connection:
             hook.settle(lambda ok, value: self._answer(answer, ok, value))  # type: ignore[attr-defined]
 
     def _pipe_arrived(self, event: PipeArrived) -> None:
-        pipe = Pipe(self.runtime)
+        pipe = Pipe(self.runtime, self.peer_worker)
         self.streams().pipes[event.id] = pipe
         self.session.set_answer(event.id, WritableHook(pipe, self.context))
 

@@ -12,12 +12,14 @@ import pytest
 from playground import (
     ConnectionLost,
     DurableObject,
+    IdentityTransformStream,
     Playground,
     RpcTarget,
     WorkerEntrypoint,
     dispose,
 )
-from playground.errors import StubLeakWarning
+from playground.errors import DeadlockError, RpcError, StubLeakWarning
+from playground.trace import CallEvent
 
 from .services import failure
 
@@ -41,6 +43,9 @@ class Counter(RpcTarget):
         self.n += 1
         return self.n
 
+    async def wait(self):
+        await asyncio.Event().wait()  # counter waits
+
 
 class Service(WorkerEntrypoint):
     def counter(self):
@@ -53,10 +58,19 @@ class Service(WorkerEntrypoint):
         await asyncio.sleep(seconds)
         return "done"
 
+    async def hang(self):
+        await asyncio.get_running_loop().create_future()  # service hangs
+
+    async def consume(self, stream):
+        return await stream.read_all()  # service reads
+
 
 class Room(DurableObject):
     def visit(self):
         return "visited"
+
+    async def stuck(self):
+        await asyncio.Event().wait()  # room waits
 
 
 def make(**kwargs):
@@ -196,3 +210,189 @@ def test_with_warnings_as_errors_the_leak_names_the_line_in_its_message():
         with pytest.raises(StubLeakWarning, match=f"the first made at {HERE}:{line_of('leaked here')}"):
             play.run(env.S.keep(Counter()))
             play.run(play.idle())
+
+
+# -- the hang error names the call that hung, and where its code waits -------------------------
+
+HUNG = (
+    "The Workers runtime canceled this request because it detected that your Worker's code had "
+    "hung and would never generate a response. Refer to: "
+    "https://developers.cloudflare.com/workers/observability/errors/"
+)
+
+
+def call_number(play, method):
+    [seq] = [e.seq for e in play.trace.events if isinstance(e, CallEvent) and e.method == method]
+    return seq
+
+
+def at(marker, code):
+    return f"{HERE}:{line_of(marker)} (`{code}`)"
+
+
+def test_the_hang_error_names_the_call_that_hung_and_where_its_code_waits():
+    play, env = make()
+    error = play.run(failure(env.S.hang()))  # the hung call
+    assert type(error) is RpcError
+    assert str(error) == (
+        f"{HUNG}\nThe call that hung: env.S.hang() (call #{call_number(play, 'hang')} from client to "
+        f"svc, made at {HERE}:{line_of('the hung call')}). Its code waits in hang() at "
+        f"{at('service hangs', 'await asyncio.get_running_loop().create_future()  # service hangs')}, "
+        "for something nothing will ever do."
+    )
+    assert play.run(env.S.add(1, 2)) == 3
+
+
+def test_the_hang_error_names_a_pipelined_call_and_a_call_on_a_stub_from_their_binding():
+    play, env = make()
+
+    async def scenario():
+        pipelined = await failure(env.S.counter().wait())  # pipelined
+        with await env.S.counter() as counter:
+            on_stub = await failure(counter.wait())  # on a stub
+        return pipelined, on_stub
+
+    pipelined, on_stub = play.run(scenario())
+    calls = [e.seq for e in play.trace.events if isinstance(e, CallEvent) and e.method == "wait"]
+    waits = f"Its code waits in wait() at {at('counter waits', 'await asyncio.Event().wait()  # counter waits')}"
+    assert str(pipelined) == (
+        f"{HUNG}\nThe call that hung: env.S.counter().wait() (call #{calls[0]} from client to svc, "
+        f"made at {HERE}:{line_of('pipelined')}). {waits}, for something nothing will ever do."
+    )
+    assert str(on_stub) == (
+        f"{HUNG}\nThe call that hung: wait() on the stub from env.S.counter() (call #{calls[1]} from "
+        f"client to svc, made at {HERE}:{line_of('on a stub')}). {waits}, for something nothing will "
+        "ever do."
+    )
+
+
+def test_the_hang_error_of_a_durable_object_names_the_namespace():
+    play, env = make()
+    error = play.run(failure(env.ROOM.get_by_name("lobby").stuck()))  # a stuck room
+    assert str(error) == (
+        f"{HUNG}\nThe call that hung: stuck() on a Durable Object stub from env.ROOM (call "
+        f"#{call_number(play, 'stuck')} from client to svc, made at {HERE}:{line_of('a stuck room')}). "
+        f"Its code waits in stuck() at {at('room waits', 'await asyncio.Event().wait()  # room waits')}, "
+        "for something nothing will ever do."
+    )
+
+
+def test_the_hang_error_of_a_reader_says_the_writer_was_never_closed():
+    play, env = make()
+
+    async def scenario():
+        stream = IdentityTransformStream()
+        writer = stream.writable.get_writer()
+        consumed = env.S.consume(stream.readable)  # sends the stream
+        await writer.write(b"some")  # ...and never closes the writer
+        return await failure(consumed)
+
+    error = play.run(scenario())
+    assert str(error) == (
+        f"{HUNG}\nThe call that hung: env.S.consume() (call #{call_number(play, 'consume')} from client "
+        f"to svc, made at {HERE}:{line_of('sends the stream')}). Its code waits in consume() at "
+        f"{at('service reads', 'return await stream.read_all()  # service reads')}, reading a stream "
+        "for more data, but its writer, in client, was never closed: that code must call "
+        "`await writer.close()` when it is done writing."
+    )
+
+
+# -- a DeadlockError says what waits ---------------------------------------------------------
+
+DEADLOCK = (
+    "Everything in the playground is waiting and nothing is scheduled to happen, so this would "
+    "wait forever. Something is waiting for an event, future or reply that nothing will ever "
+    "provide.\nWhat waits:\n"
+)
+
+
+def test_a_deadlock_names_the_users_line_that_waits():
+    play, _ = make()
+
+    async def stuck():
+        await asyncio.Event().wait()  # main waits
+
+    with pytest.raises(DeadlockError) as caught:
+        play.run(stuck())
+    assert str(caught.value) == (
+        f"{DEADLOCK}- play.run() waits in stuck() at {at('main waits', 'await asyncio.Event().wait()  # main waits')}"
+    )
+
+
+def test_a_deadlock_on_a_stream_names_the_stream_and_the_writer_never_closed():
+    play, _ = make()
+
+    async def reads():
+        stream = IdentityTransformStream()  # the stream
+        writer = stream.writable.get_writer()  # the writer
+        helper = asyncio.ensure_future(writer.write(b"only chunk"))
+        data = await stream.readable.read_all()  # reads it all
+        await helper
+        return data
+
+    with pytest.raises(DeadlockError) as caught:
+        play.run(reads())
+    assert str(caught.value) == (
+        f"{DEADLOCK}- play.run() waits in reads() at "
+        f"{at('reads it all', 'data = await stream.readable.read_all()  # reads it all')}, reading a "
+        f"stream (made at {HERE}:{line_of('the stream')}) for more data, but its writer (taken at "
+        f"{HERE}:{line_of('the writer')}) was never closed: call `await writer.close()` when done "
+        "writing"
+    )
+
+
+def test_a_deadlock_lists_the_other_tasks_that_wait_too():
+    play, _ = make()
+
+    async def main():
+        event = asyncio.Event()
+        other = asyncio.ensure_future(event.wait())  # noqa: F841  (never set)
+
+        async def helper():
+            await event.wait()  # the helper waits
+
+        helping = asyncio.ensure_future(helper())
+        await asyncio.sleep(0)
+        await helping  # main awaits the helper
+
+    with pytest.raises(DeadlockError) as caught:
+        play.run(main())
+    lines = str(caught.value).split("\n")[2:]
+    assert lines[0] == f"- play.run() waits in main() at {at('main awaits the helper', 'await helping  # main awaits the helper')}"
+    assert f"- a task waits in helper() at {at('the helper waits', 'await event.wait()  # the helper waits')}" in lines
+    assert len(lines) == 2  # (the bare event.wait() task waits in no user code: not listed)
+
+
+stash: list = []
+
+
+class Stasher(WorkerEntrypoint):
+    def make(self):
+        stream = IdentityTransformStream()  # made in a worker
+        stash.append((stream.readable, stream.writable.get_writer()))  # its writer
+        return "made"
+
+
+def test_a_deadlock_of_an_await_from_another_loop_names_the_await():
+    stash.clear()
+    play = Playground(latency="10ms")
+    play.worker("svc", Stasher)
+    play.worker("client", Stasher, services={"S": "svc"})
+    env = play.env("client")
+
+    async def cell():
+        assert await env.S.make() == "made"
+        readable, _ = stash[0]
+        return await readable.read_all()  # the cell awaits
+
+    with pytest.raises(DeadlockError) as caught:
+        asyncio.run(cell())
+    assert str(caught.value) == (
+        "Everything in the playground is waiting and nothing is scheduled to happen, so this await "
+        "would never finish. Something is waiting for an event, future or reply that nothing will "
+        "ever provide.\nWhat waits:\n"
+        f"- the await waits at {at('the cell awaits', 'return await readable.read_all()  # the cell awaits')}, "
+        f"reading a stream (made at {HERE}:{line_of('made in a worker')}) for more data, but its writer "
+        f"(taken at {HERE}:{line_of('its writer')}) was never closed: call `await writer.close()` when "
+        "done writing"
+    )
