@@ -73,10 +73,11 @@ class Room(DurableObject):
         await asyncio.Event().wait()  # room waits
 
 
-def make(**kwargs):
+def make(service=Service, **kwargs):
+    """Worker ``client`` calls ``svc`` (``env.S``) and its Durable Object ``Room`` (``env.ROOM``)."""
     play = Playground(latency="10ms", **kwargs)
-    play.worker("svc", Service, exports=[Room], durable_objects={"ROOM": "Room"})
-    play.worker("client", Service, services={"S": "svc"}, durable_objects={"ROOM": ("svc", "Room")})
+    play.worker("svc", service, exports=[Room], durable_objects={"ROOM": "Room"})
+    play.worker("client", service, services={"S": "svc"}, durable_objects={"ROOM": ("svc", "Room")})
     return play, play.env("client")
 
 
@@ -183,15 +184,8 @@ class Keeper(WorkerEntrypoint):
         return "kept"
 
 
-def leaky():
-    play = Playground(latency="10ms")
-    play.worker("svc", Keeper)
-    play.worker("client", Keeper, services={"S": "svc"})
-    return play, play.env("client")
-
-
 def test_a_leak_warning_names_the_line_that_made_the_leaked_stub():
-    play, env = leaky()
+    play, env = make(Keeper)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         assert play.run(env.S.keep(Counter())) == "kept"
@@ -204,7 +198,7 @@ def test_a_leak_warning_names_the_line_that_made_the_leaked_stub():
 
 
 def test_with_warnings_as_errors_the_leak_names_the_line_in_its_message():
-    play, env = leaky()
+    play, env = make(Keeper)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # python -W error
         with pytest.raises(StubLeakWarning, match=f"the first made at {HERE}:{line_of('leaked here')}"):
@@ -375,10 +369,7 @@ class Stasher(WorkerEntrypoint):
 
 def test_a_deadlock_of_an_await_from_another_loop_names_the_await():
     stash.clear()
-    play = Playground(latency="10ms")
-    play.worker("svc", Stasher)
-    play.worker("client", Stasher, services={"S": "svc"})
-    env = play.env("client")
+    _, env = make(Stasher)
 
     async def cell():
         assert await env.S.make() == "made"
