@@ -30,7 +30,7 @@ from ..sim.eager import as_coroutine
 from ..sim.units import Duration, parse_duration_ns
 from ..trace import CallEvent, where_text
 from .shared import Runtime
-from .where import awaiting, code_line, in_user_code, user_frame
+from .where import awaiting, code_line, in_user_code, suspended_traceback, user_frame
 
 __all__ = ["Host"]
 
@@ -194,7 +194,9 @@ class Host:
         tasks, each with the user's line it waits at and what it waits for, if that can say."""
         runtime = self._runtime
         lines: list[str] = []
+        tb = None  # the user's frames that ``task`` waits in: the error's traceback ends there
         if task is not None:
+            tb = suspended_traceback([f for f in awaiting(task) if in_user_code(f.f_code.co_filename)])
             waits = ", ".join(filter(None, _waits(task)))
             if waits:
                 lines.append(f"play.run() waits {waits}")
@@ -215,7 +217,7 @@ class Host:
         )
         if lines:
             text += "\nWhat waits:\n" + "\n".join(f"- {line}" for line in lines)
-        raise DeadlockError(text)
+        raise DeadlockError(text).with_traceback(tb)
 
 
 def _answering(hook: Any) -> tuple[Any, Any] | None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
+import traceback
 import warnings
 
 import pytest
 
+import playground
 from playground import (
     ConnectionLost,
     DurableObject,
@@ -387,3 +391,165 @@ def test_a_deadlock_of_an_await_from_another_loop_names_the_await():
         f"(taken at {HERE}:{line_of('its writer')}) was never closed: call `await writer.close()` when "
         "done writing"
     )
+
+
+# -- tracebacks end in the user's code --------------------------------------------------------
+
+PACKAGE = os.path.dirname(os.path.abspath(playground.__file__)) + os.sep
+
+
+def frames(error):
+    """``(file, function, line)`` of each frame of ``error``'s traceback; the playground's files
+    all as "playground" (and no line)."""
+    return [
+        ("playground", f.name, 0) if f.filename.startswith(PACKAGE) else (os.path.basename(f.filename), f.name, f.lineno)
+        for f in traceback.extract_tb(error.__traceback__)
+    ]
+
+
+def raised_by(run):
+    """The exception ``run()`` raises, caught here (the traceback starts in this function)."""
+    try:
+        run()  # the traceback starts here
+    except Exception as error:  # noqa: BLE001
+        return error
+    raise AssertionError("expected an exception")
+
+
+RUN = ("playground", "run", 0)  # the one frame of ours: play.run raising the error it caught
+CALLER = (HERE, "raised_by", line_of("the traceback starts here"))
+
+
+class Local(RpcTarget):
+    def boom(self):
+        return helper()  # the local target calls a helper
+
+
+def helper():
+    raise ValueError("boom") from KeyError("the cause")  # raised in the user's code
+
+
+def test_an_rpc_error_out_of_play_run_ends_in_the_users_await_with_one_frame_of_ours():
+    play, env = make()
+
+    async def main():
+        return await env.S.add(1, None)  # fails on the other side
+
+    error = raised_by(lambda: play.run(main()))  # play.run
+    assert type(error) is TypeError and error.remote is True
+    assert frames(error) == [CALLER, (HERE, "<lambda>", line_of("play.run")), RUN,
+                             (HERE, "main", line_of("fails on the other side"))]
+    text = "".join(traceback.format_exception(error))  # (what a script prints)
+    assert text.endswith(
+        "    return await env.S.add(1, None)  # fails on the other side\n"
+        "           ^^^^^^^^^^^^^^^^^^^^^^^^\n"
+        "TypeError: unsupported operand type(s) for +: 'int' and 'NoneType'\n"
+    )
+
+
+def test_a_local_targets_error_keeps_the_users_frames_down_to_the_raise_and_its_cause():
+    play, _ = make()
+
+    async def main():
+        return await playground.RpcStub(Local()).boom()  # a local stub
+
+    error = raised_by(lambda: play.run(main()))
+    assert frames(error)[2:] == [
+        RUN,
+        (HERE, "main", line_of("a local stub")),
+        (HERE, "boom", line_of("the local target calls a helper")),
+        (HERE, "helper", line_of("raised in the user's code")),
+    ]
+    assert type(error.__cause__) is KeyError  # the chained cause is kept
+
+
+def test_an_error_awaited_again_does_not_pile_up_the_frames_of_every_await():
+    play, env = make()
+
+    async def main():
+        counter = await env.S.counter()
+        play.crash("svc")
+        for _ in range(5):
+            with pytest.raises(ConnectionLost) as earlier:
+                await counter.inc()  # an earlier await
+            assert frames(earlier.value) == [(HERE, "main", line_of("an earlier await"))]
+        dispose(counter)
+        await counter.inc()  # the last await
+
+    error = raised_by(lambda: play.run(main()))
+    assert frames(error)[2:] == [RUN, (HERE, "main", line_of("the last await"))]
+
+
+def test_a_deadlock_ends_in_the_users_line_that_waits():
+    play, _ = make()
+
+    async def main():
+        await asyncio.Event().wait()  # waits for ever
+
+    error = raised_by(lambda: play.run(main()))
+    assert type(error) is DeadlockError
+    assert frames(error)[2:] == [RUN, (HERE, "main", line_of("waits for ever"))]
+
+
+def test_an_await_from_another_loop_has_one_frame_of_ours():
+    play, env = make()
+
+    async def cell():
+        return await env.S.add(1, None)  # awaited from asyncio.run
+
+    error = raised_by(lambda: asyncio.run(cell()))
+    ours = [f for f in frames(error) if f[0] == "playground"]
+    assert len(ours) == 1 and frames(error)[-2:] == [(HERE, "cell", line_of("awaited from asyncio.run")), ours[0]]
+
+
+def test_a_bug_of_the_playground_keeps_every_frame():
+    play, _ = make()
+    inside = {}  # a function whose code is in the package, as the playground's own would be
+    exec(compile("def bug():\n    raise TypeError('a bug')\n", os.path.join(PACKAGE, "runtime", "bug.py"), "exec"), inside)
+
+    async def main():
+        inside["bug"]()  # calls the bug
+
+    error = raised_by(lambda: play.run(main()))
+    assert [f[1] for f in frames(error)] == ["raised_by", "<lambda>", "run", "run", "as_coroutine", "main", "bug"]
+    assert frames(error)[-2:] == [(HERE, "main", line_of("calls the bug")), ("playground", "bug", 0)]
+
+
+def test_full_tracebacks_keep_every_frame(monkeypatch):
+    monkeypatch.setenv("PLAYGROUND_FULL_TRACEBACKS", "1")
+    play, env = make()
+
+    async def main():
+        return await env.S.add(1, None)
+
+    error = raised_by(lambda: play.run(main()))
+    assert [f[1] for f in frames(error) if f[0] == "playground"] == ["run", "run", "as_coroutine"]
+
+
+def test_a_script_prints_a_traceback_that_ends_in_its_own_code(tmp_path):
+    script = tmp_path / "script.py"
+    script.write_text(
+        "from playground import Playground, WorkerEntrypoint\n"
+        "class Svc(WorkerEntrypoint):\n"
+        "    def div(self, a, b):\n"
+        "        return a / b\n"
+        "play = Playground()\n"
+        "play.worker('svc', Svc)\n"
+        "play.worker('client', Svc, services={'S': 'svc'})\n"
+        "async def main():\n"
+        "    return await play.env('client').S.div(1, 0)\n"
+        "play.run(main())\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "PYTHONPATH": os.path.dirname(PACKAGE.rstrip(os.sep))}
+    env.pop("PLAYGROUND_FULL_TRACEBACKS", None)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 1
+    lines = done.stderr.splitlines()
+    files = [line.split('"')[1] for line in lines if line.startswith('  File "')]
+    assert files == [str(script), os.path.join(PACKAGE, "runtime", "world.py"), str(script)]  # (were 5)
+    assert lines[-3:] == [
+        "    return await play.env('client').S.div(1, 0)",
+        "           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^",
+        "ZeroDivisionError: division by zero",
+    ]
