@@ -34,7 +34,10 @@ Warnings: :class:`StubLeakWarning` (a ``UserWarning``) when an execution context
 stubs nobody disposed.
 
 Messages that the real Workers runtime produces are spelled exactly as it spells them; they are
-collected in :class:`Text` so that the codebase has one copy of each.
+collected in :class:`Text` so that the codebase has one copy of each. Where the playground can
+say what happened and what to do (a stub broken by a crash, the call that hung, what a deadlock
+waits for), its advice follows the runtime's words on a line of its own: code matching the
+runtime's message still matches.
 """
 
 from __future__ import annotations
@@ -244,7 +247,10 @@ class SimulationError(PlaygroundError):
 
 
 class DeadlockError(SimulationError):
-    """Everything in the playground is waiting and nothing is scheduled to happen."""
+    """Everything in the playground is waiting and nothing is scheduled to happen.
+
+    The message then lists what waits: the user's line each waiting task is at and, where it
+    can say, what for (a stream whose writer was never closed)."""
 
 
 class RpcError(PlaygroundError):
@@ -295,7 +301,10 @@ class RemoteError(RpcError):
 
 
 class StubLeakWarning(UserWarning):
-    """An execution context ended while holding stubs nobody disposed (the runtime's warning)."""
+    """An execution context ended while holding stubs nobody disposed (the runtime's warning).
+
+    It is issued at the user's line that made the first leaked stub, which its message names too
+    (``the first made at script.py:6``)."""
 
 
 _remote_classes: dict[type[BaseException], type[RemoteError]] = {}

@@ -207,7 +207,8 @@ class RpcPromise(Capability):
 
     Await it for the value; call methods or read properties on it to pipeline (they are sent
     at once, without waiting for this result). Disposing it releases the result on the other
-    side and disposes the stubs inside it.
+    side and disposes the stubs inside it. A failure is raised with the traceback of where it
+    was first raised, without the playground's frames (see :mod:`playground.runtime.where`).
     """
 
     __slots__ = ("_hook", "_ctx", "_rid", "_settled", "_future", "_disposed", "_pulling", "_released", "_where", "__weakref__")
