@@ -202,7 +202,7 @@ class Text:
     @staticmethod
     def lost_durable_object(label: str, worker: str, namespaces: list[str]) -> str:
         """``ConnectionLost`` because the Durable Object ``label`` of ``worker`` crashed."""
-        get = " or ".join(f"env.{name}.get(id)" for name in namespaces) if namespaces else "its namespace's get(id)"
+        get = " or ".join(f"env.{name}.get(id)" for name in namespaces) or "its namespace's get(id)"
         return (
             f'{Text.CONNECTION_LOST}\nThe Durable Object {label} of worker "{worker}" crashed '
             "(play.crash): its memory is lost, its storage kept. A stub to it is dead for good: it "

@@ -324,7 +324,8 @@ class Connection:
         if self.durable_id is not None:
             return "the Durable Object stub"
         worker = self.runtime.workers.get(self.worker)
-        names = sorted(name for name, (service, _) in worker.services.items() if service == self.peer_worker) if worker else []
+        services = worker.services.items() if worker is not None else ()
+        names = sorted(name for name, (service, _) in services if service == self.peer_worker)
         return " or ".join(f"env.{name}" for name in names) if names else "a binding"
 
     # -- receiving -----------------------------------------------------------------------------

@@ -12,7 +12,8 @@ The playground's loop never runs by itself. Code outside it makes it run:
   with the runtime's hang error, as Workers does; the error then names the call that hung (as
   ``play.trace`` numbers it, with the user's line that made it) and the line its code waits at.
   When nothing can be ended and what is awaited still waits, :class:`DeadlockError` says what
-  waits: the user's lines, the calls still pending, a stream whose writer was never closed.
+  waits: the user's line each waiting task is at, and what for if that can say (a stream whose
+  writer was never closed); its traceback ends at the line ``play.run``'s coroutine waits at.
 """
 
 from __future__ import annotations
@@ -180,15 +181,20 @@ class Host:
         found = _answering(hook)
         if found is not None:
             question, caller_end = found
-            text = f"\nThe call that hung: {_describe_call(runtime, question.call_seq, question.where, caller_end.durable_id is not None)}."
+            durable = caller_end.durable_id is not None
+            call = _describe_call(runtime, question.call_seq, question.where, durable)
+            text = f"\nThe call that hung: {call}."
         task = getattr(hook, "_task", None)
         where, why = _waits(task) if task is not None else ("", "")
         if where or why:
             its = " Its code" if text else "\nIts code"
-            text += f"{its} waits {', '.join(filter(None, (where, why or 'for something nothing will ever do')))}."
+            why = why or "for something nothing will ever do"
+            text += f"{its} waits {', '.join(filter(None, (where, why)))}."
         return text
 
-    def _deadlock(self, task: Any, ending: str = "so this would wait forever.", future: Any = None) -> NoReturn:
+    def _deadlock(
+        self, task: Any, ending: str = "so this would wait forever.", future: Any = None
+    ) -> NoReturn:
         """Raise :class:`DeadlockError` saying what waits: ``task`` (the coroutine given to
         ``play.run``; None: the user's code awaiting ``future`` from outside) and the other
         tasks, each with the user's line it waits at and what it waits for, if that can say."""
@@ -273,7 +279,8 @@ def _describe_call(runtime: Runtime, seq: int, where: tuple[str, int] | None, du
     if event is None:  # (not in the trace: dropped from a bounded one)
         return f"call #{seq} (made at {where_text(where)})"
     made = where_text(event.where or where)
-    return f"{_expression(runtime, event, durable, 0)} (call #{seq} from {event.caller} to {event.callee}, made at {made})"
+    call = _expression(runtime, event, durable, 0)
+    return f"{call} (call #{seq} from {event.caller} to {event.callee}, made at {made})"
 
 
 def _call_event(runtime: Runtime, seq: int) -> CallEvent | None:

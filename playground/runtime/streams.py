@@ -62,7 +62,8 @@ class Pipe:
     ``done(error)`` is called when the chunk has been read (``error`` None) or can never be."""
 
     __slots__ = (
-        "runtime", "_chunks", "closed", "error", "canceled", "_reader", "_drained", "where", "writer_where", "writer",
+        "runtime", "_chunks", "closed", "error", "canceled", "_reader", "_drained",
+        "where", "writer_where", "writer",
     )
 
     def __init__(self, runtime: Runtime | None = None, writer: str | None = None) -> None:
@@ -94,9 +95,9 @@ class Pipe:
                 f"reading a stream{made} for more data, but its writer, in {self.writer}, was never "
                 "closed: that code must call `await writer.close()` when it is done writing"
             )
-        writer = f"its writer (taken at {where_text(self.writer_where)})" if self.writer_where else "its writer"
+        taken = f" (taken at {where_text(self.writer_where)})" if self.writer_where is not None else ""
         return (
-            f"reading a stream{made} for more data, but {writer} was never closed: call "
+            f"reading a stream{made} for more data, but its writer{taken} was never closed: call "
             "`await writer.close()` when done writing"
         )
 

@@ -6,12 +6,12 @@ exception out of ``play.run`` — carries the user's frames, not the playground'
 inside the package are left out of the traceback of every error *meant for the user*: one of
 the playground's own errors (a ``PlaygroundError``, a ``StubLeakWarning``), an error from the
 other side of a call (``remote``), one raised outside the package (by the user's code, or by
-asyncio), or one made by the runtime and never raised. Any other exception (raised by the playground's code itself: a bug) keeps
-every frame, and so does everything when the environment variable
-``PLAYGROUND_FULL_TRACEBACKS`` is set (to anything but ``0``). Causes (``__cause__``, and the
-implicit ``__context__``) keep theirs. An error handed over again (a broken stub fails each call
-with the same error) starts each time from where it was first raised: the frames of earlier
-awaits do not pile up.
+asyncio), or one made by the runtime and never raised. Any other exception (raised by the
+playground's code itself: a bug) keeps every frame, and so does everything when the
+environment variable ``PLAYGROUND_FULL_TRACEBACKS`` is set (to anything but ``0``). Causes
+(``__cause__``, and the implicit ``__context__``) keep theirs. An error handed over again (a
+broken stub fails each call with the same error) starts each time from where it was first
+raised: the frames of earlier awaits do not pile up.
 """
 
 from __future__ import annotations
@@ -24,7 +24,15 @@ from typing import Any
 
 from ..errors import PlaygroundError, SimulationError, StubLeakWarning
 
-__all__ = ["awaiting", "code_line", "delivered", "in_user_code", "suspended_traceback", "user_frame", "user_traceback"]
+__all__ = [
+    "awaiting",
+    "code_line",
+    "delivered",
+    "in_user_code",
+    "suspended_traceback",
+    "user_frame",
+    "user_traceback",
+]
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _SKIP = (_PACKAGE_DIR, os.path.dirname(os.__file__) + os.sep + "asyncio" + os.sep)
@@ -70,7 +78,10 @@ def awaiting(awaitable: Any) -> list[FrameType]:
         if frame is None:
             break
         frames.append(frame)
-        inner = getattr(current, "cr_await", None) if hasattr(current, "cr_await") else getattr(current, "gi_yieldfrom", None)
+        if hasattr(current, "cr_await"):
+            inner = current.cr_await
+        else:
+            inner = getattr(current, "gi_yieldfrom", None)
         if inner is None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
             inner = frame.f_locals.get("coro")  # (a driver of ours: eager start, CPU limit)
         current = inner
@@ -126,7 +137,8 @@ def delivered(error: BaseException) -> BaseException:
     if type(origin) is not _Origin:
         tb = error.__traceback__
         meant = _meant_for_user(error, tb)
-        origin = error.__dict__[_ORIGIN] = _Origin(_without_playground(tb) if meant and not full_tracebacks() else tb, meant)
+        kept = _without_playground(tb) if meant and not full_tracebacks() else tb
+        origin = error.__dict__[_ORIGIN] = _Origin(kept, meant)
     error.__traceback__ = origin.tb
     return error
 
@@ -151,7 +163,7 @@ def _meant_for_user(error: BaseException, tb: TracebackType | None) -> bool:
         return True  # made by the runtime as a value (a TypeError of the RPC rules), never raised
     while tb.tb_next is not None:
         tb = tb.tb_next
-    return not tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR)  # raised by the user's code (or asyncio)
+    return not tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR)  # raised by the user's (or asyncio)
 
 
 def _without_playground(tb: TracebackType | None) -> TracebackType | None:
