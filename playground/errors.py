@@ -36,7 +36,10 @@ stubs nobody disposed; :class:`ForgottenAwaitWarning` (a ``RuntimeWarning``) whe
 result: a forgotten ``await``).
 
 Messages that the real Workers runtime produces are spelled exactly as it spells them; they are
-collected in :class:`Text` so that the codebase has one copy of each.
+collected in :class:`Text` so that the codebase has one copy of each. Where the playground can
+say what happened and what to do (a stub broken by a crash, the call that hung, what a deadlock
+waits for), its advice follows the runtime's words on a line of its own: code matching the
+runtime's message still matches.
 """
 
 from __future__ import annotations
@@ -156,6 +159,60 @@ class Text:
             "must always send exactly one argument. In order to support variable numbers of "
             "arguments, the server must use class-based syntax (extending WorkerEntrypoint) "
             "instead."
+        )
+
+    # -- the playground's advice: on a line of its own after the runtime's words, so that code
+    # -- matching the runtime's message (``startswith``, ``in``) still matches
+
+    @staticmethod
+    def dead_stub(even: str) -> str:
+        """What a stub that came over a lost connection is (``even``: when it still is)."""
+        return (
+            f"A stub that came over the lost connection is dead for good: it will not reconnect, "
+            f"{even}. Get a new one by calling again the method that gave it to you."
+        )
+
+    @staticmethod
+    def retry_on(via: str) -> str:
+        """How a call is retried: on ``via`` (``env.S``, a binding, which connects anew)."""
+        return f"a call on {via} can be retried as it is: each one opens a new connection"
+
+    @staticmethod
+    def lost_to_crash(worker: str, via: str) -> str:
+        """``ConnectionLost`` because ``worker`` crashed (``play.crash``)."""
+        retry = Text.retry_on(via)
+        return (
+            f'{Text.CONNECTION_LOST}\nThe worker "{worker}" crashed (play.crash). '
+            f"{Text.dead_stub('even after the worker restarts')} {retry[0].upper()}{retry[1:]}."
+        )
+
+    @staticmethod
+    def lost_to_cut(a: str, b: str, via: str) -> str:
+        """``ConnectionLost`` because the link between ``a`` and ``b`` is down (``play.disconnect``)."""
+        return (
+            f'{Text.CONNECTION_LOST}\nThe link between "{a}" and "{b}" is cut (play.disconnect). '
+            f"Once it is back (play.reconnect), {Text.retry_on(via)}. "
+            f"{Text.dead_stub('even once the link is back')}"
+        )
+
+    @staticmethod
+    def lost_message(a: str, b: str, loss: float, via: str) -> str:
+        """``ConnectionLost`` because a message from ``a`` to ``b`` was dropped (``loss=``)."""
+        return (
+            f'{Text.CONNECTION_LOST}\nA message from "{a}" to "{b}" was lost (their link drops '
+            f"messages: loss={loss:g}), and the connection with it; {Text.retry_on(via)}. "
+            f"{Text.dead_stub('even though the link works')}"
+        )
+
+    @staticmethod
+    def lost_durable_object(label: str, worker: str, namespaces: list[str]) -> str:
+        """``ConnectionLost`` because the Durable Object ``label`` of ``worker`` crashed."""
+        get = " or ".join(f"env.{name}.get(id)" for name in namespaces) or "its namespace's get(id)"
+        return (
+            f'{Text.CONNECTION_LOST}\nThe Durable Object {label} of worker "{worker}" crashed '
+            "(play.crash): its memory is lost, its storage kept. A stub to it is dead for good: it "
+            f"will not reconnect, even when the object starts again. Get a new one with {get} and "
+            "call that."
         )
 
 
@@ -317,7 +374,10 @@ class SimulationError(PlaygroundError):
 
 
 class DeadlockError(SimulationError):
-    """Everything in the playground is waiting and nothing is scheduled to happen."""
+    """Everything in the playground is waiting and nothing is scheduled to happen.
+
+    The message then lists what waits: the user's line each waiting task is at and, where it
+    can say, what for (a stream whose writer was never closed)."""
 
 
 class RpcError(PlaygroundError):
@@ -368,7 +428,10 @@ class RemoteError(RpcError):
 
 
 class StubLeakWarning(UserWarning):
-    """An execution context ended while holding stubs nobody disposed (the runtime's warning)."""
+    """An execution context ended while holding stubs nobody disposed (the runtime's warning).
+
+    It is issued at the user's line that made the first leaked stub, which its message names too
+    (``the first made at script.py:6``)."""
 
 
 class ForgottenAwaitWarning(RuntimeWarning):

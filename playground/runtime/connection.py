@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from ..codec import Ext, Kwargs, decode_value, encode_value, is_plain, unpack_plain
-from ..errors import ConnectionLost, ProtocolError, RpcError, StreamCanceled, brief
+from ..errors import ConnectionLost, ProtocolError, RpcError, StreamCanceled, Text, brief
 from ..protocol import (
     COUNTED_KINDS,
     CallArrived,
@@ -311,9 +311,24 @@ class Connection:
         runtime = self.runtime
         recorder = runtime.recorder
         recorder.add(FaultEvent(recorder.next_seq, runtime.now, "lost", self.worker, self.peer_worker, f"message {seq}"))
-        runtime.loop.call_soon(self.fail, ConnectionLost())
-        if self.peer is not None:
-            runtime.loop.call_soon(self.peer.fail, ConnectionLost())
+        link = runtime.network.link(self.worker, self.peer_worker)
+        for end in (self, self.peer):
+            if end is not None:
+                if link.up:
+                    text = Text.lost_message(self.worker, self.peer_worker, link.props.loss, end.retry_via())
+                else:
+                    text = Text.lost_to_cut(self.worker, self.peer_worker, end.retry_via())
+                runtime.loop.call_soon(end.fail, ConnectionLost(text))
+
+    def retry_via(self) -> str:
+        """What a call that failed on this end can be retried on (for an error's advice): the
+        caller's bindings to the peer (``env.S``), which connect anew for each call."""
+        if self.durable_id is not None:
+            return "the Durable Object stub"
+        worker = self.runtime.workers.get(self.worker)
+        services = worker.services.items() if worker is not None else ()
+        names = sorted(name for name, (service, _) in services if service == self.peer_worker)
+        return " or ".join(f"env.{name}" for name in names) if names else "a binding"
 
     # -- receiving -----------------------------------------------------------------------------
 
@@ -429,7 +444,7 @@ class Connection:
             hook.settle(lambda ok, value: self._answer(answer, ok, value))  # type: ignore[attr-defined]
 
     def _pipe_arrived(self, event: PipeArrived) -> None:
-        pipe = Pipe(self.runtime)
+        pipe = Pipe(self.runtime, self.peer_worker)
         self.streams().pipes[event.id] = pipe
         self.session.set_answer(event.id, WritableHook(pipe, self.context))
 

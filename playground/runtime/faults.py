@@ -4,11 +4,15 @@ What breaks follows Workers: calls in flight and later calls across a fault fail
 ``ConnectionLost`` (``Network connection lost.``, ``retryable = True``); stubs across it break;
 what the other side had exported to us is released there (its ``__dispose__`` runs); no await
 ever hangs. A crashed Durable Object loses its memory and keeps its storage.
+
+The error's message is the runtime's text, then, on a line of its own, what happened and what
+to do (:class:`~playground.errors.Text`): a broken stub is dead for good (get a new one by
+calling again what gave it), while a call on a binding can be retried as it is.
 """
 
 from __future__ import annotations
 
-from ..errors import ConnectionLost
+from ..errors import ConnectionLost, Text
 from ..trace import FaultEvent
 from .shared import Runtime
 from .durable import DurableObjects
@@ -39,7 +43,7 @@ class Faults:
         pair = {a, b}
         for connection in self._lifecycle.connections():
             if {connection.worker, connection.peer_worker} == pair:
-                connection.fail(ConnectionLost())
+                connection.fail(ConnectionLost(Text.lost_to_cut(a, b, connection.retry_via())))
         self._lifecycle.check_all()
 
     def reconnect(self, a: str, b: str) -> None:
@@ -49,15 +53,33 @@ class Faults:
     def crash(self, name: str) -> None:
         self._event("crash", name, None)
         durable = self._durable
+        objects: dict[str, ConnectionLost] = {}  # the error of each of its Durable Objects, by id
         for instance in durable.live():
             if instance.key[0] == name:
-                durable.discard(instance.key, ConnectionLost())
+                label = instance.context.label if instance.context is not None else instance.key[1]
+                error = ConnectionLost(Text.lost_durable_object(label, name, self._namespaces(instance.key)))
+                objects[instance.id.hex] = error
+                durable.discard(instance.key, error)
         for connection in self._lifecycle.connections():
             if name in (connection.worker, connection.peer_worker):
-                connection.fail(ConnectionLost())
-        self._runtime.fail_running(ConnectionLost(), lambda context: context is not None and context.worker == name)
+                error = objects.get(connection.durable_id or "") or ConnectionLost(
+                    Text.lost_to_crash(name, connection.retry_via())
+                )
+                connection.fail(error)
+        crashed = ConnectionLost(Text.lost_to_crash(name, "a binding"))
+        self._runtime.fail_running(crashed, lambda context: context is not None and context.worker == name)
         for context in list(self._lifecycle.contexts.values()):
             if context.worker == name:
                 for task in list(context.tasks or ()):
                     task.cancel()
                 self._lifecycle.end(context, warn=False)
+
+    def _namespaces(self, key: tuple[str, str, str]) -> list[str]:
+        """The bindings (of any worker) to the Durable Object class of ``key``."""
+        owner, class_name = key[0], key[1]
+        return sorted({
+            binding
+            for worker in self._runtime.workers.values()
+            for binding, target in worker.durable_objects.items()
+            if target == (owner, class_name)
+        })

@@ -9,22 +9,29 @@ The playground's loop never runs by itself. Code outside it makes it run:
   together leave together, and stopping whenever another outside await becomes ready, so that
   each sees the virtual time of its own result;
 * when everything waits and nothing is scheduled, requests that can never finish are ended
-  with the runtime's hang error, as Workers does.
+  with the runtime's hang error, as Workers does; the error then names the call that hung (as
+  ``play.trace`` numbers it, with the user's line that made it) and the line its code waits at.
+  When nothing can be ended and what is awaited still waits, :class:`DeadlockError` says what
+  waits: the user's line each waiting task is at, and what for if that can say (a stream whose
+  writer was never closed); its traceback ends at the line ``play.run``'s coroutine waits at.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 from asyncio import events
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from ..errors import DeadlockError, RpcError, SimulationError, Text
 from ..sim.clock import NS
 from ..sim.eager import as_coroutine
 from ..sim.units import Duration, parse_duration_ns
+from ..trace import CallEvent, where_text
 from .shared import Runtime
+from .where import awaiting, code_line, in_user_code, suspended_traceback, user_frame
 
 __all__ = ["Host"]
 
@@ -73,7 +80,7 @@ class Host:
             )
         task = loop.create_task(as_coroutine(awaitable))
         try:
-            loop.run_until(task.done, self.on_idle)
+            loop.run_until(task.done, lambda: self.on_idle() or self._deadlock(task))
         except BaseException:
             if not task.done():
                 task.cancel()  # (an awaited RPC promise goes on: awaiting it again waits for it)
@@ -108,10 +115,7 @@ class Host:
                     await asyncio.sleep(0)
                     continue
                 if not self.on_idle():
-                    raise DeadlockError(
-                        "Everything in the playground is waiting and nothing is scheduled to "
-                        "happen, so this await would never finish."
-                    )
+                    self._deadlock(None, "so this await would never finish.", future)
             elif not future.done():
                 await asyncio.sleep(0)  # another outside await is ready: let it go first
             idle_once = False
@@ -153,17 +157,165 @@ class Host:
             await asyncio.sleep(max(latest_ns - loop._now_ns, 0) / NS)
 
     def on_idle(self) -> bool:
-        """Everything waits: end requests that can never finish, as the runtime does."""
+        """Everything waits: end requests that can never finish, as the runtime does (the
+        error names the call that hung and where its code waits)."""
         runtime = self._runtime
         hung = [hook for hook in runtime.running if not hook.finished]
-        for hook in hung:
+        texts = [Text.HUNG + self._hung(hook) for hook in hung]  # (before any of them is ended)
+        for hook, text in zip(hung, texts):
             worker = hook.context.worker if hook.context is not None else ""
-            runtime.note("error", worker, Text.HUNG)
-            hook.fail(RpcError(Text.HUNG))
+            runtime.note("error", worker, text)
+            hook.fail(RpcError(text))
         stuck = [task for context in list(runtime.contexts.values()) for task in context.pending_tasks()]
         for task in stuck:  # wait_until work that can never finish
             task.cancel()
         return bool(hung) or bool(stuck)
+
+    # -- saying what waits (only when an error is raised) ----------------------------------------
+
+    def _hung(self, hook: Any) -> str:
+        """What to add to the hang error of ``hook`` (a result being computed): the call it
+        answers, and the user's line its code waits at."""
+        runtime = self._runtime
+        text = ""
+        found = _answering(hook)
+        if found is not None:
+            question, caller_end = found
+            durable = caller_end.durable_id is not None
+            call = _describe_call(runtime, question.call_seq, question.where, durable)
+            text = f"\nThe call that hung: {call}."
+        task = getattr(hook, "_task", None)
+        where, why = _waits(task) if task is not None else ("", "")
+        if where or why:
+            its = " Its code" if text else "\nIts code"
+            why = why or "for something nothing will ever do"
+            text += f"{its} waits {', '.join(filter(None, (where, why)))}."
+        return text
+
+    def _deadlock(
+        self, task: Any, ending: str = "so this would wait forever.", future: Any = None
+    ) -> NoReturn:
+        """Raise :class:`DeadlockError` saying what waits: ``task`` (the coroutine given to
+        ``play.run``; None: the user's code awaiting ``future`` from outside) and the other
+        tasks, each with the user's line it waits at and what it waits for, if that can say."""
+        runtime = self._runtime
+        lines: list[str] = []
+        tb = None  # the user's frames that ``task`` waits in: the error's traceback ends there
+        if task is not None:
+            tb = suspended_traceback([f for f in awaiting(task) if in_user_code(f.f_code.co_filename)])
+            waits = ", ".join(filter(None, _waits(task)))
+            if waits:
+                lines.append(f"play.run() waits {waits}")
+        else:  # (an await from outside: the user's code is running, and awaits ``future``)
+            where = user_frame()
+            waits = ", ".join(filter(None, (f"at {_line(where)}" if where else "", _why(future))))
+            if waits:
+                lines.append(f"the await waits {waits}")
+        for other in asyncio.all_tasks(runtime.loop):
+            if other is not task and not other.done() and len(lines) < 8:
+                waits = ", ".join(filter(None, _waits(other)))
+                if waits:
+                    lines.append(f"a task waits {waits}")
+        text = (
+            "Everything in the playground is waiting and nothing is scheduled to happen, "
+            f"{ending} Something is waiting for an event, future or reply that nothing will ever "
+            "provide."
+        )
+        if lines:
+            text += "\nWhat waits:\n" + "\n".join(f"- {line}" for line in lines)
+        raise DeadlockError(text).with_traceback(tb)
+
+
+def _answering(hook: Any) -> tuple[Any, Any] | None:
+    """``(question, caller's end)``: the call that ``hook`` (a result being computed) answers,
+    if it is the answer to a call from another worker."""
+    context = hook.context
+    for connection in list(context.connections) if context is not None else ():
+        peer = connection.peer
+        if peer is None:
+            continue
+        for export_id, exported, _, answer in connection.session.exported():
+            if exported is hook and answer:
+                question = peer.questions.get(export_id)
+                return (question, peer) if question is not None else None
+    return None
+
+
+def _waits(task: Any) -> tuple[str, str]:
+    """Where ``task`` waits, in words (``in main() at x.py:12 (`await ...`)``; "" if in no
+    user code), and what for, if what it awaits can say (``_why``; "" if not)."""
+    users = [f for f in awaiting(task) if in_user_code(f.f_code.co_filename)]
+    if not users:
+        return "", _why(getattr(task, "_fut_waiter", None))
+    frame = users[-1]
+    where = f"in {frame.f_code.co_name}() at {_line((frame.f_code.co_filename, frame.f_lineno))}"
+    return where, _why(getattr(task, "_fut_waiter", None))
+
+
+def _why(future: Any) -> str:
+    """What a future being awaited stands for, told by the object holding it (anything with a
+    ``_waiting_for()`` method: a stream's pipe says its writer was never closed); "" if none
+    says. (It looks through every object Python tracks: for errors only.)"""
+    if future is None:
+        return ""
+    for holder in gc.get_referrers(future):
+        explain = getattr(type(holder), "_waiting_for", None)
+        if explain is not None:
+            text = explain(holder)
+            if text:
+                return str(text)
+    return ""
+
+
+def _line(where: tuple[str, int]) -> str:
+    code = code_line(*where)
+    return f"{where_text(where)} (`{code}`)" if code else where_text(where)
+
+
+def _describe_call(runtime: Runtime, seq: int, where: tuple[str, int] | None, durable: bool = False) -> str:
+    """A call as the user wrote it, with its number in ``play.trace``, its workers and the line
+    that made it: ``env.S.slow() (call #4 from client to svc, made at script.py:12)``."""
+    event = _call_event(runtime, seq)
+    if event is None:  # (not in the trace: dropped from a bounded one)
+        return f"call #{seq} (made at {where_text(where)})"
+    made = where_text(event.where or where)
+    call = _expression(runtime, event, durable, 0)
+    return f"{call} (call #{seq} from {event.caller} to {event.callee}, made at {made})"
+
+
+def _call_event(runtime: Runtime, seq: int) -> CallEvent | None:
+    try:
+        event = runtime.recorder.events[seq]
+    except IndexError:  # (dropped from a bounded trace)
+        return None
+    return event if isinstance(event, CallEvent) else None
+
+
+def _expression(runtime: Runtime, event: CallEvent, durable: bool, depth: int) -> str:
+    """``env.S.counter().inc()``: the call, from the binding (or stub) it was made on."""
+    method = (event.method if event.path else "") + ("" if event.is_get else "()")
+    if event.pipelined and event.target_call is not None:
+        base = _call_event(runtime, event.target_call) if depth < 8 else None
+        if base is not None:
+            return f"{_expression(runtime, base, durable, depth + 1)}{'.' if event.path else ''}{method}"
+        return f"{method} on the result of call #{event.target_call}"
+    if event.target_stub:
+        record = runtime.ledger.get(event.target_stub)
+        origin = record.origin_call if record is not None and depth < 8 else None
+        base = _call_event(runtime, origin) if origin is not None else None
+        if base is not None:
+            return f"{method} on the stub from {_expression(runtime, base, durable, depth + 1)}"
+        return f"{method} on stub #{event.target_stub}"
+    worker = runtime.workers.get(event.caller)
+    if worker is not None and durable:
+        names = [name for name, (owner, _) in sorted(worker.durable_objects.items()) if owner == event.callee]
+        if names:
+            return f"{method} on a Durable Object stub from env.{names[0]}"
+    elif worker is not None:
+        names = [name for name, (service, _) in sorted(worker.services.items()) if service == event.callee]
+        if names:
+            return f"env.{names[0]}{'.' if event.path else ''}{method}"
+    return f"{method} on {event.callee}"
 
 
 def _set_done(future: asyncio.Future[Any]) -> None:

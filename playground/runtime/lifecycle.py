@@ -27,6 +27,7 @@ from typing import Any, Protocol
 
 from ..errors import RpcError, StubLeakWarning, Text
 from ..protocol import Path
+from ..trace import where_text
 from ..transport import SimulatedTransport
 from .connection import Connection
 from .context import ExecutionContext
@@ -168,13 +169,18 @@ class Lifecycle:
         held = list(context.handles) if context.handles else []
         if held and warn:
             runtime.note("warning", context.worker, Text.STUB_LEAK)
+            where = None  # the user's line that made the first leaked stub: the warning names it
             for rid in held:
                 record = ledger.get(rid)
                 if record is not None:
                     runtime.note("warning", context.worker, f"leaked: {ledger.describe(record)}")
+                    where = where or record.where
+            first = f"; the first made at {where_text(where)}" if where is not None else ""
             runtime.warn(
-                f"{Text.STUB_LEAK} ({len(held)} stub(s) in {context.worker}, {context.label}; see play.trace)",
+                f"{Text.STUB_LEAK} ({len(held)} stub(s) in {context.worker}, {context.label}{first}; "
+                "see play.trace)",
                 StubLeakWarning,
+                where,
             )
         served = context.served
         connections = context.connections

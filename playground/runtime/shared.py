@@ -22,6 +22,7 @@ from ..sim.network import Network
 from ..trace import NoteEvent, Recorder
 from .compat import Compatibility
 from .ledger import Ledger
+from .where import user_frame
 from .worker import Worker
 
 __all__ = ["CLIENT", "Driver", "Runtime"]
@@ -36,6 +37,10 @@ class Driver(Protocol):
     async def wait(self, future: asyncio.Future[Any]) -> Any:
         """Await ``future`` (of the playground's loop) from another running loop."""
 
+
+#: The warnings registry of each file warnings were issued for (what ``__warningregistry__`` is
+#: to ``warnings.warn``: a line warns once under the "default" filter).
+_REGISTRIES: dict[str, dict[Any, Any]] = {}
 
 #: A request's CPU-time limit unless set otherwise (seconds): the runtime's own default.
 DEFAULT_CPU_LIMIT = 30.0
@@ -73,7 +78,7 @@ class Runtime:
         #: Drives the loop from outside (set by the playground: the seam to :mod:`.host`).
         self.host: Driver | None = None
         self._ids = itertools.count(1)
-        self._warnings: list[tuple[str, type[Warning]]] = []
+        self._warnings: list[tuple[str, type[Warning], tuple[str, int] | None]] = []
         self._deferred: list[Callable[[], None]] = []
         #: Seconds of CPU time a request's user code may use (None: no limit), and per worker.
         self.cpu_limit: float | None = DEFAULT_CPU_LIMIT
@@ -122,15 +127,19 @@ class Runtime:
         rec = self.recorder
         rec.add(NoteEvent(rec.next_seq, self.loop._now_ns / NS, level, worker, text))
 
-    def warn(self, text: str, category: type[Warning]) -> None:
+    def warn(self, text: str, category: type[Warning], where: tuple[str, int] | None = None) -> None:
         """A warning for the user, issued when control returns to them (never from inside the
-        simulation, where a warnings filter set to "error" would break it)."""
-        self._warnings.append((text, category))
+        simulation, where a warnings filter set to "error" would break it). ``where``: the
+        user's line it is about (a leaked stub's), which the warning then names; by default
+        the user's line that gave control back."""
+        self._warnings.append((text, category, where))
 
     def flush_warnings(self) -> None:
         pending, self._warnings = self._warnings, []
-        for text, category in pending:
-            warnings.warn(text, category, stacklevel=3)
+        for text, category, where in pending:
+            filename, lineno = where or user_frame() or ("<playground>", 0)
+            registry = _REGISTRIES.setdefault(filename, {})  # ("default": once per line and text)
+            warnings.warn_explicit(text, category, filename, lineno, registry=registry)
 
     def at_end_of_step(self, action: Callable[[], None]) -> None:
         """Run ``action`` once the code running now has finished its step: on the loop's next

@@ -20,8 +20,10 @@ from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from typing import Any
 
 from ..errors import RpcError, StreamCanceled
+from ..trace import where_text
 from .context import current
 from .shared import Runtime
+from .where import user_frame
 
 __all__ = [
     "IdentityTransformStream",
@@ -59,9 +61,12 @@ class Pipe:
     """Chunks from a writer to a reader inside one worker. ``put(chunk, done)`` never blocks;
     ``done(error)`` is called when the chunk has been read (``error`` None) or can never be."""
 
-    __slots__ = ("runtime", "_chunks", "closed", "error", "canceled", "_reader", "_drained")
+    __slots__ = (
+        "runtime", "_chunks", "closed", "error", "canceled", "_reader", "_drained",
+        "where", "writer_where", "writer",
+    )
 
-    def __init__(self, runtime: Runtime | None = None) -> None:
+    def __init__(self, runtime: Runtime | None = None, writer: str | None = None) -> None:
         self.runtime = runtime
         self._chunks: deque[tuple[Any, Callable[[BaseException | None], None] | None]] = deque()
         self.closed = False
@@ -69,10 +74,32 @@ class Pipe:
         self.canceled: BaseException | None = None
         self._reader: asyncio.Future[None] | None = None
         self._drained: list[Callable[[BaseException | None], None]] = []
+        #: For errors that say what waits: the user's lines that made the stream and took its
+        #: writer, and the worker that writes into it from the other side of a session.
+        self.where: tuple[str, int] | None = None
+        self.writer_where: tuple[str, int] | None = None
+        self.writer = writer
 
     def _future(self) -> asyncio.Future[Any]:
         loop = self.runtime.loop if self.runtime is not None else asyncio.get_running_loop()
         return loop.create_future()
+
+    def _waiting_for(self) -> str | None:
+        """What a reader waiting on this pipe waits for, in words (for :class:`DeadlockError`
+        and the hang error): more data from a writer that was never closed."""
+        if self._reader is None or self.closed or self.error is not None or self.canceled is not None:
+            return None
+        made = f" (made at {where_text(self.where)})" if self.where is not None else ""
+        if self.writer is not None:
+            return (
+                f"reading a stream{made} for more data, but its writer, in {self.writer}, was never "
+                "closed: that code must call `await writer.close()` when it is done writing"
+            )
+        taken = f" (taken at {where_text(self.writer_where)})" if self.writer_where is not None else ""
+        return (
+            f"reading a stream{made} for more data, but its writer{taken} was never closed: call "
+            "`await writer.close()` when done writing"
+        )
 
     def _wake(self) -> None:
         reader, self._reader = self._reader, None
@@ -349,6 +376,9 @@ class WritableStream:
         if self._locked:
             raise TypeError(LOCKED_WRITABLE)
         self._locked = True
+        sink = self._sink
+        if type(sink) is _PipeSink:
+            sink.pipe.writer_where = user_frame()
         return WritableStreamWriter(self)
 
     def _take(self) -> Any:
@@ -448,6 +478,7 @@ class IdentityTransformStream:
 
     def __init__(self) -> None:
         pipe = Pipe(_current_runtime())
+        pipe.where = user_frame()
         self.readable = ReadableStream(pipe)
         self.writable = WritableStream(_PipeSink(pipe))
 

@@ -32,7 +32,7 @@ from .contract import Capability, ErrorHook, Gone, Hook
 from .context import ExecutionContext, current
 from .hooks import TargetHook, ValueHook, dispose_value, pipeline_on_value
 from .targets import describe_target, is_class_target, is_function
-from .where import user_frame, warn_at_user_line
+from .where import delivered, user_frame, warn_at_user_line
 
 __all__ = ["RpcPromise", "RpcProperty", "RpcStub", "dispose", "private_name"]
 
@@ -262,6 +262,8 @@ class RpcPromise(Capability):
     side and disposes the stubs inside it. Used as a value (``p + 1``, ``if p:``, ``str(p)``...)
     it raises a ``TypeError`` asking whether ``await`` was forgotten; ``==`` and ``!=`` warn
     (:class:`~playground.ForgottenAwaitWarning`) instead, and hashing is the object's own.
+    A failure is raised with the traceback of where it was first raised, without the
+    playground's frames (see :mod:`playground.runtime.where`).
     """
 
     __slots__ = (
@@ -373,7 +375,7 @@ class RpcPromise(Capability):
                 future.set_exception(error)
                 future._log_traceback = False
             else:
-                future.set_exception(value)
+                future.set_exception(delivered(value))  # (its traceback: see .where)
                 future._log_traceback = False  # (the awaiter raises it; nobody else must be told)
 
     def __await__(self) -> Generator[Any, None, Any]:
@@ -408,7 +410,7 @@ class RpcPromise(Capability):
                 if future is None:
                     future = self._future = rt.loop.create_future()
                 return _from_host(self, rt, future)
-        return _settled(self)
+        return _result(self)
 
     # -- lifetime --------------------------------------------------------------------------
 
@@ -655,21 +657,41 @@ def _path_of(name: str) -> tuple[str]:
 
 def _failed(runtime: Any, worker: str, error: BaseException) -> None:
     """Trace a call that failed before anything was sent (its stub broken or disposed, its
-    arguments refused): a ``failed`` fault on the caller's lane, with the error."""
+    arguments refused): a ``failed`` fault on the caller's lane, with the error's first line (the
+    runtime's words; the advice after them stays with the error)."""
     recorder = runtime.recorder
-    recorder.add(FaultEvent(recorder.next_seq, runtime.now, "failed", worker, None, f"{type(error).__name__}: {error}"))
+    words = str(error).partition("\n")[0]
+    recorder.add(FaultEvent(recorder.next_seq, runtime.now, "failed", worker, None, f"{type(error).__name__}: {words}"))
 
 
 def _from_host(promise: RpcPromise, rt: Any, future: asyncio.Future[Any]) -> Generator[Any, None, Any]:
-    yield from rt.wait(future).__await__()
-    return (yield from _settled(promise))
+    try:
+        yield from rt.wait(future).__await__()
+    except Exception as exc:
+        settled = promise._settled
+        if settled is None or settled[1] is not exc:
+            raise  # (not the promise's failure: a deadlock, a closed playground)
+    return (yield from _result(promise))
+
+
+def _result(promise: RpcPromise) -> Generator[Any, None, Any]:
+    """What awaiting a settled promise gives: its value, or its error raised by a done future
+    (no frame of ours, so that the user's traceback ends in their ``await``: see .where)."""
+    ok, value = promise._settled  # type: ignore[misc]
+    context = promise._ctx
+    if ok or context is None or isinstance(value, StopIteration):
+        return _settled(promise)
+    future = context.runtime.loop.create_future()
+    future.set_exception(delivered(value))
+    future._log_traceback = False
+    return future.__await__()
 
 
 def _settled(promise: RpcPromise) -> Generator[Any, None, Any]:
     ok, value = promise._settled  # type: ignore[misc]
     if ok:
         return value
-    raise value
+    raise delivered(value)
     yield  # pragma: no cover  (makes this a generator)
 
 

@@ -44,6 +44,7 @@ from .http import Request
 from .ledger import Ledger, StubInfo
 from .lifecycle import Lifecycle
 from .stubs import RpcPromise
+from .where import user_traceback
 from .worker import Worker, define_worker, settle_durable_bindings
 from .wrangler import load as load_wrangler
 
@@ -292,9 +293,18 @@ class Playground:
 
         Works from a script or a test (no loop running), and from inside a running loop such as
         a Jupyter cell (the playground's loop is driven nested, without patching anything).
+
+        An error meant for the user (not a bug of the playground) comes out with the
+        playground's own frames left out of its traceback, which ends in the user's code; set
+        the environment variable ``PLAYGROUND_FULL_TRACEBACKS=1`` to keep them.
         """
         self._check_open()
-        return self.host.run(awaitable)
+        try:
+            return self.host.run(awaitable)
+        except Exception as error:  # (see .where: the traceback ends in the user's code)
+            if not user_traceback(error):
+                raise
+            raise error  # playground frames hidden; PLAYGROUND_FULL_TRACEBACKS=1 shows them
 
     async def sleep(self, seconds: Duration) -> None:
         """Wait ``seconds`` of virtual time (from worker code or from outside)."""

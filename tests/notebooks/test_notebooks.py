@@ -73,7 +73,10 @@ def check_flow_control(nb: Any) -> None:
 
 def check_faults(nb: Any) -> None:
     plain = "\n".join(text(o) for _, o in outputs(nb))
-    assert plain.count("Network connection lost. (retryable=True)") == 3
+    cut = 'ConnectionLost: Network connection lost.\nThe link between "client" and "service" is cut'
+    assert plain.count(cut) == 3 and plain.count("Get a new one by calling again the method that gave it to you. (retryable=True)") == 3
+    assert 'pending call: Network connection lost.\nThe worker "service" crashed (play.crash).' in plain
+    assert "the old stub: Network connection lost.\nThe Durable Object Room(lobby) of worker \"rooms\" crashed" in plain
     assert "session one released" in plain
     assert "a new stub:   {'in memory': 1, 'in storage': 4}" in plain
 

@@ -215,7 +215,13 @@ def test_storage_survives_a_crash_memory_does_not():
     assert play.run(fresh.recall("k")) == {"v": [1, 2]}  # storage kept
     assert MyActor.constructed == 2
     error = play.run(failure(stub.increment(1)))  # the old stub is broken
-    assert str(error) == "Network connection lost." and error.retryable
+    assert str(error) == (
+        "Network connection lost.\nThe Durable Object MyActor(durable) of worker \"actors\" crashed "
+        "(play.crash): its memory is lost, its storage kept. A stub to it is dead for good: it will "
+        "not reconnect, even when the object starts again. Get a new one with env.MY_ACTOR.get(id) "
+        "and call that."
+    )
+    assert error.retryable
 
 
 def test_errors_from_a_durable_object_carry_its_id():

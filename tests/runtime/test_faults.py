@@ -68,7 +68,14 @@ def test_a_cut_fails_calls_in_flight_and_later_calls_and_breaks_stubs():
     errors = play.run(scenario())
     for error in errors:
         assert type(error) is ConnectionLost
-        assert str(error) == "Network connection lost." and error.retryable is True
+        assert str(error) == (
+            'Network connection lost.\nThe link between "client" and "svc" is cut (play.disconnect). '
+            "Once it is back (play.reconnect), a call on env.S can be retried as it is: each one "
+            "opens a new connection. A stub that came over the lost connection is dead for good: it "
+            "will not reconnect, even once the link is back. Get a new one by calling again the "
+            "method that gave it to you."
+        )
+        assert error.retryable is True
     assert Session.disposed == ["one"]  # the other side released what it had exported
     assert play.open_connections() == []
 
