@@ -237,6 +237,14 @@ class Help:
             tail = "An RPC call returns an RpcPromise at once, not its result: `await` it for the value."
         return f"{what}{at}. Did you forget `await`? {tail}"
 
+    #: After "ReadableStream received over RPC disconnected prematurely." (on a line of its own).
+    PREMATURE = (
+        "The side that wrote the stream let it go before closing it: its request ended, or its "
+        "writer was dropped, without `await writer.close()`. Close the writer when done writing, "
+        "and keep the request alive until then (return the stream and write in code passed to "
+        "`ctx.wait_until(...)`, which then must close it)."
+    )
+
     @staticmethod
     def disposed(text: str, how: str, where: str | None) -> str:
         """``text`` (``RPC stub used after being disposed.``), then how the handle was

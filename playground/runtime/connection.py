@@ -580,7 +580,7 @@ class Connection:
             return
         for writer in list(streams.writers):
             if not writer.closed:
-                writer.abort("premature")
+                writer.abort("unclosed")
         streams.writers.clear()
         for pipe in list(streams.readers):
             pipe.cancel(StreamCanceled("the reader's execution context ended"))

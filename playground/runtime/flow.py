@@ -32,7 +32,7 @@ from .contract import ErrorHook, Hook, Settled
 from .context import ExecutionContext
 from .shared import Runtime
 from .hooks import PromiseHook, ValueHook, call_in_context
-from .streams import NOT_BYTES, PREMATURE, WRITABLE_GONE, Pipe, _as_bytes, await_in
+from .streams import NOT_BYTES, PREMATURE, PREMATURE_UNCLOSED, WRITABLE_GONE, Pipe, _as_bytes, await_in
 
 __all__ = ["FlowController", "RemoteWriter", "StreamEndpoint", "WritableHook", "pump"]
 
@@ -261,7 +261,8 @@ class WritableHook(Hook):
         if isinstance(target, Pipe):
             if op == "abort":
                 kind = args[0] if args else "abort"
-                target.fail(ConnectionLost() if kind == "bytes" else RpcError(PREMATURE))
+                error = PREMATURE_UNCLOSED if kind == "unclosed" else PREMATURE
+                target.fail(ConnectionLost() if kind == "bytes" else RpcError(error))
                 return ValueHook(None, None)
             hook = PromiseHook()
 
@@ -315,7 +316,7 @@ class WritableHook(Hook):
             return
         self.finished = True
         if isinstance(self.target, Pipe):
-            self.target.fail(RpcError(PREMATURE))
+            self.target.fail(RpcError(PREMATURE_UNCLOSED))
         elif getattr(self.target, "abort", None) is not None:
             self._in_turn("abort", [RpcError(WRITABLE_GONE)])
 
@@ -346,8 +347,8 @@ async def pump(source: Any, writer: RemoteWriter) -> None:
     except ConnectionLost:
         source.cancel(ConnectionLost())
         writer.release()
-    except BaseException as exc:
-        writer.abort("premature")
+    except BaseException as exc:  # (cancelled: the writing context ended with the stream unclosed)
+        writer.abort("unclosed" if isinstance(exc, asyncio.CancelledError) else "premature")
         if not isinstance(exc, (RpcError, asyncio.CancelledError)):
             runtime.note("error", writer.connection.worker, f"stream source failed: {exc!r}")
         if isinstance(exc, asyncio.CancelledError):

@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable
 from typing import Any
 
-from ..errors import RpcError, StreamCanceled
+from ..errors import Help, RpcError, StreamCanceled
 from ..trace import where_text
 from .context import current
 from .shared import Runtime
@@ -40,6 +40,9 @@ LOCKED_WRITABLE = "The WritableStream has been locked to a writer."
 TRANSFERRED = "This stream was sent over RPC: it belongs to the receiver now and cannot be used here."
 NOT_BYTES = "This ReadableStream did not return bytes."
 PREMATURE = "ReadableStream received over RPC disconnected prematurely."
+#: The same, when the writing side let the stream go unclosed (its context ended, its writer
+#: was dropped), with the advice.
+PREMATURE_UNCLOSED = PREMATURE + "\n" + Help.PREMATURE
 WRITABLE_GONE = (
     "WritableStream received over RPC was disconnected because the remote execution context has ended."
 )

@@ -553,3 +553,36 @@ def test_a_script_prints_a_traceback_that_ends_in_its_own_code(tmp_path):
         "           ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^",
         "ZeroDivisionError: division by zero",
     ]
+
+
+class Numbers(WorkerEntrypoint):
+    def numbers(self):
+        stream = IdentityTransformStream()
+        writer = stream.writable.get_writer()
+
+        async def produce():
+            await writer.write(b"1, 2, 3")  # and never `await writer.close()`
+
+        self.ctx.wait_until(produce())
+        return stream.readable
+
+
+def test_a_stream_whose_writer_was_never_closed_says_so_after_the_runtimes_words():
+    play = Playground(latency="10ms")
+    play.worker("numbers", Numbers)
+    play.worker("app", Numbers, services={"N": "numbers"})
+
+    async def main():
+        readable = await play.env("app").N.numbers()
+        return await failure(readable.read_all())
+
+    error = play.run(main())
+    assert type(error) is RpcError
+    assert str(error) == (
+        "ReadableStream received over RPC disconnected prematurely.\n"
+        "The side that wrote the stream let it go before closing it: its request ended, or its "
+        "writer was dropped, without `await writer.close()`. Close the writer when done writing, "
+        "and keep the request alive until then (return the stream and write in code passed to "
+        "`ctx.wait_until(...)`, which then must close it)."
+    )
+    play.close()
