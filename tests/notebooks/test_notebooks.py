@@ -87,6 +87,25 @@ def check_capabilities(nb: Any) -> None:
     assert "PermissionError: access to this document was revoked (remote=True)" in plain
 
 
+def check_mistakes(nb: Any) -> None:
+    plain = "\n".join(text(o) for _, o in outputs(nb))
+    found = [p for _, p in diagrams(nb)]
+    await_help = "Did you forget `await`? An RPC call returns an RpcPromise at once, not its result"
+    assert f"TypeError: unsupported operand type(s) for +: 'RpcPromise' and 'int', at cell line 3. {await_help}" in plain
+    assert "'==' between instances of 'RpcPromise' and 'int' compares the promise itself" in plain
+    # the bare call: no round trip claimed, the promise counted
+    assert "0 round trips · 0 ms · 1 call (0 pipelined) · 1 message · 18 bytes · 1 leak · 1 never awaited" in found
+    assert 'does not implement the method "ad". Did you mean `add`?' in plain
+    assert 'Could not serialize object of type "Point". This type does not support serialization. To pass a Point' in plain
+    assert "RPC stub used after being disposed. It was disposed at cell line 1 (the end of its `with` block)." in plain
+    assert "Network connection lost.\nThe worker \"service\" crashed (play.crash). A stub that came over" in plain
+    # the README's pipelined chain leaves no leak; a promise kept is listed with its line
+    assert any(p.startswith("1 round trip · 50 ms · 4 calls (3 pipelined)") and "· 0 leaks ·" in p for p in found)
+    assert "promise #15 to result 1 from service, owned by app, made at cell line 1" in plain
+    assert "The call that hung: env.S.wait_for_news()" in plain
+    assert "disconnected prematurely.\nThe side that wrote the stream let it go before closing it" in plain
+
+
 CHECKS: dict[str, Callable[[Any], None]] = {
     "00-start-here": check_start_here,
     "04-promise-pipelining": check_pipelining,
@@ -94,12 +113,13 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "10-flow-control-lab": check_flow_control,
     "11-faults-lab": check_faults,
     "12-capability-patterns": check_capabilities,
+    "13-common-mistakes": check_mistakes,
 }
 
 
 def test_the_course_is_complete():
     assert NAMES[0] == "00-start-here"
-    assert len(NAMES) == 13, NAMES
+    assert len(NAMES) == 14, NAMES
 
 
 @pytest.mark.notebook
