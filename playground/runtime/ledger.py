@@ -159,7 +159,7 @@ class Ledger:
         context = record.context
         if context is not None and context.handles is not None:
             context.handles.pop(rid, None)
-        if record.kind == "stub" or action == "released" or action == "disposed":  # (not "settled")
+        if record.kind == "stub" or action == "released" or action == "let go":
             self._event(action, record)
 
     def release(self, rid: int, why: str = "context") -> None:

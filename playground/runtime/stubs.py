@@ -426,7 +426,13 @@ class RpcPromise(Capability):
             return
         self._disposed = True
         self._gone = gone = gone or (action, None)
-        _forget(self, action)
+        context = self._ctx
+        if self._settled is None and not self._pulling and context is not None and not context.runtime.loop._driving:
+            # its release leaves at the end of the loop's next step, maybe after the cell: say now
+            # that it was let go (the trace's views would count its result as held)
+            _forget(self, "let go")
+        else:
+            _forget(self, action)
         if self._up and self._ctx is not None:
             self._ctx.runtime.ledger.release_chain(self._up)
         if self._settled is not None:
@@ -434,7 +440,6 @@ class RpcPromise(Capability):
             if self._settled[0]:
                 dispose_value(self._settled[1], gone=gone)
         elif not self._pulling:  # (if it is being awaited, _on_settled lets the result go)
-            context = self._ctx
             if context is None:
                 self._release()
             else:

@@ -18,7 +18,7 @@ from .view import View
 __all__ = ["Diagram", "Flight", "Lifetime", "Summary", "build"]
 
 #: Stub actions that end a stub's life on its owner's lane.
-ENDINGS = frozenset({"disposed", "released", "settled", "transferred", "leaked"})
+ENDINGS = frozenset({"disposed", "released", "settled", "transferred", "leaked", "let go"})
 
 
 @dataclass(frozen=True, slots=True)

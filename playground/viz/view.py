@@ -169,8 +169,8 @@ class View:
         in this view: still held on the other side, for as long as the caller's context lives
         (a chain's intermediates included, until the chain is awaited)."""
         settled = {(m.session, m.sender, m.id) for m in self.messages if m.kind in ("pull", "release")}
-        # a promise disposed (its release is sent at the end of the loop's step, maybe later)
-        let_go = {e.origin_call for e in self.stub_events if e.kind == "promise" and e.action != "dup"}
+        # a promise disposed from outside the loop: its release leaves at the loop's next step
+        let_go = {e.origin_call for e in self.stub_events if e.kind == "promise" and e.action == "let go"}
         held = 0
         for m in self.messages:
             if m.kind == "push" and (m.session, m.sender, m.id) not in settled:

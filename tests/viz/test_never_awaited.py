@@ -108,18 +108,16 @@ def test_what_a_call_never_awaited_makes_the_other_side_do_still_counts() -> Non
 
 
 def test_a_call_disposed_at_once_is_not_a_leak_even_before_its_release_leaves() -> None:
-    """``dispose(p)`` sends the release at the end of the loop's step; a notebook cell that ends
-    right after it has not sent it yet, and must not be told it leaked."""
+    """``dispose(p)`` sends the release at the end of the loop's next step; a notebook cell
+    (code outside the playground's loop) that ends right after it has not sent it yet, and must
+    not be told it leaked."""
     play, env = world()
-
-    async def main():
-        with play.record() as rec:
-            promise = env.S.add(1, 2)
-            dispose(promise)
-        return rec
-
-    rec = play.run(main())
+    with play.record() as rec:  # as a cell's top-level code: outside the playground's loop
+        promise = env.S.add(1, 2)
+        dispose(promise)
     assert [m.kind for m in rec.messages] == ["push"]
     summary = build(view_of(rec)).summary
     assert (summary.round_trips, summary.leaks, summary.never_awaited) == (0, 0, 1)
+    play.run(play.idle())
+    assert [m.kind for m in play.trace.messages] == ["push", "release"]
     play.close()
