@@ -113,7 +113,7 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "10-flow-control-lab": check_flow_control,
     "11-faults-lab": check_faults,
     "12-capability-patterns": check_capabilities,
-    "13-common-mistakes": check_mistakes,
+    "14-common-mistakes": check_mistakes,
 }
 
 

@@ -1,5 +1,5 @@
 # %% [markdown]
-# # 13. Common mistakes, and what the playground says about them
+# # 14. Common mistakes, and what the playground says about them
 #
 # Everyone makes these. Each cell below makes one on purpose, and shows the help you get: the
 # runtime's own words first (what workerd would say), then what to do about it. Run them, read
