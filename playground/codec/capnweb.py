@@ -348,7 +348,7 @@ class CapnWebCodec:
                 pass
         if cause is not None:
             props["cause"] = self._out(cause, depth + 1, graph)
-        out = ["error", str(name), str(message)]
+        out: list[Any] = ["error", str(name), str(message)]
         if props:
             out += [None, props]
         return out
@@ -372,6 +372,8 @@ class CapnWebCodec:
                     return [tag, ident]
             if code == Ext.REF and graph is not None:
                 return graph.expand(raw, lambda node: self._out(node, depth, graph))
+        except DataCloneError:
+            raise
         except (ValueError, TypeError, msgpack.UnpackException) as exc:
             raise ProtocolError(f"malformed ext {code} ({type(exc).__name__}: {exc})") from None
         if code in _REFUSED:
