@@ -47,3 +47,36 @@ def kernel_dirs(tmp_path_factory: pytest.TempPathFactory) -> list[str]:
     from tests.notebooks.run import kernel_spec
 
     return kernel_spec(tmp_path_factory.mktemp("kernels"))
+
+
+CAPNWEB_VERSION = "0.12.0"
+
+
+def needs_node(reason: str) -> None:
+    """Skip a test that needs Node.js (or npm, or capnweb) for ``reason``; with
+    ``PLAYGROUND_REQUIRE_NODE=1`` (set by CI) fail instead, so CI never passes without them."""
+    import os
+
+    if os.environ.get("PLAYGROUND_REQUIRE_NODE") == "1":
+        pytest.fail(f"PLAYGROUND_REQUIRE_NODE=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def capnweb_dir(tmp_path_factory: pytest.TempPathFactory):
+    """A folder with npm ``capnweb`` installed (once per test run), for tests that run the real
+    Cap'n Web under Node.js; ``(node, folder)``."""
+    import shutil
+    import subprocess
+
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        needs_node("the interop tests need Node.js and npm (node and npm on PATH) to run npm capnweb")
+    folder = tmp_path_factory.mktemp("capnweb")
+    install = subprocess.run(
+        [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), f"capnweb@{CAPNWEB_VERSION}"],
+        capture_output=True, text=True, timeout=300,
+    )
+    if install.returncode != 0:
+        needs_node(f"npm could not install capnweb@{CAPNWEB_VERSION}: {install.stderr.strip()[:300]}")
+    return node, folder
