@@ -86,6 +86,16 @@ class Text:
         "https://developers.cloudflare.com/workers/observability/errors/"
     )
     CONTEXT_GONE = "The execution context which hosts this callback is no longer running."
+    # ``promise.map(fn)``: Cap'n Web's words (workerd's RPC has no map(); see docs/design.md)
+    MAP_ASYNC = "RPC map() callbacks cannot be async."
+    MAP_PLACEHOLDER = (
+        "Attempted to use an abstract placeholder from a mapper function. Please make sure your "
+        "map function has no side effects."
+    )
+    MAP_TARGET = (
+        "Can't construct an RpcTarget or RPC callback inside a mapper function. Try creating a "
+        "new RpcStub outside the callback first, then using it inside the callback."
+    )
     CPU_EXCEEDED = "Worker exceeded CPU time limit."
     STUB_LEAK = (
         "An RPC stub was not disposed properly. You must call dispose() on all stubs in order to "
@@ -271,6 +281,23 @@ class Help:
         else:
             tail = "An RPC call returns an RpcPromise at once, not its result: `await` it for the value."
         return f"{what}{at}. Did you forget `await`? {tail}"
+
+    #: What a ``map()`` callback may do (after the words of what it did).
+    MAP_RULES = (
+        "A map() callback runs once, at once, on a placeholder for the element, to record what "
+        "to do with each element where the value is: it may only call methods and read "
+        "properties of the placeholder and of stubs (and of their results), and return them, "
+        "plain values, or lists, tuples and dicts of them. It cannot await, and cannot use a "
+        "placeholder as a value (arithmetic, if, str(), len()...): do that after awaiting the "
+        "map()."
+    )
+
+    @staticmethod
+    def map_misuse(what: str, where: str | None) -> str:
+        """``what`` (Python's kind of words) was done to a placeholder inside a ``map()``
+        callback, at ``where``."""
+        at = f", at {where}" if where else ""
+        return f"{what}{at}. This is a placeholder inside a map() callback, not a value. {Help.MAP_RULES}"
 
     #: After "ReadableStream received over RPC disconnected prematurely." (on a line of its own).
     PREMATURE = (

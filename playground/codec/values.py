@@ -81,6 +81,7 @@ __all__ = [
     "DisplayRef",
     "Encoder",
     "Exporter",
+    "Expression",
     "Ext",
     "Importer",
     "Kwargs",
@@ -132,6 +133,8 @@ class Ext(IntEnum):
     HEADERS = 42
     READABLE = 43
     WRITABLE = 44
+    # ``promise.map(fn)``, recorded (see :class:`Expression`)
+    REMAP = 45
 
 
 _CAPABILITY_CODES = frozenset(
@@ -145,6 +148,48 @@ _RUNTIME_MARKS = frozenset({Ext.REQUEST, Ext.RESPONSE, Ext.HEADERS})
 
 class Kwargs(dict[str, Any]):
     """Keyword arguments of a call, as they travel at the end of the argument list."""
+
+
+class Expression(tuple):  # type: ignore[type-arg]
+    """One of Cap'n Web's expressions inside a recorded ``map()``, as a ``REMAP``-marked list
+    (``[<REMAP>, op, ...]``; the JSON codec writes ``[op, ...]``):
+
+    * ``("remap", path, captures, instructions)``: the whole map, sent as the arguments of a push
+      whose path is empty (its target is the value mapped over, ``path`` leads into it);
+      ``captures`` are stubs, ``instructions`` a non-empty list whose last item is the result;
+    * ``("pipeline", n, path)``, ``("pipeline", n, path, args)``: read or call ``path`` on
+      variable ``n`` (0: the element, a positive ``n``: instruction ``n``'s result, a negative
+      one: capture ``-n-1``); ``("pipeline", n)`` inside a value: that variable's value;
+    * ``("import", n)``: capture ``n`` (negative) inside a value, as a stub.
+    """
+
+    __slots__ = ()
+
+    @property
+    def op(self) -> str:
+        return self[0]  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return f"{self[0]}{tuple.__repr__(tuple(self[1:]))}"
+
+
+def _expression(items: list[Any]) -> Expression:
+    """A ``REMAP``-marked list's items, checked for shape (not for meaning: see the runtime)."""
+    op = items[0] if items else None
+    n = len(items)
+    ok: bool
+    if op == "remap":
+        ok = n == 4 and type(items[1]) is tuple and type(items[2]) is list and type(items[3]) is list and bool(items[3])
+    elif op == "pipeline":
+        ok = 2 <= n <= 4 and type(items[1]) is int and (n == 2 or type(items[2]) is tuple)
+        ok = ok and (n < 4 or type(items[3]) is list)
+    elif op == "import":
+        ok = n == 2 and type(items[1]) is int and items[1] < 0
+    else:
+        ok = False
+    if not ok:
+        raise ProtocolError(f"malformed map() expression {brief(items)}")
+    return Expression(items)
 
 
 class Marker:
@@ -488,6 +533,8 @@ class Encoder:
         if t is Kwargs:
             kwargs: Kwargs = obj  # type: ignore[assignment]
             return [marker(Ext.KWARGS), dict(kwargs)]
+        if t is Expression:
+            return [marker(Ext.REMAP), *obj]  # type: ignore[misc]
         if t is set:
             return [marker(Ext.SET), *obj]  # type: ignore[misc]
         if t is frozenset:
@@ -866,6 +913,8 @@ class _Decoder:
             if len(items) != 2 or type(items[1]) is not dict or any(type(key) is not str for key in items[1]):
                 raise ProtocolError(f"malformed keyword arguments: expected one dict with str keys, got {brief(items[1:])}")
             return Kwargs(items[1])
+        if code is Ext.REMAP:
+            return _expression(items[1:])
         if code in _RUNTIME_MARKS:
             name = code.name.lower()
             return self._ask_importer(

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..codec import Ext, Kwargs, decode_value, encode_value, is_plain, unpack_plain
+from ..codec import Expression, Ext, Kwargs, decode_value, encode_value, is_plain, unpack_plain
 from ..errors import ConnectionLost, ProtocolError, RpcError, StreamCanceled, Text, brief
 from ..protocol import (
     COUNTED_KINDS,
@@ -44,8 +44,9 @@ from .flow import WritableHook
 from .hooks import ValueHook
 from .http import Request
 from .marshal import BindingCodec, Exporter, Importer, StreamState, encode_error, mark_remote
-from .remote import QuestionHook
+from .remote import QuestionHook, RemoteHook
 from .streams import Pipe
+from .stubs import RpcStub, map_hook
 
 __all__ = ["FETCH_PATH", "Connection", "Registry"]
 
@@ -98,6 +99,7 @@ class Connection:
         "lanes",
         "_grants",
         "_granted",
+        "target",
     )
 
     def __init__(
@@ -138,6 +140,8 @@ class Connection:
         #: Capabilities the runtime granted this end (bindings, handoffs): token -> (kind, what).
         self._grants: dict[int, tuple[Ext, bytes]] | None = None
         self._granted = 0  # grants made so far (the last token)
+        #: For the caller's end: what the session was opened to (see :meth:`remap`).
+        self.target: Any = None
         if context is not None:
             context.connections.add(self)
 
@@ -248,6 +252,37 @@ class Connection:
         self.questions[question] = hook
         self.flush()
         return hook
+
+    def remap(
+        self,
+        target: int,
+        path: Path,
+        captures: list[Hook],
+        instructions: list[Any],
+        origin: Origin,
+        target_call: int | None,
+        *,
+        pipelined: bool = False,
+    ) -> Hook:
+        """Send a recorded ``map()`` of the peer's export ``target`` (at ``path``): one push whose
+        path is empty and whose argument is the ``remap`` expression. Takes ``captures``."""
+        stubs = []
+        for hook in captures:
+            target_of = getattr(hook, "session_target", None)
+            if target_of is not None and self.target is not None and target_of() is self.target:
+                # the binding this session was opened through: its main object there (as
+                # Cap'n Web's main stub), not a new session from the callee to itself
+                hook.dispose()
+                hook = RemoteHook(self, 0)
+            stubs.append(RpcStub._wrap(hook, None))
+        try:
+            return self.push(
+                target, (), Expression(("remap", path, stubs, instructions)), None,  # type: ignore[arg-type]
+                origin, target_call, pipelined=pipelined,
+            )
+        finally:  # (the message holds what it exported of them)
+            for stub in stubs:
+                stub._dispose("released")
 
     def stream_push(self, target: int, path: Path, args: list[Any], callback: Settled) -> None:
         """A write (or close, abort) into a writable end; ``callback(ok, value)`` on its ack."""
@@ -400,11 +435,14 @@ class Connection:
             hook = target.get(path)  # type: ignore[attr-defined]
         else:
             values = unpack_plain(args) if is_plain(args) else decode_value(args, self._param_importer)
-            if type(values) is not list:
+            remap = type(values) is Expression
+            if not remap and type(values) is not list:
                 raise ProtocolError(f"the arguments of {_PUSH} {ident} are not a list")
-            kwargs = values.pop() if values and type(values[-1]) is Kwargs else None
+            kwargs = values.pop() if not remap and values and type(values[-1]) is Kwargs else None
             try:
-                if path == FETCH_PATH:
+                if remap:
+                    hook = self._remap_arrived(values, target, path)
+                elif path == FETCH_PATH:
                     request = values[0] if values else None
                     if isinstance(request, Request):
                         hook = target.fetch(request)  # type: ignore[attr-defined]
@@ -435,6 +473,19 @@ class Connection:
         if stream:  # a write's acknowledgement carries nothing back (what write() returned is dropped)
             self.streams().answers.add(ident)
             hook.settle(lambda ok, value: self._answer(ident, ok, None if ok else value))
+
+    def _remap_arrived(self, expression: Expression, target: Any, path: Path) -> Hook:
+        """A recorded ``map()`` of our export ``target``: replayed here (see
+        :func:`.stubs.map_hook`); its captures are stubs of the call's parameters."""
+        if expression.op != "remap" or path:
+            raise ProtocolError(f"a push whose arguments are {expression!r}: only a remap may stand for them")
+        _, into, captures, instructions = expression
+        hooks: list[Hook] = []
+        for capture in captures:
+            if not isinstance(capture, RpcStub):
+                raise ProtocolError(f"a map() capture that is not a stub: {capture!r}")
+            hooks.append(capture._capability_hook().dup())
+        return map_hook(target, into, hooks, instructions, self.context)
 
     def _pull_arrived(self, event: PullArrived) -> None:
         answer, hook = event

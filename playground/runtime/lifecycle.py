@@ -111,6 +111,7 @@ class Lifecycle:
         ours.transport = SimulatedTransport(network, caller.worker, target.worker, theirs.receive)
         theirs.transport = SimulatedTransport(network, target.worker, caller.worker, ours.receive)
         ours.durable_id = target.durable_id
+        ours.target = target
         theirs.opener = opener
         self._sessions[session_id] = (ours, theirs)
         return ours

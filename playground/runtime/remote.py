@@ -34,6 +34,11 @@ class Endpoint(Protocol):
         origin: Origin, target_call: int | None, *, pipelined: bool = False,
     ) -> Hook: ...
 
+    def remap(
+        self, target: int, path: Path, captures: list[Hook], instructions: list[Any], origin: Origin,
+        target_call: int | None, *, pipelined: bool = False,
+    ) -> Hook: ...
+
     def pull(self, question: int) -> None: ...
 
     def retain(self, import_id: int) -> None: ...
@@ -56,6 +61,10 @@ class RemoteHook(Hook):
 
     def get(self, path: Path, origin: Origin = None) -> Hook:
         return self.connection.push(self.import_id, path, None, None, origin, None)
+
+    def remap(self, path: Path, captures: list[Hook], instructions: list[Any], origin: Origin = None) -> Hook:
+        """Send a recorded ``map()`` of this capability (at ``path``): see :func:`.stubs.map_hook`."""
+        return self.connection.remap(self.import_id, path, captures, instructions, origin, None)
 
     def settle(self, callback: Settled) -> None:
         callback(True, RpcStub._wrap(self.dup(), self.connection.context))
@@ -123,6 +132,14 @@ class QuestionHook(Hook):
         if q.done:
             return pipeline_on_value(q.ok, q.value, path, [], None, True, q.connection.context)
         return q.connection.push(q.id, path, None, None, origin, q.call_seq, pipelined=True)
+
+    def remap(self, path: Path, captures: list[Hook], instructions: list[Any], origin: Origin = None) -> Hook | None:
+        """Send a recorded ``map()`` of the result (pipelined); None once the result is here
+        (the map is then replayed on it locally)."""
+        q = self._q or self
+        if q.done:
+            return None
+        return q.connection.remap(q.id, path, captures, instructions, origin, q.call_seq, pipelined=True)
 
     def settle(self, callback: Settled) -> None:
         q = self._q or self

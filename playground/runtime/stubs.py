@@ -21,20 +21,24 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from asyncio import events
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any, NoReturn
 
-from ..errors import ForgottenAwaitWarning, Help, RpcError, Text
+from ..codec import SCALARS, Expression, Kwargs
+from ..errors import ForgottenAwaitWarning, Help, ProtocolError, RpcError, Text
 from ..protocol import Path
+from ..protocol.messages import is_path
 from ..trace import FaultEvent, where_text
-from .contract import Capability, ErrorHook, Gone, Hook
+from .contract import Capability, ErrorHook, Gone, Hook, Origin, Settled
 from .context import ExecutionContext, current
-from .hooks import TargetHook, ValueHook, dispose_value, pipeline_on_value
+from .hooks import PromiseHook, TargetHook, ValueHook, dispose_value, pipeline_on_value
 from .targets import describe_target, is_class_target, is_function
 from .where import delivered, user_frame, warn_at_user_line
 
-__all__ = ["RpcPromise", "RpcProperty", "RpcStub", "dispose", "private_name"]
+__all__ = ["RpcPromise", "RpcProperty", "RpcStub", "dispose", "map_hook", "private_name"]
 
 #: A chain of pipelined property reads may be at most this many links long (64 + the first).
 MAX_PATH = 65
@@ -135,6 +139,8 @@ class RpcStub(Capability):
         return _foreign(self._ctx, "Client")
 
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
+        if _recording is not None:  # inside a map() callback: recorded, not sent
+            return _recording.record(self, path, args, kwargs)
         context = _context() or self._ctx
         hook = self._hook
         if hook is None or (context is not None and context.kind in _REQUEST_CONTEXTS):
@@ -146,6 +152,8 @@ class RpcStub(Capability):
         return RpcPromise._wrap(result, context, where)
 
     def _get(self, path: Path) -> RpcPromise:
+        if _recording is not None:
+            return _recording.record(self, path, None, None)
         context = _context() or self._ctx
         refused = self._unusable()
         if refused is not None:
@@ -327,6 +335,8 @@ class RpcPromise(Capability):
         return _foreign(self._ctx, "JsRpcPromise")
 
     def _call(self, path: Path, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RpcPromise:
+        if _recording is not None:  # inside a map() callback: recorded, not sent
+            return _recording.record(self, path, args, kwargs)
         context = _context() or self._ctx
         refused = self._unusable()
         if refused is not None:
@@ -340,6 +350,8 @@ class RpcPromise(Capability):
         return RpcPromise._wrap(hook, context, where, self._rid)
 
     def _get(self, path: Path) -> RpcPromise:
+        if _recording is not None:
+            return _recording.record(self, path, None, None)
         context = _context() or self._ctx
         refused = self._unusable()
         if refused is not None:
@@ -351,6 +363,24 @@ class RpcPromise(Capability):
             return RpcPromise._wrap(hook, context, where)
         hook = self._hook.get(path, (None, where))
         return RpcPromise._wrap(hook, context, where, self._rid)
+
+    def map(self, fn: Callable[[RpcPromise], Any]) -> RpcPromise:
+        """Apply ``fn`` to each element of the result where the result is, in one message and
+        one round trip: ``await api.list_ids().map(lambda id: api.lookup(id))``.
+
+        ``fn`` runs once, now, on a placeholder for the element: the calls and property reads it
+        makes on the placeholder, on stubs and on their results are recorded (stubs it uses are
+        captured), and the record is sent with the promise's call (Cap'n Web's ``remap``). The
+        receiver replays it for each element of an array (a list or tuple; the result is a list),
+        once for any other value, and not at all for ``None`` (the result is ``None``). The
+        result comes back in one resolve; a failure in any element rejects the whole.
+
+        ``fn`` must not await, nor use a placeholder as a value (``id + 1``, ``if id:``,
+        ``str(id)``...), nor make an ``RpcTarget`` or function to send: each raises a
+        ``TypeError`` at once saying what a callback may do. ``map`` is reserved on promises,
+        as in Cap'n Web (``promise["map"]`` still reads a remote property named ``map``).
+        """
+        return _map(self, (), fn)
 
     # -- awaiting ------------------------------------------------------------------------------
 
@@ -506,6 +536,8 @@ class RpcPromise(Capability):
         """The ``TypeError`` for ``what`` (Python's kind of words): the user's line, and the
         advice to ``await``."""
         where = user_frame()
+        if _placeholder(self):
+            return TypeError(Help.map_misuse(what, where_text(where) if where else None))
         return TypeError(Help.forgot_await(what, type(self).__name__, where_text(where) if where else None))
 
     def _compared(self, symbol: str, other: object) -> None:
@@ -608,6 +640,10 @@ class RpcProperty(RpcPromise):
 
     def __await__(self) -> Generator[Any, None, Any]:
         return self._base._get(self._path).__await__()
+
+    def map(self, fn: Callable[[RpcPromise], Any]) -> RpcPromise:
+        """``stub.items.map(fn)``: as :meth:`RpcPromise.map`, on the property's value."""
+        return _map(self._base, self._path, fn)
 
     def _dispose(self, action: str = "disposed", gone: Gone | None = None) -> None:
         pass
@@ -719,3 +755,367 @@ def dispose(value: Any) -> None:
     else:
         dispose_value(value, gone=gone)
 
+
+
+# -- map(): record the callback once, replay it where the value is ----------------------------
+# (Cap'n Web's record-replay ``remap``; see docs/design.md, "`.map()`".)
+
+#: The recorder of the map() callback running now (callbacks cannot await, so there is one).
+_recording: _Recorder | None = None
+
+
+class _Variable(Hook):
+    """A placeholder in a map() callback: the element (``index`` 0) or the result of recorded
+    instruction ``index``. Outside its callback every use fails."""
+
+    __slots__ = ("recorder", "index")
+
+    def __init__(self, recorder: _Recorder, index: int) -> None:
+        self.recorder = recorder
+        self.index = index
+
+    def call(self, path: Path, args: list[Any], kwargs: dict[str, Any] | None, origin: Origin = None) -> Hook:
+        return ErrorHook(TypeError(Text.MAP_PLACEHOLDER))
+
+    def get(self, path: Path, origin: Origin = None) -> Hook:
+        return ErrorHook(TypeError(Text.MAP_PLACEHOLDER))
+
+    def settle(self, callback: Settled) -> None:
+        callback(False, TypeError(Text.MAP_PLACEHOLDER))
+
+    def dup(self) -> Hook:
+        return self
+
+    def dispose(self) -> None:
+        pass
+
+    def describe(self) -> str:
+        return "the element" if self.index == 0 else f"map() instruction {self.index}"
+
+
+def _placeholder(handle: Any) -> bool:
+    """Whether ``handle`` is (a property of) a map() placeholder."""
+    if type(handle) is RpcProperty:
+        handle = handle._base
+    return type(getattr(handle, "_hook", None)) is _Variable
+
+
+def _misused(what: str) -> TypeError:
+    where = user_frame()
+    return TypeError(Help.map_misuse(what, where_text(where) if where else None))
+
+
+class _Recorder:
+    """What a map() callback did: the stubs it used (captures, each a dup of its hook) and its
+    instructions, as Cap'n Web's expressions (:class:`~playground.codec.Expression`)."""
+
+    __slots__ = ("context", "captures", "keys", "handles", "instructions")
+
+    def __init__(self, context: ExecutionContext | None) -> None:
+        self.context = context
+        self.captures: list[Hook] = []
+        self.keys: dict[int, int] = {}  # id(handle) -> its capture's (negative) index
+        self.handles: list[Any] = []  # (kept alive while their ids are keys)
+        self.instructions: list[Any] = []
+
+    def subject(self, handle: RpcStub | RpcPromise) -> int:
+        """The variable a call on ``handle`` is recorded on."""
+        hook = handle._hook
+        if type(hook) is _Variable:
+            if hook.recorder is not self:
+                raise TypeError(Text.MAP_PLACEHOLDER)
+            return hook.index
+        return self.capture(handle)
+
+    def capture(self, handle: RpcStub | RpcPromise) -> int:
+        index = self.keys.get(id(handle))
+        if index is None:
+            hook = handle._capability_hook()
+            if type(hook) is ErrorHook:  # a disposed stub or promise: as a call on it would
+                raise hook.error
+            self.captures.append(hook.dup())
+            self.handles.append(handle)
+            index = self.keys[id(handle)] = -len(self.captures)
+        return index
+
+    def record(
+        self, handle: RpcStub | RpcPromise, path: Path, args: tuple[Any, ...] | None, kwargs: dict[str, Any] | None
+    ) -> RpcPromise:
+        """A call (or, ``args`` None, a read) in the callback: an instruction, and a placeholder
+        for its result."""
+        subject = self.subject(handle)
+        if args is None:
+            instruction = Expression(("pipeline", subject, path))
+        else:
+            values = [self.value(arg) for arg in args]
+            if kwargs:
+                values.append(Kwargs({name: self.value(v) for name, v in kwargs.items()}))
+            instruction = Expression(("pipeline", subject, path, values))
+        self.instructions.append(instruction)
+        return RpcPromise._wrap(_Variable(self, len(self.instructions)), self.context)
+
+    def value(self, value: Any) -> Any:
+        """``value`` (an argument, or what the callback returned) with placeholders and stubs
+        replaced by references to variables and captures."""
+        kind = type(value)
+        if kind in SCALARS:
+            return value
+        if isinstance(value, Capability):
+            if kind is RpcProperty:  # a property not read yet: read it now (an instruction)
+                value = value._base._get(value._path)  # type: ignore[attr-defined]
+            if value._IS_PROMISE:
+                return Expression(("pipeline", self.subject(value)))  # type: ignore[arg-type]
+            return Expression(("import", self.capture(value)))  # type: ignore[arg-type]
+        if kind is list or kind is tuple or kind is set or kind is frozenset:
+            return kind(self.value(item) for item in value)
+        if kind is dict or kind is Kwargs:
+            return kind((key, self.value(item)) for key, item in value.items())
+        if is_class_target(value) or is_function(value):
+            raise TypeError(f"{Text.MAP_TARGET}\n{Help.MAP_RULES}")
+        if inspect.isawaitable(value):
+            _close(value)
+            raise TypeError(f"{Text.MAP_ASYNC}\n{Help.MAP_RULES}")
+        return value  # (a value the codec refuses is refused when the map is sent)
+
+    def discard(self) -> None:
+        captures, self.captures = self.captures, []
+        for hook in captures:
+            hook.dispose()
+
+
+def _close(awaitable: Any) -> None:
+    """A coroutine the callback made: closed, so that Python does not warn it was never awaited."""
+    close = getattr(awaitable, "close", None)
+    if close is not None:
+        close()
+
+
+def _map(handle: RpcStub | RpcPromise, path: Path, fn: Callable[[RpcPromise], Any]) -> RpcPromise:
+    """``handle.<path>.map(fn)``: record ``fn``, then send (or apply) the record."""
+    global _recording
+    if not callable(fn) or isinstance(fn, Capability):
+        raise TypeError(f"map() takes a function (a lambda or a def), not {type(fn).__name__}. {Help.MAP_RULES}")
+    if _recording is not None:
+        raise TypeError(
+            "map() inside a map() callback is not supported by the playground (Cap'n Web allows "
+            "it): map the inner values after awaiting the outer map()."
+        )
+    context = _context() or handle._ctx
+    refused = handle._unusable()
+    if refused is not None:
+        return RpcPromise._wrap(refused, context)
+    recorder = _Recorder(context)
+    _recording = recorder
+    try:
+        result = fn(RpcPromise._wrap(_Variable(recorder, 0), context))
+        if inspect.isawaitable(result) and not isinstance(result, Capability):
+            _close(result)
+            raise TypeError(f"{Text.MAP_ASYNC}\n{Help.MAP_RULES}")
+        recorder.instructions.append(recorder.value(result))
+    except BaseException:
+        recorder.discard()
+        raise
+    finally:
+        _recording = None
+    where = user_frame()
+    hook = handle._capability_hook()
+    rid = handle._rid
+    up = rid if handle._IS_PROMISE else 0
+    mapped = map_hook(hook, path, recorder.captures, recorder.instructions, context, (None if up else rid, where))
+    return RpcPromise._wrap(mapped, context, where, up)
+
+
+def map_hook(
+    hook: Hook, path: Path, captures: list[Hook], instructions: list[Any], context: ExecutionContext | None,
+    origin: Origin = None,
+) -> Hook:
+    """A map of what ``hook`` stands for (at ``path``), as a hook for the result: sent along if
+    the value is on the other side of a session (a hook with ``remap``), else replayed here when
+    the value is known. Takes ``captures`` (each is disposed once used)."""
+    remap = getattr(hook, "remap", None)
+    if remap is not None:
+        sent = remap(path, captures, instructions, origin)
+        if sent is not None:
+            return sent  # type: ignore[no-any-return]
+    if path:
+        subject = hook.get(path, origin)
+        if getattr(subject, "remap", None) is not None:  # (a binding: the read was sent)
+            mapped = map_hook(subject, (), captures, instructions, context, origin)
+            subject.dispose()
+            return mapped
+    else:
+        subject = hook
+    result = PromiseHook()
+    result.context = context
+
+    def apply(ok: bool, value: Any) -> None:
+        if ok:
+            result.resolve(_replay(value, captures, instructions, context))
+        else:
+            _dispose_all(captures)
+            result.resolve(ErrorHook(value))
+
+    subject.settle(apply)
+    return result
+
+
+def _dispose_all(hooks: list[Hook]) -> None:
+    for hook in hooks:
+        hook.dispose()
+
+
+class _Borrowed(ValueHook):
+    """The element a map() is replayed on: it belongs to the value mapped over."""
+
+    __slots__ = ()
+
+    def dispose(self) -> None:
+        pass
+
+
+class _Hole:
+    """Where a variable's value goes in an argument or the result, once it is known."""
+
+    __slots__ = ("hook",)
+
+    def __init__(self, hook: Hook) -> None:
+        self.hook = hook
+
+
+def _replay(
+    value: Any, captures: list[Hook], instructions: list[Any], context: ExecutionContext | None
+) -> Hook:
+    """The recorded instructions, replayed on each element of ``value`` (a list or tuple), on
+    ``value`` itself (anything else), or not at all (``None``)."""
+    try:
+        if value is None:
+            return ValueHook(None, context)
+        if type(instructions) is not list or not instructions:
+            raise ProtocolError("a map() with no instructions")
+        unused: list[Hook] = []
+        used: set[int] = set()
+        if type(value) is list or type(value) is tuple:
+            template: Any = [_replay_one(item, captures, instructions, unused, used) for item in value]
+        else:
+            template = _replay_one(value, captures, instructions, unused, used)
+    except Exception as exc:
+        return ErrorHook(exc)
+    finally:
+        _dispose_all(captures)
+    for hook in unused:  # results nobody reads (their calls were made)
+        if id(hook) not in used:
+            hook.dispose()
+    return _gather(template, lambda filled: ValueHook(filled, context, True))
+
+
+def _replay_one(
+    element: Any, captures: list[Hook], instructions: list[Any], made: list[Hook], used: set[int]
+) -> Any:
+    variables: list[Hook] = [_Borrowed(element, None)]
+
+    def variable(index: Any) -> Hook:
+        if type(index) is int:
+            if 0 <= index < len(variables):
+                return variables[index]
+            if -len(captures) <= index < 0:
+                return captures[-index - 1]
+        raise ProtocolError(f"a map() instruction refers to variable {index!r}, which does not exist")
+
+    def evaluate(value: Any) -> Any:
+        kind = type(value)
+        if kind in SCALARS:
+            return value
+        if kind is Expression:
+            op = value[0]
+            if op == "pipeline" and len(value) == 2:
+                hook = variable(value[1])
+                used.add(id(hook))
+                return _Hole(hook)
+            if op == "import":
+                return RpcStub._wrap(variable(value[1]).dup(), None)
+            raise ProtocolError(f"a map() expression {value!r} where a value was expected")
+        if kind is list or kind is tuple or kind is set or kind is frozenset:
+            return kind(evaluate(item) for item in value)
+        if kind is dict or kind is Kwargs:
+            return kind((key, evaluate(item)) for key, item in value.items())
+        return value
+
+    for instruction in instructions[:-1]:
+        if type(instruction) is not Expression or instruction[0] != "pipeline" or len(instruction) < 3:
+            raise ProtocolError(f"a map() instruction must be a call or a read, not {instruction!r}")
+        subject, path = variable(instruction[1]), instruction[2]
+        if not is_path(path):
+            raise ProtocolError(f"a map() instruction with a bad path {path!r}")
+        if len(instruction) == 3:
+            hook = subject.get(path)
+        else:
+            args = evaluate(instruction[3])
+            hook = _gather(args, partial(_call_with, subject, path))
+        variables.append(hook)
+        made.append(hook)
+    return evaluate(instructions[-1])
+
+
+def _call_with(subject: Hook, path: Path, args: list[Any]) -> Hook:
+    kwargs = args.pop() if args and type(args[-1]) is Kwargs else None
+    return subject.call(path, args, kwargs)
+
+
+def _gather(template: Any, then: Callable[[Any], Hook]) -> Hook:
+    """``then(template)`` with each :class:`_Hole` replaced by its variable's value, once all
+    are known; the first failure instead, if one fails."""
+    holes: list[_Hole] = []
+    _holes(template, holes)
+    if not holes:
+        return then(template)
+    values: dict[int, Any] = {}
+    waiting = [len(holes)]
+    out = PromiseHook()
+    failed: list[BaseException] = []
+
+    def settled(hole: _Hole, ok: bool, value: Any) -> None:
+        if failed or out.finished:
+            return
+        if not ok:
+            failed.append(value)
+            for other in holes:
+                if id(other) not in values:
+                    other.hook.dispose()  # (its value, when it comes, is let go)
+            out.resolve(ErrorHook(value))
+            return
+        values[id(hole)] = value
+        waiting[0] -= 1
+        if waiting[0] == 0:
+            try:
+                filled = _filled(template, values)
+            except Exception as exc:
+                out.resolve(ErrorHook(exc))
+                return
+            out.resolve(then(filled))
+
+    for hole in holes:
+        hole.hook.settle(partial(settled, hole))
+    return out
+
+
+def _holes(value: Any, found: list[_Hole]) -> None:
+    kind = type(value)
+    if kind is _Hole:
+        found.append(value)
+    elif kind is list or kind is tuple or kind is set or kind is frozenset:
+        for item in value:
+            _holes(item, found)
+    elif kind is dict or kind is Kwargs:
+        for item in value.values():
+            _holes(item, found)
+
+
+def _filled(value: Any, values: dict[int, Any]) -> Any:
+    kind = type(value)
+    if kind is _Hole:
+        return values[id(value)]
+    if kind is list or kind is tuple or kind is set or kind is frozenset:
+        return kind(_filled(item, values) for item in value)
+    if kind is dict or kind is Kwargs:
+        return kind((key, _filled(item, values)) for key, item in value.items())
+    return value

@@ -111,6 +111,9 @@ def _arguments(value: Any) -> str:
 def call_label(call: CallEvent | None, path: tuple[Any, ...] = (), args: Any = None) -> str:
     """``name(args)``, or ``.prop`` for a property read; ``(this)`` for calling a function stub."""
     path = call.path if call is not None else path
+    if type(args).__name__ == "Expression" and args[0] == "remap":  # a recorded map(): see docs/design.md
+        into = ".".join(str(p) for p in args[1])
+        return f"{into + '.' if into else ''}map(…)"
     name = ".".join(str(p) for p in path)
     if call is not None and call.is_get:
         return "." + name if name else "(value)"
