@@ -45,8 +45,9 @@ Refused:
   ``max_imports`` stubs introduced by the peer and not released; and what our runtime cannot
   take yet: a promise inside a value (``["promise", id]``: await it on the Cap'n Web side
   before sending it), a pipelined call or property inside a value (``["pipeline", id, path]``),
-  ``["blob", ...]``, and ``.map()`` (``["remap", ...]``: :func:`remap_to_push` is the hook to
-  fill in once the simulation has ``Ext.REMAP``).
+  and ``["blob", ...]``. ``.map()`` (``["remap", import id, path, captures, instructions]``)
+  translates 1:1 to and from our ``REMAP`` expression (a push with an empty path whose one
+  argument is the expression; see :func:`remap_to_push`).
 
 Lossy on purpose (a decoded message encodes back to different JSON): ``["undefined"]`` →
 ``null``; a small ``["bigint", "5"]`` → ``5``; ``["pipeline", id]`` (a promise of one of our
@@ -81,7 +82,7 @@ from ..protocol.messages import (
 )
 from .values import Ext, marker, pack_small
 
-__all__ = ["CapnWebCodec", "remap_from_ext", "remap_to_push"]
+__all__ = ["CapnWebCodec", "remap_to_push"]
 
 #: Integers a JavaScript number holds exactly.
 MAX_SAFE_INTEGER = (1 << 53) - 1
@@ -149,19 +150,59 @@ def _ext_hook(code: int, data: bytes) -> object:
 
 
 def remap_to_push(codec: CapnWebCodec, ident: int, expr: list[Any]) -> Push:
-    """HOOK (to fill in when the simulation has ``Ext.REMAP``, branch ``remap``): the Push for
-    Cap'n Web's ``["push", ["remap", import id, path, captures, instructions]]`` (``.map()``).
-    Until then, a remap is refused."""
-    raise ProtocolError(
-        f"Cap'n Web sent .map() ({brief(expr)}), which this side cannot take yet: call the "
-        "method for each item instead"
-    )
+    """The Push for Cap'n Web's ``["push", ["remap", import id, path, captures, instructions]]``
+    (``.map()``): a push with an empty path whose one argument is our ``REMAP`` expression
+    (see :class:`~playground.codec.values.Expression`)."""
+    if len(expr) != 5 or not _is_int(expr[1]) or not _is_path(expr[2]) or type(expr[3]) is not list:
+        raise ProtocolError(f"malformed remap {brief(expr)}")
+    instructions = expr[4]
+    if type(instructions) is not list or not instructions:
+        raise ProtocolError(f"a remap without instructions: {brief(expr)}")
+    captures = []
+    for capture in expr[3]:
+        if type(capture) is not list or len(capture) != 2 or capture[0] not in ("import", "export"):
+            raise ProtocolError(f"a remap capture that is not a stub: {brief(capture)}")
+        captures.append(codec._in(capture, 1))
+    steps = []
+    for step in instructions:
+        if type(step) is not list or not step or step[0] not in ("pipeline", "import"):
+            raise ProtocolError(f"a remap instruction that is not a call or a reference: {brief(step)}")
+        steps.append(_map_in(codec, step, 1))
+    remap = [marker(Ext.REMAP), "remap", [marker(Ext.TUPLE), *expr[2]], captures, steps]
+    return Push(ident, expr[1], (), codec._pack([remap]))
 
 
-def remap_from_ext(codec: CapnWebCodec, data: bytes) -> list[Any]:
-    """HOOK (with :func:`remap_to_push`): the ``["remap", ...]`` expression for an
-    ``Ext.REMAP`` payload we send."""
-    raise DataCloneError(CapnWebText.cannot_carry("a .map() call", "not supported yet on this side."))
+def _is_path(path: Any) -> bool:
+    return type(path) is list and all(type(p) is str or _is_int(p) for p in path)
+
+
+def _map_in(codec: CapnWebCodec, value: Any, depth: int) -> Any:
+    """A value inside a remap instruction: variables (``["pipeline", n, path?, args?]``,
+    ``["import", n]``) become ``REMAP`` expressions, anything else as :meth:`CapnWebCodec._in`."""
+    if depth > codec.max_depth:
+        raise ProtocolError(CapnWebText.too_deep(codec.max_depth))
+    kind = type(value)
+    if kind is dict:
+        return {key: _map_in(codec, item, depth + 1) for key, item in value.items()}
+    if kind is not list or not value:
+        return codec._in(value, depth)
+    if len(value) == 1 and type(value[0]) is list:
+        return [_map_in(codec, item, depth + 1) for item in value[0]]
+    tag, size = value[0], len(value)
+    if tag == "pipeline" and 2 <= size <= 4 and _is_int(value[1]):
+        out: list[Any] = [marker(Ext.REMAP), "pipeline", value[1]]
+        if size >= 3:
+            if not _is_path(value[2]):
+                raise ProtocolError(f"a remap path that is not names and indexes: {brief(value[2])}")
+            out.append([marker(Ext.TUPLE), *value[2]])
+        if size == 4:
+            if type(value[3]) is not list:
+                raise ProtocolError(f"remap arguments that are not a list: {brief(value[3])}")
+            out.append([_map_in(codec, item, depth + 1) for item in value[3]])
+        return out
+    if tag == "import" and size == 2 and _is_int(value[1]) and value[1] < 0:
+        return [marker(Ext.REMAP), "import", value[1]]
+    return codec._in(value, depth)
 
 
 class CapnWebCodec:
@@ -205,7 +246,14 @@ class CapnWebCodec:
             _, _, target, path, args = message
             call: list[Any] = ["pipeline", target, list(path)]
             if args is not None:
-                call.append(self._args(args))
+                arguments = self._args(args)
+                if (
+                    not path and kind is Kind.PUSH and len(arguments) == 1 and type(arguments[0]) is list
+                    and arguments[0][:1] == ["remap"]
+                ):  # (.map(): an array argument would be escaped, so only a REMAP gives this)
+                    call = ["remap", target, *arguments[0][1:]]
+                else:
+                    call.append(arguments)
             text = _dumps([str(kind), call])
             self._next_out += 1
             return text
@@ -238,6 +286,32 @@ class CapnWebCodec:
         if items and type(items[-1]) is list and items[-1] and type(items[-1][0]) is _Mark and items[-1][0].code is Ext.KWARGS:
             raise DataCloneError(CapnWebText.cannot_carry(*_REFUSED[Ext.KWARGS]))
         return [self._out(item, 1, graph) for item in items]
+
+    def _remap_out(self, items: list[Any], depth: int, graph: _Graph | None) -> list[Any]:
+        """Our ``REMAP`` expression (``.map()``) as Cap'n Web writes it: ``["remap", path,
+        captures, instructions]`` (the push's target goes in front of ``path`` when the push is
+        encoded), ``["pipeline", n, path?, args?]``, ``["import", n]``."""
+        op = items[0] if items else None
+
+        def path(marked: Any) -> list[Any]:
+            if type(marked) is list and marked and type(marked[0]) is _Mark and marked[0].code is Ext.TUPLE:
+                return list(marked[1:])
+            raise ProtocolError(f"a map() path that is not a tuple: {brief(marked)}")
+
+        if op == "remap" and len(items) == 4:
+            captures = [self._out(item, depth + 1, graph) for item in items[2]]
+            steps = [self._out(item, depth + 1, graph) for item in items[3]]
+            return ["remap", path(items[1]), captures, steps]
+        if op == "pipeline" and 2 <= len(items) <= 4:
+            out: list[Any] = ["pipeline", items[1]]
+            if len(items) >= 3:
+                out.append(path(items[2]))
+            if len(items) == 4:
+                out.append([self._out(item, depth + 1, graph) for item in items[3]])
+            return out
+        if op == "import" and len(items) == 2:
+            return ["import", items[1]]
+        raise ProtocolError(f"a malformed map() expression {brief(items)}")
 
     def _value(self, data: bytes) -> Any:
         value = self._unpack(data)
@@ -289,6 +363,8 @@ class CapnWebCodec:
         raise ProtocolError(f"a payload holds {brief(value)}")
 
     def _marked(self, code: Ext, items: list[Any], depth: int, graph: _Graph | None) -> Any:
+        if code is Ext.REMAP:
+            return self._remap_out(items, depth, graph)
         if code is Ext.TUPLE:
             return [[self._out(item, depth + 1, graph) for item in items]]
         if code is Ext.ERROR:
