@@ -118,7 +118,9 @@ _REFUSED = {
     Ext.HANDOFF: ("a stub of another session", "send an RpcTarget whose methods call it."),
 }
 #: Capability exts and the expression tag each becomes.
-_CAPABILITY_TAGS = {Ext.EXPORT: "export", Ext.IMPORT: "import", Ext.READABLE: "readable", Ext.WRITABLE: "writable"}
+_CAPABILITY_TAGS = {
+    Ext.EXPORT: "export", Ext.PROMISE: "promise", Ext.IMPORT: "import", Ext.READABLE: "readable", Ext.WRITABLE: "writable",
+}
 _ALL_EXTS = frozenset(int(code) for code in Ext)
 _SURROGATE = re.compile("[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]")
 _string = json.encoder.encode_basestring  # type: ignore[attr-defined]
@@ -588,7 +590,7 @@ class CapnWebCodec:
                 raise ProtocolError(f"malformed base64 in {brief(value)}") from None
         if tag == "error" and size >= 3 and type(value[1]) is str and type(value[2]) is str:
             return self._error_in(value, depth)
-        if tag in ("export", "writable") and size == 2 and _is_int(value[1]):
+        if tag in ("export", "promise", "writable") and size == 2 and _is_int(value[1]):
             ident = value[1]
             if ident >= 0:
                 raise ProtocolError(f"the peer introduced export {ident}; exports are negative")
@@ -597,7 +599,7 @@ class CapnWebCodec:
                 if len(imports) >= self.max_imports:
                     raise ProtocolError(CapnWebText.too_many_imports(self.max_imports))
                 imports.add(ident)
-            code = Ext.EXPORT if tag == "export" else Ext.WRITABLE
+            code = Ext.EXPORT if tag == "export" else Ext.PROMISE if tag == "promise" else Ext.WRITABLE
             return msgpack.ExtType(code, pack_small(ident))
         if tag in ("import", "pipeline") and size == 2 and _is_int(value[1]):
             return msgpack.ExtType(Ext.IMPORT, pack_small(value[1]))
@@ -621,11 +623,6 @@ class CapnWebCodec:
             return [marker(Ext.RESPONSE), status, status_text, _pairs_in(init.get("headers", [])), body]
         if tag == "url" and size == 2 and type(value[1]) is str:
             return value[1]
-        if tag == "promise":
-            raise ProtocolError(
-                f"Cap'n Web sent a promise inside a value ({brief(value)}), which this side cannot "
-                "take yet: await it on the Cap'n Web side before returning or passing it."
-            )
         if tag in ("pipeline", "import") and 3 <= size <= 4:
             raise ProtocolError(
                 f"Cap'n Web sent a pipelined call or property inside a value ({brief(value)}), "

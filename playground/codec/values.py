@@ -122,6 +122,7 @@ class Ext(IntEnum):
     SURROGATES = 18  # a str with lone surrogates, as UTF-8 with surrogatepass
     # capabilities and runtime types (decoded by the Importer)
     EXPORT = 32  # a stub the sender exports (negative id)
+    PROMISE = 33  # a promise the sender exports (negative id) and resolves by itself (Cap'n Web)
     IMPORT = 34  # one of the receiver's own exports, sent back
     # granted by the runtime to the receiving end only, as [token, *what] (the receiver redeems
     # the token in its grant table; what follows it is for display)
@@ -139,7 +140,7 @@ class Ext(IntEnum):
 
 _CAPABILITY_CODES = frozenset(
     {
-        Ext.EXPORT, Ext.IMPORT, Ext.HANDOFF, Ext.SERVICE,
+        Ext.EXPORT, Ext.PROMISE, Ext.IMPORT, Ext.HANDOFF, Ext.SERVICE,
         Ext.DURABLE_OBJECT, Ext.READABLE, Ext.WRITABLE,
     }
 )

@@ -323,14 +323,19 @@ class Session:
         self.outbox.append(_new(Pull, (Kind.PULL, import_id)))
         return True
 
-    def introduce(self, import_id: int, *, promise: bool = False) -> None:
-        """The peer introduced its export ``import_id`` to us in a payload; we hold one handle."""
+    def introduce(self, import_id: int, *, promise: bool = False, resolves_itself: bool = False) -> None:
+        """The peer introduced its export ``import_id`` to us in a payload; we hold one handle.
+        ``resolves_itself``: a promise the peer will resolve without being pulled (Cap'n Web
+        resolves the promises it exports as they settle)."""
         self._check_alive()
         if import_id >= 0:
             raise ProtocolError(f"the peer introduced export {import_id}; exports are negative")
         entry = self._imports.get(import_id)
         if entry is None:
-            self._imports[import_id] = _Import(promise=promise)
+            entry = self._imports[import_id] = _Import(promise=promise or resolves_itself)
+            entry.pulled = resolves_itself
+        elif (promise or resolves_itself) != entry.promise:
+            raise ProtocolError(f"the peer introduced export {import_id} again as something else")
         else:
             entry.remote += 1
             entry.local += 1

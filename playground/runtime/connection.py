@@ -43,7 +43,7 @@ from .shared import Runtime
 from .flow import WritableHook
 from .hooks import ValueHook
 from .http import Request
-from .marshal import BindingCodec, Exporter, Importer, StreamState, encode_error, mark_remote
+from .marshal import BindingCodec, Exporter, Importer, StreamState, encode_error, mark_remote, substitute
 from .remote import QuestionHook, RemoteHook
 from .streams import Pipe
 from .stubs import RpcStub, map_hook
@@ -169,6 +169,7 @@ class Connection:
 
     def _result_importer(self, hook: QuestionHook) -> Importer:
         importer = self._importing = Importer(self, None, hook.call_seq, hook.where)  # type: ignore[arg-type]
+        importer.embedded = []  # (a result may hold promises the peer resolves by itself)
         return importer
 
     def end_of(self, session_id: int) -> Connection | None:
@@ -579,14 +580,19 @@ class Connection:
                 return
         questions = self.questions
         hook = questions[ident]
+        embedded = None
         if is_plain(payload):
             value = unpack_plain(payload)
         else:
             value = decode_value(payload, lambda: self._result_importer(hook))
-            self._importing = None
+            importer, self._importing = self._importing, None
+            embedded = importer.embedded if importer is not None else None
         del questions[ident]
         if not ok:
             value = mark_remote(value, self.durable_id)
+        if embedded:  # (Cap'n Web: promises inside the result, resolved by the peer later)
+            substitute(value, embedded, hook.arrived)
+            return
         hook.arrived(ok, value)
 
     # -- ending --------------------------------------------------------------------------------

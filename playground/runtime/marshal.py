@@ -310,7 +310,7 @@ def _body(message: Request | Response) -> Any:
 class Importer:
     """Turns references inside a received payload into stubs and promises of one connection."""
 
-    __slots__ = ("connection", "group", "origin_call", "where", "made", "stubs")
+    __slots__ = ("connection", "group", "origin_call", "where", "made", "stubs", "embedded")
 
     def __init__(
         self,
@@ -328,6 +328,9 @@ class Importer:
         #: the stub made for each export of the sender in this payload: one export twice in it
         #: (one target sent twice) is one stub, introduced once
         self.stubs: dict[int, object] | None = None
+        #: promises the sender exported inside a result (Cap'n Web's ``["promise", id]``), to be
+        #: substituted by their values before the result is delivered; None: not taken here
+        self.embedded: list[Embedded] | None = None
 
     def decode_capability(self, code: Ext, data: bytes) -> object:
         """The stub, promise or stream for a reference in a received payload.
@@ -349,6 +352,19 @@ class Importer:
                 RemoteHook(connection, ref), describe=f"stub from {connection.peer_worker}"  # type: ignore[arg-type]
             )
             return stub
+        if code is Ext.PROMISE:
+            ref = _ref(code, data)
+            if self.embedded is None:
+                raise ProtocolError(
+                    f"a promise (export {ref}) where this side takes none: only a call's result may hold one"
+                )
+            connection.session.introduce(ref, resolves_itself=True)
+            hook = QuestionHook(connection, ref, None, self.where)  # type: ignore[arg-type]
+            hook.pulled = True
+            connection.questions[ref] = hook
+            embedded = Embedded(hook)
+            self.embedded.append(embedded)
+            return embedded
         if code is Ext.IMPORT:
             ref = _ref(code, data)
             hook = connection.session.export_hook(ref)
@@ -412,6 +428,51 @@ class Importer:
         if code is Ext.HEADERS:
             return Headers(items[0])
         raise RpcError(f"cannot decode a {code.name.lower()} value")
+
+
+class Embedded:
+    """A promise the peer exported inside a result (Cap'n Web resolves such promises by itself,
+    and its results hold them where a value is still pending): the result is delivered once
+    they have settled, each replaced by its value (:func:`substitute`)."""
+
+    __slots__ = ("hook",)
+
+    def __init__(self, hook: QuestionHook) -> None:
+        self.hook = hook
+
+
+def substitute(value: Any, embedded: list[Embedded], deliver: Any) -> None:
+    """Call ``deliver(ok, value)`` once every promise in ``embedded`` has settled: with ``value``
+    where each was replaced by its value, or with the first one's error."""
+    settled: dict[int, tuple[bool, Any]] = {}
+
+    def replace(item: Any) -> Any:
+        kind = type(item)
+        if kind is Embedded:
+            return settled[id(item)][1]
+        if kind is list:
+            return [replace(x) for x in item]
+        if kind is dict:
+            return {k: replace(x) for k, x in item.items()}
+        if kind is tuple:
+            return tuple(replace(x) for x in item)
+        return item
+
+    def one(promise: Embedded) -> Any:
+        def settle(ok: bool, result: Any) -> None:
+            settled[id(promise)] = (ok, result)
+            if len(settled) < len(embedded):
+                return
+            failed = next((r for o, r in settled.values() if not o), None)
+            if failed is not None:
+                deliver(False, failed)
+            else:
+                deliver(True, replace(value))
+
+        return settle
+
+    for promise in embedded:
+        promise.hook.settle(one(promise))
 
 
 def _ref(code: Ext, data: bytes, *, token: bool = False) -> int:

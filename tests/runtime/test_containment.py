@@ -132,9 +132,9 @@ BAD_MESSAGES = {
         lambda: Push(2, 0, ("use",), forged(Ext.HANDOFF, [1, -1])),
         "not granted",
     ),
-    "a promise reference (promises cannot be sent)": (
-        lambda: Push(2, 0, ("use",), forged(33, -1)),
-        "33",
+    "a promise reference in arguments (only a result may hold one)": (
+        lambda: Push(2, 0, ("use",), forged(Ext.PROMISE, -1)),
+        "a promise (export -1) where this side takes none: only a call's result may hold one",
     ),
     "a readable stream for a pipe never asked for": (
         lambda: Push(2, 0, ("use",), forged(Ext.READABLE, 5)),
