@@ -173,7 +173,7 @@ class Host:
         if events._get_running_loop() is not loop:
             await asyncio.sleep(0)
             try:
-                loop.run_until(lambda: False)
+                loop.run_until(lambda: loop._real_io > 0 and loop.must_wait_real() and loop.real_delay() is None)
             finally:
                 self._runtime.flush_warnings()
             return

@@ -116,7 +116,7 @@ class RealConnection(Connection):
             self.on_flush()
 
     def _lost(self, seq: int) -> None:
-        why = "it is over" if not self.transport.closed else "its socket is closed"
+        why = "its socket is closed" if getattr(self.transport, "socket", False) else "it is over"
         error = ConnectionLost(Text.real_lost(self.peer_worker, why))
         self.runtime.loop.call_soon(self.fail, error)
 
@@ -274,6 +274,7 @@ class Peers:
             except Exception as exc:
                 loop.close_real()
                 connection.held = 0
+                connection.transport = RealTransport(codec, loop, lambda text: None, lambda: None)
                 connection.close()
                 raise ConnectionError(Text.real_refused(url, exc)) from None
             connection.on_end = _once(loop.close_real)

@@ -5,6 +5,8 @@ the peer's messages, one per line; then the session is over. (The server side is
 
 from __future__ import annotations
 
+from .io import require
+
 __all__ = ["post_batch", "split_batch"]
 
 
@@ -16,8 +18,6 @@ def split_batch(body: str) -> list[str]:
 async def post_batch(url: str, texts: list[str], max_size: int) -> list[str]:
     """On the I/O loop: POST ``texts`` to ``url`` as one batch; the peer's messages. An HTTP
     status other than 200 raises :class:`ConnectionError` naming it."""
-    from .io import require
-
     (aiohttp,) = require("aiohttp")
     async with aiohttp.ClientSession() as client:
         async with client.post(url, data="\n".join(texts).encode(), headers={"Content-Type": "text/plain"}) as response:

@@ -141,10 +141,14 @@ class IOThread:
                 pass
         current = asyncio.current_task()
         tasks = [task for task in asyncio.all_tasks() if task is not current]
+        writers = [task for task in tasks if task.get_name().startswith("playground-writer")]
+        if writers:  # (sockets being closed: let them finish)
+            await asyncio.wait(writers, timeout=3.0)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        await asyncio.sleep(0)  # (let transports finish closing their sockets)
+        for _ in range(5):  # (let transports finish closing their sockets)
+            await asyncio.sleep(0)
 
 
 class Outbox:
@@ -177,7 +181,7 @@ class Outbox:
                 except Exception:
                     pass
 
-        asyncio.get_running_loop().create_task(writer())
+        asyncio.get_running_loop().create_task(writer(), name="playground-writer")
 
     def put(self, text: str | None) -> None:
         """From any thread: write ``text`` (``None``: close)."""

@@ -20,7 +20,7 @@ async def open_websocket(
     (websockets,) = require("websockets")
     from websockets.asyncio.client import connect
 
-    ws = await connect(url, max_size=max_size, open_timeout=10)
+    ws = await connect(url, max_size=max_size, open_timeout=10, close_timeout=2)
     outbox = Outbox(io)
     outbox.start(ws.send, ws.close)
 
