@@ -55,6 +55,7 @@ __all__ = [
     "DataCloneError",
     "DeadlockError",
     "ForgottenAwaitWarning",
+    "CapnWebText",
     "Help",
     "PlaygroundError",
     "ProtocolError",
@@ -243,6 +244,40 @@ class Text:
             "(play.crash): its memory is lost, its storage kept. A stub to it is dead for good: it "
             f"will not reconnect, even when the object starts again. Get a new one with {get} and "
             "call that."
+        )
+
+
+class CapnWebText:
+    """Cap'n Web's own texts (npm ``capnweb``, whose words come first), each followed by the
+    playground's advice; used by :mod:`playground.codec.capnweb`."""
+
+    @staticmethod
+    def too_large(size: int, limit: int) -> str:
+        return (
+            f"Incoming message exceeds maximum size of {limit} bytes (it has {size} bytes). "
+            "If the peer may send more, raise the limit: CapnWebCodec(max_message_bytes=...)."
+        )
+
+    @staticmethod
+    def too_deep(limit: int) -> str:
+        return (
+            f"Deserialization exceeded maximum allowed message depth of {limit}. "
+            "If the peer may send deeper values, raise the limit: CapnWebCodec(max_depth=...)."
+        )
+
+    @staticmethod
+    def too_many_imports(limit: int) -> str:
+        return (
+            f"The peer introduced more than {limit} stubs to this side (its exports, not yet "
+            "released). If it may hold more at once, raise the limit: CapnWebCodec(max_imports=...)."
+        )
+
+    @staticmethod
+    def cannot_carry(what: str, instead: str) -> str:
+        """A value our side can send over Workers RPC but not to a Cap'n Web peer."""
+        return (
+            f"Cannot serialize value: {what}. It cannot cross to a Cap'n Web peer (Cap'n Web's "
+            f"JSON has no such type): {instead}"
         )
 
 
