@@ -21,12 +21,12 @@ sight); one we receive is drawn leaving at the session's previous message.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import ipaddress
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..codec.capnweb import CapnWebCodec
 from ..errors import ConfigurationError, ConnectionLost, ProtocolError, Text
 from ..protocol import COUNTED_KINDS, MAIN, Kind, Path
 from ..transport.batch import post_batch
@@ -50,14 +50,7 @@ _SCHEMES = {"ws": "websocket", "wss": "websocket", "http": "batch", "https": "ba
 
 def default_codec() -> Codec:
     """The Cap'n Web JSON codec (:mod:`playground.codec.capnweb`)."""
-    try:
-        module = importlib.import_module("playground.codec.capnweb")
-    except ImportError as exc:
-        raise ConfigurationError(
-            "The Cap'n Web codec (playground.codec.capnweb) is not available in this build; "
-            "pass codec= to play.connect / play.serve."
-        ) from exc
-    return module.CapnWebCodec()  # type: ignore[no-any-return]
+    return CapnWebCodec(max_message_bytes=MAX_MESSAGE_BYTES)
 
 
 class MainHook(RemoteHook):

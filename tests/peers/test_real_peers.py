@@ -5,14 +5,13 @@ wait for real I/O on it). Nothing sleeps: every wait is for a real message."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import json
 
 import pytest
 
 from playground import Playground, RpcTarget, WorkerEntrypoint, dispose
-from playground.codec.frames import decode_message, encode_message
-from playground.errors import ConfigurationError, ProtocolError
+from playground.codec.capnweb import CapnWebCodec
+from playground.errors import ConfigurationError
 
 pytest.importorskip("websockets", reason="real peers need pip install 'playground[peers]'")
 pytest.importorskip("aiohttp", reason="real peers need pip install 'playground[peers]'")
@@ -20,23 +19,7 @@ pytest.importorskip("aiohttp", reason="real peers need pip install 'playground[p
 pytestmark = pytest.mark.peers
 
 
-class StandInCodec:
-    """A stand-in for the Cap'n Web codec: the frame in a JSON array (tests only)."""
-
-    def encode(self, message):  # type: ignore[no-untyped-def]
-        return json.dumps(["frame", base64.b64encode(encode_message(message)).decode()])
-
-    def decode(self, text):  # type: ignore[no-untyped-def]
-        try:
-            tag, frame = json.loads(text)
-        except Exception as exc:
-            raise ProtocolError(f"not a message: {exc}") from None
-        if tag != "frame":
-            raise ProtocolError(f"unknown tag {tag!r}")
-        return decode_message(base64.b64decode(frame))
-
-
-CODEC = StandInCodec()
+CODEC = None  # (the default: Cap'n Web's JSON, playground.codec.capnweb)
 
 
 class Counter(RpcTarget):
@@ -205,9 +188,8 @@ def test_malformed_json_aborts_that_session_only() -> None:
         return reply
 
     reply = run(main)
-    tag, frame = json.loads(reply)
-    message = decode_message(base64.b64decode(frame))
-    assert str(message[0]) == "abort"
+    assert str(CapnWebCodec().decode(reply)[0]) == "abort"
+    assert json.loads(reply)[0] == "abort"
 
 
 def test_bad_arguments_say_what_to_give() -> None:
