@@ -105,6 +105,36 @@ class Text:
         "RPC call disposes all stubs within it."
     )
 
+    PEERS_MISSING = (
+        "Real peers need optional libraries ({missing}). Install them with: "
+        "pip install 'playground[peers]'"
+    )
+
+    @staticmethod
+    def real_silent(timeout: float) -> str:
+        """Added to a hang or deadlock while a real session was open and nothing came."""
+        return (
+            f"A real session is open, but nothing arrived from any real peer for {timeout:g} s "
+            "of wall time (play.real_timeout): the peer may never answer, or may be waiting for "
+            "this playground."
+        )
+
+    @staticmethod
+    def real_refused(url: str, error: BaseException) -> str:
+        return f"Could not open a session to {url}: {type(error).__name__}: {error}"
+
+    @staticmethod
+    def real_bind(host: str, port: int, error: BaseException) -> str:
+        return (
+            f"Could not listen on {host}:{port}: {error}. Is another server using that port? "
+            "Pass another port, or port=0 for any free one."
+        )
+
+    @staticmethod
+    def real_lost(peer: str, why: str) -> str:
+        """A real session ended under calls still waiting."""
+        return f"Network connection lost. The real session with {peer} ended: {why}."
+
     @staticmethod
     def cross_request(io_type: str) -> str:
         return (

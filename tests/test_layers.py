@@ -47,6 +47,8 @@ RUNTIME_ORDER = [
     "marshal", "connection", "lifecycle",
     # what sessions are opened to, and the env that reaches them
     "bindings", "durable", "env", "faults",
+    # sessions with real peers, over real sockets
+    "peers",
     # the façade
     "world", "__init__",
 ]

@@ -109,13 +109,18 @@ class Host:
             anchored = True
             if state == "pace":
                 await asyncio.sleep(loop.pace_delay())
+            elif state == "real":
+                await self.wait_real(future)
             elif state == "idle":
                 if not idle_once:
                     idle_once = True
                     await asyncio.sleep(0)
                     continue
-                if not self.on_idle():
-                    self._deadlock(None, "so this await would never finish.", future)
+                try:
+                    if not self.on_idle():
+                        self._deadlock(None, "so this await would never finish.", future)
+                finally:
+                    loop._real_stalled = False
             elif not future.done():
                 await asyncio.sleep(0)  # another outside await is ready: let it go first
             idle_once = False
@@ -125,6 +130,33 @@ class Host:
 
     def _wake(self, _: Any = None) -> None:
         self._woken = True
+
+    async def wait_real(self, future: Any = None) -> None:
+        """On the caller's own loop: wait until a real peer's message arrives for the
+        playground, ``future`` is done, or the playground's next timer is due (with no timer, at
+        most ``real_timeout`` wall seconds). Virtual time follows on the next run."""
+        loop = self._runtime.loop
+        outer = asyncio.get_running_loop()
+        woken = outer.create_future()
+
+        def wake(_: Any = None) -> None:
+            try:
+                outer.call_soon_threadsafe(_set_done, woken)
+            except RuntimeError:  # (the caller's loop closed)
+                pass
+
+        remove = loop.add_waker(wake)
+        if future is not None:
+            future.add_done_callback(wake)
+        delay = loop.real_delay()
+        try:
+            await asyncio.wait_for(woken, loop.real_timeout if delay is None else delay)
+        except TimeoutError:
+            loop.follow_wall(timed_out=True)
+        finally:
+            remove()
+            if future is not None:
+                future.remove_done_callback(wake)
 
     async def sleep(self, seconds: Duration) -> None:
         delay = parse_duration_ns(seconds, "sleep duration") / NS
@@ -141,7 +173,7 @@ class Host:
         if events._get_running_loop() is not loop:
             await asyncio.sleep(0)
             try:
-                loop.run_until(lambda: False)
+                loop.run_until(lambda: loop._real_io > 0 and loop.must_wait_real() and loop.real_delay() is None)
             finally:
                 self._runtime.flush_warnings()
             return
@@ -221,6 +253,8 @@ class Host:
             f"{ending} Something is waiting for an event, future or reply that nothing will ever "
             "provide."
         )
+        if runtime.loop._real_stalled:
+            text += "\n" + Text.real_silent(runtime.loop.real_timeout)
         if lines:
             text += "\nWhat waits:\n" + "\n".join(f"- {line}" for line in lines)
         raise DeadlockError(text).with_traceback(tb)

@@ -116,6 +116,10 @@ class Lifecycle:
         self._sessions[session_id] = (ours, theirs)
         return ours
 
+    def add_real(self, connection: Connection) -> None:
+        """A session with a real peer: only ``connection``, our end, is in the playground."""
+        self._sessions[connection.session_id] = (connection, _NO_END)  # type: ignore[assignment]
+
     def end_of(self, session_id: int, worker: str) -> Connection | None:
         """``worker``'s end of session ``session_id``, if that session is open."""
         ends = self._sessions.get(session_id)
@@ -229,3 +233,14 @@ class _Closed:
 
 
 _CLOSED = _Closed()
+
+
+class _NoEnd:
+    """Where the other end of a session with a real peer would be: outside the playground."""
+
+    __slots__ = ()
+    closed = True
+    worker = ""
+
+
+_NO_END = _NoEnd()

@@ -359,10 +359,10 @@ class Importer:
                     f"a promise (export {ref}) where this side takes none: only a call's result may hold one"
                 )
             connection.session.introduce(ref, resolves_itself=True)
-            hook = QuestionHook(connection, ref, None, self.where)  # type: ignore[arg-type]
-            hook.pulled = True
-            connection.questions[ref] = hook
-            embedded = Embedded(hook)
+            question = QuestionHook(connection, ref, None, self.where)  # type: ignore[arg-type]
+            question.pulled = True
+            connection.questions[ref] = question
+            embedded = Embedded(question)
             self.embedded.append(embedded)
             return embedded
         if code is Ext.IMPORT:

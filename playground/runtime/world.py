@@ -13,6 +13,7 @@ lifecycle  sessions and execution contexts: opening, ending (:mod:`.lifecycle`)
 durable    Durable Object instances and storage (:mod:`.durable`)
 host       driving the loop from outside: run, await from another loop (:mod:`.host`)
 faults     disconnects, crashes (:mod:`.faults`)
+peers      real sessions and servers, and their I/O thread (:mod:`.peers`)
 recorder   the trace; ledger: live stubs (:mod:`playground.trace`, :mod:`.ledger`)
 ========== ============================================================================
 """
@@ -43,6 +44,8 @@ from .host import Host
 from .http import Request
 from .ledger import Ledger, StubInfo
 from .lifecycle import Lifecycle
+from .peers import Codec, Peers, Server, check_host, check_path, check_port, is_loopback
+from .stubs import RpcStub
 from .stubs import RpcPromise
 from .where import user_traceback
 from .worker import Worker, define_worker, settle_durable_bindings
@@ -136,10 +139,11 @@ class Playground:
         bindings.lifecycle, bindings.durable = lifecycle, durable
         self.host = runtime.host = Host(runtime)
         self.faults = Faults(runtime, lifecycle, durable)
+        self.peers = peers = Peers(runtime, lifecycle)
         self._workers = runtime.workers
         self.config_files: list[Path] = []
         # Released when closed, collected, or at exit; the finalizer holds the parts, never self.
-        self._finalizer = weakref.finalize(self, _release, runtime, self.lifecycle, durable, self.host)
+        self._finalizer = weakref.finalize(self, _release, runtime, self.lifecycle, durable, self.host, peers)
         _set_latest(self)
 
     def __repr__(self) -> str:
@@ -306,6 +310,80 @@ class Playground:
                 raise
             raise error  # playground frames hidden; PLAYGROUND_FULL_TRACEBACKS=1 shows them
 
+    # -- real peers ------------------------------------------------------------------------------
+
+    async def connect(self, url: str, *, name: str | None = None, codec: Codec | None = None) -> RpcStub:
+        """Open a session to a real Cap'n Web server; a stub to its main object.
+
+        ``ws://`` / ``wss://``: a WebSocket session, which lasts until the stub (and every
+        ``dup()`` of it) is disposed, or ``play.close()``. ``http://`` / ``https://``: an HTTP
+        batch: the calls made in one go (before the code awaits) leave in one POST, the reply
+        brings their results, and the session is over (later calls fail with
+        ``ConnectionLost``). The stub behaves like any other: calls, properties, pipelining,
+        callbacks both ways, ``dispose()``, errors marked ``remote``. The peer is a lane of the
+        trace named ``host:port`` (or ``name``). Messages are Cap'n Web's JSON (``codec``:
+        another codec with ``encode(message) -> str`` and ``decode(text) -> message``).
+
+        Needs the optional libraries: ``pip install 'playground[peers]'``. While the session
+        is open the playground waits for the peer in real time, and virtual time follows the
+        wall clock meanwhile (see "Real peers" in docs/design.md)."""
+        self._check_open()
+        self.peers.check_url(url, name)
+        loop = self.runtime.loop
+        if events._get_running_loop() is loop:
+            return await self.peers.connect(url, name, codec)
+        task = loop.create_task(self.peers.connect(url, name, codec))
+        return await self.host.wait(task)  # type: ignore[no-any-return]
+
+    def serve(
+        self,
+        worker: str,
+        *,
+        port: int = 8787,
+        host: str = "127.0.0.1",
+        path: str = "/api",
+        name: str | None = None,
+        codec: Codec | None = None,
+        quiet: bool = False,
+    ) -> Server:
+        """Serve worker ``worker``'s main entrypoint to real clients (a browser page or a Node
+        script using npm ``capnweb``, another playground's :meth:`connect`): WebSocket sessions
+        at ``ws://host:port/path`` and HTTP batches at ``http://host:port/path``. Each session
+        gets its own execution context, which lasts as long as the session.
+
+        It listens on 127.0.0.1 (this machine only) unless ``host`` says otherwise, and prints
+        where it listens (``quiet=True``: not). ``port=0`` picks a free port (see ``.url``).
+        Returns the :class:`~.peers.Server` (``.url``, ``.close()``, a context manager);
+        ``play.close()`` closes it too. Clients are answered while the playground runs: during
+        ``play.run``/``await`` in this playground, ``play.run(server.serve_forever())`` in a
+        script, and by itself when ``serve`` is called with an event loop running (a notebook).
+        A client that sends a malformed message loses its session; the others go on."""
+        self._check_open()
+        self._known(worker)
+        check_port(port)
+        check_host(host)
+        check_path(path)
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ConfigurationError(f"name must be a non-empty string (the clients' lane); got {name!r}.")
+        server = self.peers.serve(worker, port, host, path, name, codec)
+        if not quiet:
+            where = "this machine only" if is_loopback(host) else "other machines too"
+            print(f"Serving worker {worker!r} at {server.url} (HTTP batch: {server.batch_url}); "
+                  f"listening on {host} ({where}).")
+        return server
+
+    @property
+    def real_timeout(self) -> float:
+        """Wall seconds ``play.run`` waits for real peers with nothing else happening before it
+        declares a hang (default 30)."""
+        return self.runtime.loop.real_timeout
+
+    @real_timeout.setter
+    def real_timeout(self, seconds: float) -> None:
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds <= 86400:
+            raise ConfigurationError(f"real_timeout must be a number of seconds from 0 to 86400; got {seconds!r}.")
+        self.runtime.loop.real_timeout = float(seconds)
+
     async def sleep(self, seconds: Duration) -> None:
         """Wait ``seconds`` of virtual time (from worker code or from outside)."""
         await self.host.sleep(seconds)
@@ -375,7 +453,7 @@ class Playground:
         names = list(self._workers)
         if CLIENT in self.lifecycle.hosts:
             names.insert(0, CLIENT)
-        return names
+        return names + self.peers.lanes
 
     def stubs(self) -> list[StubInfo]:
         """Every live stub (and promise still holding a remote result), in every worker."""
@@ -431,7 +509,7 @@ class Playground:
         self.runtime.flush_warnings()
 
 
-def _release(runtime: Runtime, lifecycle: Lifecycle, durable: DurableObjects, host: Host) -> None:
+def _release(runtime: Runtime, lifecycle: Lifecycle, durable: DurableObjects, host: Host, peers: Peers) -> None:
     """Stop a playground's world (``play.close()``, or the playground's finalizer when it is
     collected or the interpreter exits): release the stubs, let what is pending happen, fail
     the sessions, cancel what is left, close async generators and the loop."""
@@ -441,6 +519,7 @@ def _release(runtime: Runtime, lifecycle: Lifecycle, durable: DurableObjects, ho
     if loop._driving:  # collected from code running inside its own loop: nothing can be done now
         return
     try:
+        peers.closing()
         runtime.ledger.release_all()
         loop.run_until(_turns(_DRAIN_TURNS))
         host.on_idle()
@@ -451,6 +530,7 @@ def _release(runtime: Runtime, lifecycle: Lifecycle, durable: DurableObjects, ho
         _cancel_all(loop)
     finally:
         runtime.closed = True
+        peers.stop()
         for task in asyncio.all_tasks(loop):  # work that would not stop: dropped without a word
             task._log_destroy_pending = False  # type: ignore[attr-defined]
         loop.close()

@@ -31,6 +31,14 @@ Details that each were a real failure in a prototype:
   at once (the runtime fails that call and hands the interrupt back to the loop,
   :meth:`VirtualLoop.interrupt`). Either way the driver sees one ``KeyboardInterrupt`` and the
   loop is left as it was (not running, the previous handler back).
+* **Real I/O.** While a real session or server is open (:meth:`VirtualLoop.open_real`), messages
+  from sockets arrive from another thread (:meth:`VirtualLoop.call_soon_real`). With nothing
+  ready, the loop then blocks in real time until something arrives or the next timer's moment
+  comes, and virtual time follows the wall clock while it waits (it moves by the wall time that
+  passed, never past the next timer). It is never idle meanwhile: no hang or deadlock is declared
+  until ``real_timeout`` wall seconds pass with nothing at all happening. Driven from another
+  loop (``host_paced``), it does not block: the run stops with ``"real"`` and the caller waits
+  on its own loop (:meth:`VirtualLoop.add_waker` tells it when something arrived).
 * **Pace.** With ``pace > 0`` each jump waits until the matching wall-clock moment
   (``pace`` seconds of wall time per virtual second), so demos can be watched; the sequence of
   events is the same as at ``pace = 0``.
@@ -164,6 +172,9 @@ class _VirtualSelector:
             finally:
                 loop._waiting = False
             return []
+        if loop._real_io:
+            loop._wait_real()
+            return []
         if timeout is None:
             raise DeadlockError(
                 "The virtual loop was asked to wait with nothing scheduled: everything in the "
@@ -223,6 +234,13 @@ class VirtualLoop(asyncio.BaseEventLoop):
         #: The wall clock and the way to wait on it (replaced in tests of ``pace``).
         self.wall_clock: Callable[[], float] = time.monotonic
         self.wall_wait: Callable[[float], bool] = self._woken.wait
+        #: Real sessions and servers open (see "Real I/O" in the module docstring).
+        self._real_io = 0
+        #: Wall seconds a run waits for real I/O with nothing else to do before it gives up.
+        self.real_timeout = 30.0
+        self._real_stalled = False
+        self._real_since: float | None = None  # when a host-paced wait for real I/O began
+        self._wakers: list[Callable[[], None]] = []
 
     # -- time ------------------------------------------------------------------------------
 
@@ -307,6 +325,102 @@ class VirtualLoop(asyncio.BaseEventLoop):
 
         future.add_done_callback(done)
         return future
+
+    # -- real I/O --------------------------------------------------------------------------
+
+    def open_real(self) -> None:
+        """A real session (or server) opened: from now until :meth:`close_real`, messages may
+        arrive from another thread, so the loop waits for them instead of declaring a hang."""
+        self._real_io += 1
+
+    def close_real(self) -> None:
+        self._real_io = max(self._real_io - 1, 0)
+        self._woken.set()
+
+    @property
+    def real_io(self) -> bool:
+        """Whether a real session or server is open."""
+        return self._real_io > 0
+
+    def call_soon_real(self, callback: Callable[..., object], *args: Any) -> None:
+        """From any thread: run ``callback(*args)`` on this loop (a message from a socket), and
+        wake whoever waits for real I/O. Does nothing once the loop is closed."""
+        if self._closed:
+            return
+        try:
+            self.call_soon_threadsafe(callback, *args)
+        except RuntimeError:  # closed meanwhile
+            return
+        self._real_stalled = False
+        for waker in tuple(self._wakers):
+            waker()
+
+    def add_waker(self, waker: Callable[[], None]) -> Callable[[], None]:
+        """Call ``waker()`` (from any thread) whenever something arrives for this loop from a
+        real peer; returns the function that removes it."""
+        self._wakers.append(waker)
+
+        def remove() -> None:
+            if waker in self._wakers:
+                self._wakers.remove(waker)
+
+        return remove
+
+    def wake_all(self) -> None:
+        """Call every waker (after a run from another loop's callback: what they wait for may
+        have happened)."""
+        for waker in tuple(self._wakers):
+            waker()
+
+    def real_delay(self) -> float | None:
+        """Wall seconds to wait for real I/O before the next timer is due (None: no timer)."""
+        self._drop_cancelled_timers()
+        if not self._scheduled:
+            return None
+        return max(self._scheduled[0]._when_ns - self._now_ns, 0) / NS
+
+    def must_wait_real(self) -> bool:
+        """Nothing is ready, a real session is open, and no timer is due now: only real I/O (or
+        the wall clock) can make something happen."""
+        if self._ready or not self._real_io:
+            return False
+        delay = self.real_delay()
+        return delay is None or delay > 0
+
+    def begin_real_wait(self) -> None:
+        """A wait for real I/O starts now (see :meth:`follow_wall`)."""
+        self._real_since = self.wall_clock()
+
+    def follow_wall(self, timed_out: bool = False) -> None:
+        """A wait for real I/O ended: virtual time moves by the wall time it took, never past
+        the next timer (exactly to it if the wait ``timed_out`` for it). Nothing to do if no wait
+        was going on."""
+        since, self._real_since = self._real_since, None
+        if since is None:
+            return
+        elapsed_ns = max(round((self.wall_clock() - since) * NS), 0)
+        self._drop_cancelled_timers()
+        if self._scheduled:
+            limit_ns = self._scheduled[0]._when_ns - self._now_ns
+            if timed_out or elapsed_ns > limit_ns:
+                elapsed_ns = max(limit_ns, 0)
+        elif timed_out:
+            self._real_stalled = True
+        self._now_ns += elapsed_ns
+
+    def _wait_real(self) -> None:
+        """Block until a real peer's message arrives or the next timer's moment comes (with no
+        timer: at most ``real_timeout`` seconds, after which the loop counts as idle)."""
+        delay = self.real_delay()
+        self.begin_real_wait()
+        self._waiting = True  # (a Ctrl-C now is raised at once: nothing is half done)
+        try:
+            woken = self.wall_wait(self.real_timeout if delay is None else delay)
+        finally:
+            self._waiting = False
+        if woken:
+            self._woken.clear()
+        self.follow_wall(timed_out=not woken)
 
     def call_exception_handler(self, context: dict[str, Any]) -> None:
         """An exception escaping a callback is a bug of the simulation: it stops the run loudly
@@ -430,7 +544,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
         if self._ready or self._real_work or self._woken.is_set():
             return False
         self._drop_cancelled_timers()
-        return not self._scheduled
+        return not self._scheduled and (not self._real_io or self._real_stalled)
 
     def run_until(
         self,
@@ -446,7 +560,9 @@ class VirtualLoop(asyncio.BaseEventLoop):
         returns True if it scheduled something (the loop goes on) and False otherwise, and then
         :class:`DeadlockError` is raised. Without ``on_idle`` the run stops and returns
         ``"idle"``. With ``host_paced`` (a caller on another loop that will do the waiting),
-        the run stops and returns ``"pace"`` instead of blocking for a paced jump.
+        the run stops and returns ``"pace"`` instead of blocking for a paced jump, and
+        ``"real"`` instead of blocking for real I/O (wait for a waker, :meth:`add_waker`, or
+        :meth:`real_delay`; the next run moves virtual time by the wall time that passed).
         Returns ``"done"`` when ``is_done()`` became true. With ``pace``, virtual time is tied
         to the wall clock from the start of this run (or of an earlier one, ``keep_anchor``).
         """
@@ -496,11 +612,20 @@ class VirtualLoop(asyncio.BaseEventLoop):
             self._thread_id = threading.get_ident()
             self._driving = True
             self._host_paced = host_paced
+            if self._real_since is not None:  # (a host-paced wait for real I/O ended)
+                self.follow_wall()
             while not is_done():
+                if not self._ready and host_paced and self._real_io and not self._real_stalled and self.must_wait_real():
+                    self.begin_real_wait()
+                    return "real"
                 if not self._ready and self.is_idle():
                     if on_idle is None:
                         return "idle"
-                    if not on_idle():
+                    try:
+                        broke = on_idle()
+                    finally:
+                        self._real_stalled = False  # (the next run waits for real I/O again)
+                    if not broke:
                         raise DeadlockError(
                             "Everything in the playground is waiting and nothing is scheduled "
                             "to happen, so this would wait forever. Something is waiting for an "
