@@ -276,6 +276,13 @@ class CapnWebText:
         )
 
     @staticmethod
+    def too_deep_pipeline(limit: int) -> str:
+        return (
+            f"The peer pipelined more than {limit} calls deep on results not answered yet. If it "
+            "may chain more, raise the limit: CapnWebCodec(max_pipeline_depth=...)."
+        )
+
+    @staticmethod
     def too_many_imports(limit: int) -> str:
         return (
             f"The peer introduced more than {limit} stubs to this side (its exports, not yet "

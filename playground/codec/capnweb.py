@@ -215,14 +215,21 @@ class CapnWebCodec:
     what an untrusted peer can make us hold; each is a ProtocolError that names the limit.
     """
 
-    __slots__ = ("max_message_bytes", "max_depth", "max_imports", "_next_out", "_next_in", "_imports", "_depth")
+    __slots__ = (
+        "max_message_bytes", "max_depth", "max_imports", "max_pipeline_depth", "_next_out", "_next_in", "_imports",
+        "_depth", "_chains",
+    )
 
     def __init__(
-        self, *, max_message_bytes: int = 32 * 1024 * 1024, max_depth: int = 64, max_imports: int = 10_000
+        self, *, max_message_bytes: int = 32 * 1024 * 1024, max_depth: int = 64, max_imports: int = 10_000,
+        max_pipeline_depth: int = 256,
     ) -> None:
         self.max_message_bytes = max_message_bytes
         self.max_depth = max_depth
         self.max_imports = max_imports
+        self.max_pipeline_depth = max_pipeline_depth
+        #: the peer's calls not answered yet -> how many calls deep they are pipelined
+        self._chains: dict[int, int] = {}
         self._next_out = 1  # our next question id (push, stream, pipe)
         self._next_in = 1  # the peer's
         self._imports: set[int] = set()  # the peer's exports introduced to us, not released
@@ -262,6 +269,7 @@ class CapnWebCodec:
         if kind is Kind.PULL:
             return _dumps(["pull", message[1]])
         if kind is Kind.RESOLVE or kind is Kind.REJECT:
+            self._chains.pop(message[1], None)
             return _dumps([str(kind), message[1], self._value(message[2])])
         if kind is Kind.RELEASE:
             self._imports.discard(message[1])
@@ -494,6 +502,15 @@ class CapnWebCodec:
         except RecursionError:
             raise ProtocolError(CapnWebText.too_deep(self.max_depth)) from None
 
+    def _pipelined(self, ident: int, target: Any) -> None:
+        """The peer's call ``ident`` is addressed to ``target``: one deeper than it, if that is
+        one of its calls we have not answered (``max_pipeline_depth`` bounds the chain)."""
+        chains = self._chains
+        depth = chains.get(target, 0) + 1
+        if depth > self.max_pipeline_depth:
+            raise ProtocolError(CapnWebText.too_deep_pipeline(self.max_pipeline_depth))
+        chains[ident] = depth
+
     def _message(self, msg: list[Any]) -> Message:
         tag, size = msg[0], len(msg)
         if (tag == "push" or tag == "stream") and size == 2:
@@ -502,6 +519,7 @@ class CapnWebCodec:
             if type(call) is list and call and call[0] == "remap" and tag == "push":
                 push = remap_to_push(self, ident, call)
                 self._next_in += 1
+                self._pipelined(ident, push.target)
                 return push
             if type(call) is not list or not 2 <= len(call) <= 4 or call[0] != "pipeline" or not _is_int(call[1]):
                 raise ProtocolError(f"bad RPC message: a {tag} of something not a call: {brief(call)}")
@@ -514,6 +532,7 @@ class CapnWebCodec:
                     raise ProtocolError(f"bad RPC message: a {tag} whose arguments are not a list: {brief(call[3])}")
                 args = self._pack([self._in(item, 1) for item in call[3]])
             self._next_in += 1
+            self._pipelined(ident, call[1])
             cls = Push if tag == "push" else Stream
             return cls(ident, call[1], tuple(path), args)
         if tag == "pipe" and size == 1:
@@ -526,6 +545,7 @@ class CapnWebCodec:
             payload = self._pack(self._in(msg[2], 0))
             return Resolve(msg[1], payload) if tag == "resolve" else Reject(msg[1], payload)
         if tag == "release" and size == 3 and _is_int(msg[1]) and _is_int(msg[2]):
+            self._chains.pop(msg[1], None)
             return Release(msg[1], msg[2])
         if tag == "abort" and size == 2:
             return Abort(self._pack(self._in(msg[1], 0)))

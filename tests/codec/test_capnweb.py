@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from playground.codec import Ext, Kwargs, decode_value, encode_value
+from playground.codec import Ext, Kwargs, decode_value, encode_value, pack_small
 from playground.codec.capnweb import CapnWebCodec, js_number
 from playground.errors import DataCloneError, ProtocolError, RemoteError
 from playground.protocol import Abort, Pipe, Pull, Push, Reject, Release, Resolve, Stream
@@ -340,3 +340,20 @@ def test_a_golden_remap_is_our_map_expression_and_back():
     back = CapnWebCodec()
     back._next_out = 34
     assert back.encode(push) == text
+
+
+def test_a_peer_pipelining_too_deep_is_refused_and_answers_make_room():
+    codec = CapnWebCodec(max_pipeline_depth=3)
+    for ident in (1, 2, 3):  # each on the result of the one before: 3 deep
+        assert codec.decode(f'["push",["pipeline",{ident - 1},["next"],[]]]').id == ident
+    with pytest.raises(ProtocolError) as info:
+        codec.decode('["push",["pipeline",3,["next"],[]]]')
+    assert str(info.value) == (
+        "The peer pipelined more than 3 calls deep on results not answered yet. If it may chain "
+        "more, raise the limit: CapnWebCodec(max_pipeline_depth=...)."
+    )
+    fresh = CapnWebCodec(max_pipeline_depth=3)
+    for ident in (1, 2, 3):
+        fresh.decode(f'["push",["pipeline",{ident - 1},["next"],[]]]')
+    fresh.encode(Resolve(3, pack_small(None)))  # answered: what is pipelined on it starts a chain anew
+    assert fresh.decode('["push",["pipeline",3,["next"],[]]]').id == 4
