@@ -41,11 +41,12 @@ Refused:
   session);
 * at :meth:`~CapnWebCodec.decode`, with a :class:`~playground.errors.ProtocolError`: anything
   malformed (never a ``KeyError``, ``ValueError``, ``JSONDecodeError``...), a message over
-  ``max_message_bytes`` (UTF-8), JSON nested deeper than ``max_depth``, more than
-  ``max_imports`` stubs introduced by the peer and not released; and what our runtime cannot
-  take yet: a promise inside a value (``["promise", id]``: await it on the Cap'n Web side
-  before sending it), a pipelined call or property inside a value (``["pipeline", id, path]``),
-  and ``["blob", ...]``. ``.map()`` (``["remap", import id, path, captures, instructions]``)
+  ``max_message_bytes`` (UTF-8), JSON nested deeper than ``max_depth``, calls pipelined more
+  than ``max_pipeline_depth`` deep on unanswered results, more than ``max_imports`` stubs
+  introduced by the peer and not released; and what our runtime cannot take yet: a pipelined
+  call or property inside a value (``["pipeline", id, path]``) and ``["blob", ...]``. A
+  promise the peer exports (``["promise", id]``) becomes ``Ext.PROMISE``, which the runtime
+  takes inside a call's result only (it waits for it and substitutes its value). ``.map()`` (``["remap", import id, path, captures, instructions]``)
   translates 1:1 to and from our ``REMAP`` expression (a push with an empty path whose one
   argument is the expression; see :func:`remap_to_push`).
 
