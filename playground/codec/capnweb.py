@@ -51,8 +51,7 @@ Refused:
   argument is the expression; see :func:`remap_to_push`).
 
 Lossy on purpose (a decoded message encodes back to different JSON): ``["undefined"]`` →
-``null``; a small ``["bigint", "5"]`` → ``5``; ``["pipeline", id]`` (a promise of one of our
-answers) → ``["import", id]``; ``["bytes", b64, "ArrayBuffer"]`` (a typed array) → plain bytes;
+``null``; a small ``["bigint", "5"]`` → ``5``; ``["bytes", b64, "ArrayBuffer"]`` (a typed array) → plain bytes;
 ``["date", null]`` (an invalid Date) → ``null``; ``["url", href]`` → the str; an error's stack
 is dropped.
 """
@@ -120,7 +119,8 @@ _REFUSED = {
 }
 #: Capability exts and the expression tag each becomes.
 _CAPABILITY_TAGS = {
-    Ext.EXPORT: "export", Ext.PROMISE: "promise", Ext.IMPORT: "import", Ext.READABLE: "readable", Ext.WRITABLE: "writable",
+    Ext.EXPORT: "export", Ext.PROMISE: "promise", Ext.PIPELINE: "pipeline", Ext.IMPORT: "import",
+    Ext.READABLE: "readable", Ext.WRITABLE: "writable",
 }
 _ALL_EXTS = frozenset(int(code) for code in Ext)
 _SURROGATE = re.compile("[\ud800-\udbff][\udc00-\udfff]|[\ud800-\udfff]")
@@ -623,7 +623,8 @@ class CapnWebCodec:
             code = Ext.EXPORT if tag == "export" else Ext.PROMISE if tag == "promise" else Ext.WRITABLE
             return msgpack.ExtType(code, pack_small(ident))
         if tag in ("import", "pipeline") and size == 2 and _is_int(value[1]):
-            return msgpack.ExtType(Ext.IMPORT, pack_small(value[1]))
+            code = Ext.IMPORT if tag == "import" else Ext.PIPELINE
+            return msgpack.ExtType(code, pack_small(value[1]))
         if tag == "readable" and size == 2 and _is_int(value[1]):
             return msgpack.ExtType(Ext.READABLE, pack_small(value[1]))
         if tag == "headers" and size == 2 and type(value[1]) is list:

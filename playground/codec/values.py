@@ -123,6 +123,7 @@ class Ext(IntEnum):
     # capabilities and runtime types (decoded by the Importer)
     EXPORT = 32  # a stub the sender exports (negative id)
     PROMISE = 33  # a promise the sender exports (negative id) and resolves by itself (Cap'n Web)
+    PIPELINE = 38  # one of the receiver's pending answers, to be substituted by its value (Cap'n Web)
     IMPORT = 34  # one of the receiver's own exports, sent back
     # granted by the runtime to the receiving end only, as [token, *what] (the receiver redeems
     # the token in its grant table; what follows it is for display)
@@ -140,7 +141,7 @@ class Ext(IntEnum):
 
 _CAPABILITY_CODES = frozenset(
     {
-        Ext.EXPORT, Ext.PROMISE, Ext.IMPORT, Ext.HANDOFF, Ext.SERVICE,
+        Ext.EXPORT, Ext.PROMISE, Ext.PIPELINE, Ext.IMPORT, Ext.HANDOFF, Ext.SERVICE,
         Ext.DURABLE_OBJECT, Ext.READABLE, Ext.WRITABLE,
     }
 )

@@ -41,7 +41,7 @@ from .contract import FETCH_PATH, Capability, ErrorHook, Hook, Origin, Settled
 from .context import ExecutionContext
 from .shared import Runtime
 from .flow import WritableHook
-from .hooks import ValueHook
+from .hooks import PromiseHook, ValueHook
 from .http import Request
 from .marshal import BindingCodec, Exporter, Importer, StreamState, encode_error, mark_remote, substitute
 from .remote import QuestionHook, RemoteHook
@@ -73,6 +73,10 @@ class Registry(Protocol):
 
 class Connection:
     """One end of a session between an execution context and a peer worker."""
+
+    #: A session with a real Cap'n Web peer: its rules hold where they differ from workerd's (an
+    #: ``RpcPromise`` argument is substituted by its value; see :class:`~.peers.RealConnection`).
+    capnweb = False
 
     __slots__ = (
         "runtime",
@@ -165,6 +169,8 @@ class Connection:
 
     def _param_importer(self) -> Importer:
         importer = self._importing = Importer(self, [])  # type: ignore[arg-type]
+        if self.capnweb:
+            importer.embedded = []  # (Cap'n Web: our pending answers passed back, substituted)
         return importer
 
     def _result_importer(self, hook: QuestionHook) -> Importer:
@@ -440,17 +446,12 @@ class Connection:
             if not remap and type(values) is not list:
                 raise ProtocolError(f"the arguments of {_PUSH} {ident} are not a list")
             kwargs = values.pop() if not remap and values and type(values[-1]) is Kwargs else None
+            importer = self._importing
             try:
-                if remap:
-                    hook = self._remap_arrived(values, target, path)
-                elif path == FETCH_PATH:
-                    request = values[0] if values else None
-                    if isinstance(request, Request):
-                        hook = target.fetch(request)  # type: ignore[attr-defined]
-                    else:
-                        hook = ErrorHook(TypeError("fetch() needs a Request"))
+                if importer is not None and importer.embedded:  # (Cap'n Web: wait for them)
+                    hook = self._call_when_settled(importer.embedded, values, kwargs, target, path)
                 else:
-                    hook = target.call(path, values, kwargs)  # type: ignore[attr-defined]
+                    hook = self._dispatch(values, kwargs, target, path, remap)
             except BaseException as exc:  # Ctrl-C in user code: keep the session consistent
                 if self.broken is None and not self.closed:
                     error = RpcError(f"The call was interrupted ({type(exc).__name__}).")
@@ -506,6 +507,35 @@ class Connection:
         if self.params:
             self._dispose_params(event.id)
         self.registry.check(self.context)
+
+    def _dispatch(self, values: Any, kwargs: Kwargs | None, target: Any, path: Path, remap: bool) -> Hook:
+        """Make the call a push asked for, on ``target``."""
+        if remap:
+            return self._remap_arrived(values, target, path)
+        if path == FETCH_PATH:
+            request = values[0] if values else None
+            if isinstance(request, Request):
+                return target.fetch(request)  # type: ignore[no-any-return]
+            return ErrorHook(TypeError("fetch() needs a Request"))
+        return target.call(path, values, kwargs)  # type: ignore[no-any-return]
+
+    def _call_when_settled(
+        self, embedded: list[Any], values: Any, kwargs: Kwargs | None, target: Any, path: Path
+    ) -> Hook:
+        """A Cap'n Web peer passed promises of our own answers as arguments: make the call once
+        they have settled, with their values (or fail it with the first one's error)."""
+        answer = PromiseHook()
+
+        def settled(ok: bool, arguments: Any) -> None:
+            if self.broken is not None or self.closed:
+                answer.fail(self.broken or ConnectionLost())
+            elif not ok:
+                answer.resolve(ErrorHook(arguments))
+            else:
+                answer.resolve(self._dispatch(arguments, kwargs, target, path, False))
+
+        substitute(values, embedded, settled)
+        return answer
 
     def _session_aborted(self, event: SessionAborted) -> None:
         """The peer aborted the session: what waits fails with the reason it gave (a

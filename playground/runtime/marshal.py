@@ -91,6 +91,7 @@ class MarshalEndpoint(Protocol):
     peer: Any
     questions: dict[int, QuestionHook]
     bindings: BindingCodec
+    capnweb: bool  # a session with a real Cap'n Web peer (its rules where they differ)
 
     def streams(self) -> StreamState: ...
 
@@ -176,6 +177,8 @@ class Exporter:
 
     def _capability(self, obj: Capability) -> object:
         if not isinstance(obj, RpcStub):
+            if self.connection.capnweb:
+                return self._promise(obj)  # type: ignore[arg-type]
             # An RpcPromise or RpcProperty is refused wherever it is, settled or not, before
             # anything is sent (as in workerd): await it and pass its value or the stub.
             name = "RpcProperty" if isinstance(obj, RpcProperty) else "RpcPromise"
@@ -202,6 +205,30 @@ class Exporter:
         if transfer:
             self._transfer(obj)
         return self._export(hook.dup(), Ext.EXPORT)
+
+    def _promise(self, promise: RpcPromise) -> object:
+        """An ``RpcPromise`` passed to a Cap'n Web peer, which substitutes its value (workerd
+        refuses it): a pending result of a call to that very peer goes as ``["pipeline", id]``
+        (one message, no wait); a settled one as its value."""
+        if isinstance(promise, RpcProperty):
+            promise = promise._base._get(promise._path)
+        settled = promise._settled
+        if settled is not None and not promise._disposed:
+            ok, value = settled
+            if not ok:
+                raise DataCloneError(
+                    f"This RpcPromise was rejected ({type(value).__name__}: {value}): it has no value to pass."
+                )
+            return value
+        hook = promise._hook
+        if type(hook) is QuestionHook and hook.connection is self.connection and not promise._disposed:
+            q = hook._q or hook
+            if not q.done:
+                return msgpack.ExtType(Ext.PIPELINE, pack_small(q.id))
+        raise DataCloneError(
+            "Only a pending result of a call to this same Cap'n Web peer (or a settled promise) can be "
+            "passed as an argument here: await this RpcPromise and pass its value."
+        )
 
     def _stream(self, stream: ReadableStream | WritableStream) -> msgpack.ExtType:
         """A stream moves to the receiver. A readable: ask the peer for a pipe and pump into it
@@ -365,6 +392,14 @@ class Importer:
             embedded = Embedded(question)
             self.embedded.append(embedded)
             return embedded
+        if code is Ext.PIPELINE:
+            ref = _ref(code, data)
+            answer = connection.session.export_hook(ref)
+            if self.embedded is None or not connection.capnweb or not isinstance(answer, Hook):
+                raise ProtocolError(f"a promise of answer {ref} where this side takes none")
+            embedded = Embedded(answer)  # (substituted by its value before the call is made)
+            self.embedded.append(embedded)
+            return embedded
         if code is Ext.IMPORT:
             ref = _ref(code, data)
             hook = connection.session.export_hook(ref)
@@ -431,13 +466,15 @@ class Importer:
 
 
 class Embedded:
-    """A promise the peer exported inside a result (Cap'n Web resolves such promises by itself,
-    and its results hold them where a value is still pending): the result is delivered once
-    they have settled, each replaced by its value (:func:`substitute`)."""
+    """A promise inside a received payload, to be replaced by its value (:func:`substitute`):
+    one the peer exported inside a result (Cap'n Web resolves such promises by itself, and its
+    results hold them where a value is still pending: the result is delivered once they have
+    settled), or one of our own pending answers a Cap'n Web peer passed as an argument (the call
+    is made once it has settled)."""
 
     __slots__ = ("hook",)
 
-    def __init__(self, hook: QuestionHook) -> None:
+    def __init__(self, hook: Hook) -> None:
         self.hook = hook
 
 

@@ -83,6 +83,8 @@ class RealConnection(Connection):
 
     __slots__ = ("held", "received", "last_ns", "on_flush", "on_end")
 
+    capnweb = True  # (Cap'n Web's rules where they differ from workerd's: see docs/design.md)
+
     transport: RealTransport  # type: ignore[assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

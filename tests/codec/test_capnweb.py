@@ -35,7 +35,6 @@ LOSSY = {
     '["resolve",10,["bigint","5"]]': '["resolve",10,5]',
     '["push",["pipeline",0,["echo"],[["bytes","CQgH","ArrayBuffer"]]]]': '["push",["pipeline",0,["echo"],[["bytes","CQgH"]]]]',
     '["resolve",15,["bytes","CQgH","ArrayBuffer"]]': '["resolve",15,["bytes","CQgH"]]',
-    '["push",["pipeline",0,["add"],[["pipeline",21],3]]]': '["push",["pipeline",0,["add"],[["import",21],3]]]',
     '["resolve",31,["undefined"]]': '["resolve",31,null]',
     '["resolve",32,["undefined"]]': '["resolve",32,null]',
     '["resolve",3,["undefined"]]': '["resolve",3,null]',

@@ -225,3 +225,26 @@ def test_a_server_says_where_it_listens(capsys: pytest.CaptureFixture[str]) -> N
                 f"http://127.0.0.1:{server.port}/api); listening on 127.0.0.1 (this machine only).\n"
             )
         assert server.closed
+
+
+@pytest.mark.parametrize("scheme", ["ws", "http"])
+def test_a_promise_passed_as_an_argument_is_substituted_on_a_capnweb_session(scheme: str) -> None:
+    """Cap'n Web's rule (workerd refuses it): a pending result of a call to the same peer goes
+    as ``["pipeline", id]`` in the same flight, and the peer calls with its value."""
+
+    async def main(server_play, client_play):  # type: ignore[no-untyped-def]
+        server = server_play.serve("api", port=0, codec=CODEC, quiet=True)
+        url = server.url if scheme == "ws" else server.batch_url
+        stub = await client_play.connect(url, codec=CODEC)
+        with client_play.record() as rec:
+            first = stub.add(1, 2)
+            total = await stub.add(first, 10)
+        pushes = [m for m in rec.messages if m.kind == "push"]
+        settled = await stub.add(first, 100) if scheme == "ws" else None  # (a settled one: its value)
+        dispose(first)
+        dispose(stub)
+        return total, len(pushes), rec.round_trips, settled
+
+    total, pushes, round_trips, settled = run(main)
+    assert (total, pushes, round_trips) == (13, 2, 1)
+    assert settled in (103, None)
