@@ -141,6 +141,24 @@ def test_map_capturing_the_main_stub_runs_on_the_server_in_one_round_trip() -> N
     assert seen[:4] == [("out", "push"), ("out", "push"), ("out", "pull"), ("in", "resolve")]
 
 
+@pytest.mark.parametrize("scheme", ["ws", "http"])
+def test_every_session_of_a_server_numbers_its_own_pushes(scheme: str) -> None:
+    """A codec is one end of one session: the server gives each session its own (a copy of the
+    one given to serve), so a second client's first push is its push 1 again."""
+
+    async def main(server_play, client_play):  # type: ignore[no-untyped-def]
+        server = server_play.serve("api", port=0, codec=CapnWebCodec(), quiet=True)
+        url = server.url if scheme == "ws" else server.batch_url
+        totals = []
+        for n in range(3):
+            stub = await client_play.connect(url, codec=CODEC)
+            totals.append(await stub.add(n, n))
+            dispose(stub)
+        return totals, server.sessions
+
+    assert run(main) == ([0, 2, 4], 3)
+
+
 def test_a_callback_passed_from_client_to_server_is_called_back() -> None:
     seen: list[int] = []
 
