@@ -30,6 +30,7 @@ test: $(VENV)/.test
 ## make bench: the benchmarks (figures printed, nothing asserted)
 bench: $(VENV)/.test
 	$(BIN)/python benchmarks/call_overhead.py
+	$(BIN)/python benchmarks/peers.py
 	$(BIN)/python benchmarks/streams.py
 	$(BIN)/python benchmarks/render.py
 	$(BIN)/python benchmarks/notebooks.py

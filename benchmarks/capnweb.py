@@ -46,23 +46,32 @@ def _run(cmd: list[str], cwd: str, deadline: float) -> subprocess.CompletedProce
     return done
 
 
+def install(folder: str, packages: list[str], deadline: float) -> str | None:
+    """npm-install ``packages`` into ``folder`` (an ES-module package, so scripts copied there
+    can ``import "capnweb"``); None, or a string saying why it failed."""
+    npm = shutil.which("npm")
+    if npm is None:
+        return "skipped: npm is not on PATH"
+    Path(folder, "package.json").write_text('{"private": true, "type": "module"}\n')
+    done = _run([npm, "install", "--no-audit", "--no-fund", "--silent", *packages], folder, deadline)
+    return done if isinstance(done, str) else None
+
+
 def run_capnweb(n: int = 3000, *, version: str = "0.12.0", timeout: float = 300) -> dict[str, Any] | str:
     """Install ``capnweb@version`` in a temporary folder and measure it on ``n`` calls.
 
     Returns the figures parsed from the script's JSON line, or a string saying why it was skipped
     or what failed; never raises for a missing tool or a failed install.
     """
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
+    node = shutil.which("node")
+    if node is None or shutil.which("npm") is None:
         return "skipped: node and npm must both be on PATH"
     if not SCRIPT.is_file():
         return f"skipped: {SCRIPT} is missing"
     deadline = time.monotonic() + timeout
     with tempfile.TemporaryDirectory(prefix="capnweb-bench-") as folder:
-        Path(folder, "package.json").write_text('{"private": true, "type": "module"}\n')
-        install = [npm, "install", "--no-audit", "--no-fund", "--silent", f"capnweb@{version}"]
-        installed = _run(install, folder, deadline)
-        if isinstance(installed, str):
+        installed = install(folder, [f"capnweb@{version}"], deadline)
+        if installed is not None:
             return installed
         shutil.copy(SCRIPT, folder)
         done = _run([node, "--expose-gc", SCRIPT.name, str(n)], folder, deadline)

@@ -154,8 +154,8 @@ def _ext_hook(code: int, data: bytes) -> object:
 
 def remap_to_push(codec: CapnWebCodec, ident: int, expr: list[Any]) -> Push:
     """The Push for Cap'n Web's ``["push", ["remap", import id, path, captures, instructions]]``
-    (``.map()``): a push with an empty path whose one argument is our ``REMAP`` expression
-    (see :class:`~playground.codec.values.Expression`)."""
+    (``.map()``): a push with an empty path whose arguments are our ``REMAP`` expression
+    itself, as the runtime sends and takes it (see :class:`~playground.codec.values.Expression`)."""
     if len(expr) != 5 or not _is_int(expr[1]) or not _is_path(expr[2]) or type(expr[3]) is not list:
         raise ProtocolError(f"malformed remap {brief(expr)}")
     instructions = expr[4]
@@ -172,7 +172,7 @@ def remap_to_push(codec: CapnWebCodec, ident: int, expr: list[Any]) -> Push:
             raise ProtocolError(f"a remap instruction that is not a call or a reference: {brief(step)}")
         steps.append(_map_in(codec, step, 1))
     remap = [marker(Ext.REMAP), "remap", [marker(Ext.TUPLE), *expr[2]], captures, steps]
-    return Push(ident, expr[1], (), codec._pack([remap]))
+    return Push(ident, expr[1], (), codec._pack(remap))
 
 
 def _is_path(path: Any) -> bool:
@@ -292,6 +292,8 @@ class CapnWebCodec:
         if type(items) is list and items and type(items[0]) is _Mark and items[0].code is Ext.GRAPH:
             graph = _Graph(items)
             items = graph.root()
+        if type(items) is list and items and type(items[0]) is _Mark and items[0].code is Ext.REMAP:
+            return [self._remap_out(items[1:], 1, graph)]  # (.map(): the expression is the arguments)
         if type(items) is not list or (items and type(items[0]) is _Mark):
             raise ProtocolError(f"the arguments of a call are not a list: {brief(items)}")
         if items and type(items[-1]) is list and items[-1] and type(items[-1][0]) is _Mark and items[-1][0].code is Ext.KWARGS:

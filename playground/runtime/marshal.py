@@ -191,7 +191,8 @@ class Exporter:
         hook = obj._hook
         if hook is None:
             raise obj._disposed_error()
-        if type(hook) is RemoteHook and hook.connection is connection:
+        if (type(hook) is RemoteHook or isinstance(hook, RemoteHook)) and hook.connection is connection:
+            # (a subclass too: a real peer's main object, captured by a .map(), goes back as its own)
             if transfer:
                 self._transfer(obj)
             return msgpack.ExtType(Ext.IMPORT, pack_small(hook.import_id))

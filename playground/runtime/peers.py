@@ -21,6 +21,7 @@ sight); one we receive is drawn leaving at the session's previous message.
 from __future__ import annotations
 
 import asyncio
+import copy
 import ipaddress
 from collections.abc import Callable
 from typing import Any
@@ -160,12 +161,13 @@ class Server:
     batch sessions at :attr:`url`. ``close()`` (or the end of a ``with`` block, or
     ``play.close()``) stops it and ends its sessions."""
 
-    def __init__(self, peers: Peers, worker: str, host: str, path: str, name: str | None, codec: Codec) -> None:
+    def __init__(self, peers: Peers, worker: str, host: str, path: str, name: str | None, codec: Codec | None) -> None:
         self._peers = peers
         self.worker = worker
         self.host = host
         self.path = path
         self.name = name
+        #: The codec given to ``serve`` (None: Cap'n Web's JSON): a template, never used itself.
         self.codec = codec
         self.port = 0
         self.closed = False
@@ -184,6 +186,11 @@ class Server:
     @property
     def batch_url(self) -> str:
         return "http" + self.url[2:]
+
+    def new_codec(self) -> Codec:
+        """A codec for one new session: a codec is one end of one session (Cap'n Web numbers
+        its pushes per session), so each gets a fresh one, a copy of the template if one was given."""
+        return default_codec() if self.codec is None else copy.deepcopy(self.codec)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self.open)} session(s) open"
@@ -309,7 +316,7 @@ class Peers:
         runtime.known(worker)
         from_outside = _outer_loop(runtime.loop)
         require("aiohttp")
-        server = Server(self, worker, host, path, name, codec or default_codec())
+        server = Server(self, worker, host, path, name, codec)
         real = RealServer(
             self.io, host, port, path, lambda peer, outbox: self._accept(server, peer, outbox),
             lambda peer, texts, reply: runtime.loop.call_soon_real(self._batch, server, peer, texts, reply),
@@ -372,7 +379,7 @@ class Peers:
             outbox.put(None)
             return
         connection = self._served(server, peer)
-        connection.transport = RealTransport(server.codec, self.runtime.loop, outbox.put, lambda: outbox.put(None))
+        connection.transport = RealTransport(server.new_codec(), self.runtime.loop, outbox.put, lambda: outbox.put(None))
         connection.on_end = self._finish(server, connection)
         ends.append(connection)
 
@@ -383,7 +390,7 @@ class Peers:
             return
         connection = self._served(server, peer)
         replies: list[str] = []
-        connection.transport = RealTransport(server.codec, self.runtime.loop, replies.append, lambda: None)
+        connection.transport = RealTransport(server.new_codec(), self.runtime.loop, replies.append, lambda: None)
         finish = self._finish(server, connection)
 
         def check() -> None:

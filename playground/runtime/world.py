@@ -357,7 +357,9 @@ class Playground:
         ``play.close()`` closes it too. Clients are answered while the playground runs: during
         ``play.run``/``await`` in this playground, ``play.run(server.serve_forever())`` in a
         script, and by itself when ``serve`` is called with an event loop running (a notebook).
-        A client that sends a malformed message loses its session; the others go on."""
+        A client that sends a malformed message loses its session; the others go on. A
+        ``codec`` given is a template: each session gets a copy of it (a codec is one end of one
+        session)."""
         self._check_open()
         self._known(worker)
         check_port(port)

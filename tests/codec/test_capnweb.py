@@ -323,7 +323,8 @@ def test_a_promise_inside_a_value_is_a_promise_export():
 
 def test_a_golden_remap_is_our_map_expression_and_back():
     """Cap'n Web's ``.map()`` push (``ids.map(id => api.double(id))``) is our push with an empty
-    path whose one argument is the REMAP expression the simulation's ``.map()`` sends."""
+    path whose arguments are the REMAP expression itself, as the simulation's ``.map()`` sends it
+    (and as the connection takes it: not a list holding it)."""
     from playground.codec.values import Expression
 
     text = '["push",["remap",34,[],[["import",0]],[["pipeline",-1,["double"],[["pipeline",0]]],["pipeline",1]]]]'
@@ -331,7 +332,7 @@ def test_a_golden_remap_is_our_map_expression_and_back():
     codec._next_in = 34  # (the 34th push of its session)
     push = codec.decode(text)
     assert (push.id, push.target, push.path) == (34, 34, ())
-    [remap] = decode_value(push.args, _Accepting())
+    remap = decode_value(push.args, _Accepting())
     assert remap == Expression((
         "remap", (), [("capability", "IMPORT", 0)],
         [Expression(("pipeline", -1, ("double",), [Expression(("pipeline", 0))])), Expression(("pipeline", 1))],

@@ -45,6 +45,9 @@ class Api(WorkerEntrypoint):
     def fail(self) -> None:
         raise ValueError("no such thing")
 
+    def numbers(self) -> list[int]:
+        return [1, 2, 3]
+
     greeting = "hello"
 
 
@@ -120,6 +123,40 @@ def test_a_pipelined_chain_is_one_http_request() -> None:
 
     value, batches, sessions = run(main)
     assert (value, batches, sessions) == (7, 1, 1)
+
+
+def test_map_capturing_the_main_stub_runs_on_the_server_in_one_round_trip() -> None:
+    """The captured main stub goes back as the server's own (``["import", 0]``), so the mapped
+    calls run there; the map's push is encoded with the remap expression as its arguments."""
+
+    async def main(server_play, client_play):  # type: ignore[no-untyped-def]
+        server = server_play.serve("api", port=0, codec=CODEC, quiet=True)
+        stub = await client_play.connect(server.url, codec=CODEC)
+        doubled = await stub.numbers().map(lambda x: stub.add(x, x))
+        dispose(stub)
+        return doubled, kinds(client_play, "")
+
+    doubled, seen = run(main)
+    assert doubled == [2, 4, 6]
+    assert seen[:4] == [("out", "push"), ("out", "push"), ("out", "pull"), ("in", "resolve")]
+
+
+@pytest.mark.parametrize("scheme", ["ws", "http"])
+def test_every_session_of_a_server_numbers_its_own_pushes(scheme: str) -> None:
+    """A codec is one end of one session: the server gives each session its own (a copy of the
+    one given to serve), so a second client's first push is its push 1 again."""
+
+    async def main(server_play, client_play):  # type: ignore[no-untyped-def]
+        server = server_play.serve("api", port=0, codec=CapnWebCodec(), quiet=True)
+        url = server.url if scheme == "ws" else server.batch_url
+        totals = []
+        for n in range(3):
+            stub = await client_play.connect(url, codec=CODEC)
+            totals.append(await stub.add(n, n))
+            dispose(stub)
+        return totals, server.sessions
+
+    assert run(main) == ([0, 2, 4], 3)
 
 
 def test_a_callback_passed_from_client_to_server_is_called_back() -> None:
