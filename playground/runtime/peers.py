@@ -132,7 +132,10 @@ class RealConnection(Connection):
         size = len(text.encode()) if isinstance(text, str) else len(text)
         recorder = runtime.recorder
         lanes = recorder.lanes(self.peer_worker, self.worker)
-        seq = recorder.message(min(self.last_ns, now), message, lanes, now, size, self.session_id, None, counted)
+        # its cause: the last call or result we sent it (the peer's own steps are out of sight,
+        # but it can only have answered what it received), so round trips count as simulated
+        cause = self.transport.last_counted if counted else None
+        seq = recorder.message(min(self.last_ns, now), message, lanes, now, size, self.session_id, cause, counted)
         self.last_ns = now
         self.receive(message, seq, counted)
 

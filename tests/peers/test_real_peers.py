@@ -12,6 +12,7 @@ import pytest
 from playground import Playground, RpcTarget, WorkerEntrypoint, dispose
 from playground.codec.capnweb import CapnWebCodec
 from playground.errors import ConfigurationError
+from playground.trace.stats import round_trips
 
 pytest.importorskip("websockets", reason="real peers need pip install 'playground[peers]'")
 pytest.importorskip("aiohttp", reason="real peers need pip install 'playground[peers]'")
@@ -225,3 +226,29 @@ def test_a_server_says_where_it_listens(capsys: pytest.CaptureFixture[str]) -> N
                 f"http://127.0.0.1:{server.port}/api); listening on 127.0.0.1 (this machine only).\n"
             )
         assert server.closed
+
+
+def test_round_trips_over_a_real_session_count_as_simulated_ones() -> None:
+    """A message from a real peer is caused by the last call or result sent to it: two awaited
+    calls are two round trips on both sides, a pipelined chain one, a callback's calls one each."""
+
+    async def main(server_play, client_play):  # type: ignore[no-untyped-def]
+        server = server_play.serve("api", port=0, codec=CODEC, quiet=True)
+        stub = await client_play.connect(server.url, codec=CODEC)
+        counts = []
+        for step in ("awaited", "pipelined", "callback"):
+            client_start, server_start = len(client_play.trace.messages), len(server_play.trace.messages)
+            if step == "awaited":
+                with await stub.counter() as counter:
+                    await counter.inc()
+            elif step == "pipelined":
+                with stub.counter() as counter:
+                    await counter.inc()
+            else:
+                await stub.twice(lambda n: n)
+            client_trips = round_trips(client_play.trace.messages[client_start:])
+            counts.append((step, client_trips, round_trips(server_play.trace.messages[server_start:])))
+        dispose(stub)
+        return counts
+
+    assert run(main) == [("awaited", 2, 2), ("pipelined", 1, 1), ("callback", 3, 3)]
