@@ -21,6 +21,7 @@ sight); one we receive is drawn leaving at the session's previous message.
 from __future__ import annotations
 
 import asyncio
+import copy
 import ipaddress
 from collections.abc import Callable
 from typing import Any
@@ -51,6 +52,13 @@ _SCHEMES = {"ws": "websocket", "wss": "websocket", "http": "batch", "https": "ba
 def default_codec() -> Codec:
     """The Cap'n Web JSON codec (:mod:`playground.codec.capnweb`)."""
     return CapnWebCodec(max_message_bytes=MAX_MESSAGE_BYTES)
+
+
+def session_codec(codec: Codec | None) -> Codec:
+    """A codec for one new session: a codec is one end of one session (Cap'n Web numbers the
+    calls of each session implicitly, from 1), so each session gets a fresh default or its own
+    copy of the one given, which serves as a template."""
+    return default_codec() if codec is None else copy.deepcopy(codec)
 
 
 class MainHook(RemoteHook):
@@ -161,12 +169,13 @@ class Server:
     batch sessions at :attr:`url`. ``close()`` (or the end of a ``with`` block, or
     ``play.close()``) stops it and ends its sessions."""
 
-    def __init__(self, peers: Peers, worker: str, host: str, path: str, name: str | None, codec: Codec) -> None:
+    def __init__(self, peers: Peers, worker: str, host: str, path: str, name: str | None, codec: Codec | None) -> None:
         self._peers = peers
         self.worker = worker
         self.host = host
         self.path = path
         self.name = name
+        #: The codec each session copies (None: Cap'n Web's JSON, fresh for each session).
         self.codec = codec
         self.port = 0
         self.closed = False
@@ -256,7 +265,7 @@ class Peers:
         """Open a session to the real Cap'n Web server at ``url``; a stub to its main object."""
         kind, lane = self.check_url(url, name)
         require("websockets" if kind == "websocket" else "aiohttp")
-        codec = codec or default_codec()
+        codec = session_codec(codec)
         runtime = self.runtime
         lifecycle = self.lifecycle
         context = lifecycle.host(CLIENT)
@@ -310,7 +319,7 @@ class Peers:
         runtime.known(worker)
         from_outside = _outer_loop(runtime.loop)
         require("aiohttp")
-        server = Server(self, worker, host, path, name, codec or default_codec())
+        server = Server(self, worker, host, path, name, codec)
         real = RealServer(
             self.io, host, port, path, lambda peer, outbox: self._accept(server, peer, outbox),
             lambda peer, texts, reply: runtime.loop.call_soon_real(self._batch, server, peer, texts, reply),
@@ -373,7 +382,7 @@ class Peers:
             outbox.put(None)
             return
         connection = self._served(server, peer)
-        connection.transport = RealTransport(server.codec, self.runtime.loop, outbox.put, lambda: outbox.put(None))
+        connection.transport = RealTransport(session_codec(server.codec), self.runtime.loop, outbox.put, lambda: outbox.put(None))
         connection.on_end = self._finish(server, connection)
         ends.append(connection)
 
@@ -384,7 +393,7 @@ class Peers:
             return
         connection = self._served(server, peer)
         replies: list[str] = []
-        connection.transport = RealTransport(server.codec, self.runtime.loop, replies.append, lambda: None)
+        connection.transport = RealTransport(session_codec(server.codec), self.runtime.loop, replies.append, lambda: None)
         finish = self._finish(server, connection)
 
         def check() -> None:

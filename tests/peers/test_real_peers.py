@@ -252,3 +252,24 @@ def test_round_trips_over_a_real_session_count_as_simulated_ones() -> None:
         return counts
 
     assert run(main) == [("awaited", 2, 2), ("pipelined", 1, 1), ("callback", 3, 3)]
+
+
+def test_each_session_of_a_server_numbers_its_calls_from_one() -> None:
+    """A codec is one end of one session: a server's second client (WebSocket or batch) is not
+    refused because the first one made calls (the server's codec is a template, copied)."""
+    template = CapnWebCodec(max_depth=32)
+
+    async def main(server_play, client_play):  # type: ignore[no-untyped-def]
+        server = server_play.serve("api", port=0, codec=template, quiet=True)
+        first = await client_play.connect(server.url, codec=template, name="first")
+        assert await first.add(1, 2) == 3
+        second = await client_play.connect(server.url, codec=template, name="second")
+        assert await second.add(3, 4) == 7
+        batch = await client_play.connect(server.batch_url, codec=template, name="batch")
+        value = await batch.counter().inc(7)
+        dispose(first)
+        dispose(second)
+        return value, server.sessions
+
+    assert run(main) == (7, 3)
+    assert template._next_out == 1 and template._next_in == 1  # (only copies were used)
