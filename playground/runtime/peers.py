@@ -21,6 +21,7 @@ sight); one we receive is drawn leaving at the session's previous message.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import ipaddress
 from collections.abc import Callable
@@ -514,7 +515,7 @@ class _Pump:
 
     def wake(self) -> None:  # (any thread)
         try:
-            self.outer.call_soon_threadsafe(self.run)
+            self.outer.call_soon_threadsafe(self.run, context=contextvars.Context())  # (see call_soon_real)
         except RuntimeError:  # (that loop is closed)
             pass
 

@@ -5,6 +5,7 @@ wait for real I/O on it). Nothing sleeps: every wait is for a real message."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 
 import pytest
@@ -273,3 +274,31 @@ def test_each_session_of_a_server_numbers_its_calls_from_one() -> None:
 
     assert run(main) == (7, 3)
     assert template._next_out == 1 and template._next_in == 1  # (only copies were used)
+
+
+MARKER: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="unset")
+
+
+def test_a_message_from_a_real_peer_runs_in_no_callers_context() -> None:
+    """The I/O thread inherits the context of the code that opened the socket; what arrives
+    must not run in it (Jupyter would file a callback's prints under the cell that connected)."""
+    seen: list[str] = []
+
+    def callback(n: int) -> int:
+        seen.append(MARKER.get())
+        return n
+
+    async def main(server_play, client_play):  # type: ignore[no-untyped-def]
+        server = server_play.serve("api", port=0, codec=CODEC, quiet=True)
+
+        async def opening():  # type: ignore[no-untyped-def]
+            MARKER.set("the code that connected")
+            return await client_play.connect(server.url, codec=CODEC)
+
+        stub = await asyncio.create_task(opening())  # (a context of its own)
+        result = await stub.twice(callback)
+        dispose(stub)
+        return result
+
+    assert run(main) == [1, 2]
+    assert seen == ["unset", "unset"]
