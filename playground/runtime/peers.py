@@ -143,8 +143,8 @@ class RealConnection(Connection):
         lanes = recorder.lanes(self.peer_worker, self.worker)
         # its cause: the last call or result we sent it (the peer's own steps are out of sight,
         # but it can only have answered what it received), so round trips count as simulated
-        cause = self.transport.last_counted if counted else None
-        seq = recorder.message(min(self.last_ns, now), message, lanes, now, size, self.session_id, cause, counted)
+        after = self.transport.last_counted if counted else None
+        seq = recorder.message(min(self.last_ns, now), message, lanes, now, size, self.session_id, after, counted)
         self.last_ns = now
         self.receive(message, seq, counted)
 
