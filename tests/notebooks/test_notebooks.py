@@ -108,7 +108,8 @@ def check_mistakes(nb: Any) -> None:
 
 
 def check_real_peers(nb: Any) -> None:
-    plain = "\n".join(text(o) for _, o in outputs(nb))
+    # what the cells printed, as printed (a kernel under load may split one print in two outputs)
+    plain = "".join(text(o) for _, o in outputs(nb) if o.output_type == "stream")
     assert "The real peer: " in plain and " at ws://127.0.0.1:" in plain
     found = diagrams(nb)
 
@@ -124,7 +125,8 @@ def check_real_peers(nb: Any) -> None:
     assert any(p.startswith("4 round trips · 200 ms · ") for p in drawn("class Client"))
     [side_by_side] = [text(o, "text/html") for i, o in outputs(nb) if nb.cells[i].source.startswith("HTML(")]
     assert side_by_side.count(DIAGRAM) == 2 and "<th>simulated 50 ms link</th><th>real localhost</th>" in side_by_side
-    assert "called back with 1\ncalled back with 2" in plain and "[10, 20]" in plain
+    assert "called back with 1\ncalled back with 2\n" in plain
+    assert [text(o) for i, o in outputs(nb) if o.output_type == "execute_result" and "def times_ten" in nb.cells[i].source] == ["[10, 20]"]
     assert any(p.startswith("3 round trips · ") for p in drawn("def times_ten"))
     assert "leaks: []\nRpcError: RPC stub used after being disposed. It was disposed at cell line 1 by `dispose()`." in plain
     assert plain.rstrip().endswith("stopped")
@@ -162,7 +164,7 @@ def test_the_real_peers_notebook_serves_itself_without_node(kernel_dirs: list[st
     monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
     done = execute(NOTEBOOKS / "13-real-peers.ipynb", kernel_dirs)
     assert errors(done.nb) == []
-    plain = "\n".join(text(o) for _, o in outputs(done.nb))
+    plain = "".join(text(o) for _, o in outputs(done.nb) if o.output_type == "stream")
     assert "The real peer: a second playground serving Api, at ws://127.0.0.1:" in plain
     assert "/api (node and npm are not installed)" in plain
     check_real_peers(done.nb)
