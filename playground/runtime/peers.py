@@ -21,6 +21,7 @@ sight); one we receive is drawn leaving at the session's previous message.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import ipaddress
 from collections.abc import Callable
@@ -52,6 +53,13 @@ _SCHEMES = {"ws": "websocket", "wss": "websocket", "http": "batch", "https": "ba
 def default_codec() -> Codec:
     """The Cap'n Web JSON codec (:mod:`playground.codec.capnweb`)."""
     return CapnWebCodec(max_message_bytes=MAX_MESSAGE_BYTES)
+
+
+def session_codec(codec: Codec | None) -> Codec:
+    """A codec for one new session: a codec is one end of one session (Cap'n Web numbers the
+    calls of each session implicitly, from 1), so each session gets a fresh default or its own
+    copy of the one given, which serves as a template."""
+    return default_codec() if codec is None else copy.deepcopy(codec)
 
 
 class MainHook(RemoteHook):
@@ -135,7 +143,10 @@ class RealConnection(Connection):
         size = len(text.encode()) if isinstance(text, str) else len(text)
         recorder = runtime.recorder
         lanes = recorder.lanes(self.peer_worker, self.worker)
-        seq = recorder.message(min(self.last_ns, now), message, lanes, now, size, self.session_id, None, counted)
+        # its cause: the last call or result we sent it (the peer's own steps are out of sight,
+        # but it can only have answered what it received), so round trips count as simulated
+        after = self.transport.last_counted if counted else None
+        seq = recorder.message(min(self.last_ns, now), message, lanes, now, size, self.session_id, after, counted)
         self.last_ns = now
         self.receive(message, seq, counted)
 
@@ -188,9 +199,8 @@ class Server:
         return "http" + self.url[2:]
 
     def new_codec(self) -> Codec:
-        """A codec for one new session: a codec is one end of one session (Cap'n Web numbers
-        its pushes per session), so each gets a fresh one, a copy of the template if one was given."""
-        return default_codec() if self.codec is None else copy.deepcopy(self.codec)
+        """A codec for one new session (see :func:`session_codec`)."""
+        return session_codec(self.codec)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else f"{len(self.open)} session(s) open"
@@ -262,7 +272,7 @@ class Peers:
         """Open a session to the real Cap'n Web server at ``url``; a stub to its main object."""
         kind, lane = self.check_url(url, name)
         require("websockets" if kind == "websocket" else "aiohttp")
-        codec = codec or default_codec()
+        codec = session_codec(codec)
         runtime = self.runtime
         lifecycle = self.lifecycle
         context = lifecycle.host(CLIENT)
@@ -511,7 +521,7 @@ class _Pump:
 
     def wake(self) -> None:  # (any thread)
         try:
-            self.outer.call_soon_threadsafe(self.run)
+            self.outer.call_soon_threadsafe(self.run, context=contextvars.Context())  # (see call_soon_real)
         except RuntimeError:  # (that loop is closed)
             pass
 

@@ -322,7 +322,8 @@ class Playground:
         ``ConnectionLost``). The stub behaves like any other: calls, properties, pipelining,
         callbacks both ways, ``dispose()``, errors marked ``remote``. The peer is a lane of the
         trace named ``host:port`` (or ``name``). Messages are Cap'n Web's JSON (``codec``:
-        another codec with ``encode(message) -> str`` and ``decode(text) -> message``).
+        another codec with ``encode(message) -> str`` and ``decode(text) -> message``; the
+        session uses its own copy of it, as a codec is one end of one session).
 
         Needs the optional libraries: ``pip install 'playground[peers]'``. While the session
         is open the playground waits for the peer in real time, and virtual time follows the

@@ -344,11 +344,14 @@ class VirtualLoop(asyncio.BaseEventLoop):
 
     def call_soon_real(self, callback: Callable[..., object], *args: Any) -> None:
         """From any thread: run ``callback(*args)`` on this loop (a message from a socket), and
-        wake whoever waits for real I/O. Does nothing once the loop is closed."""
+        wake whoever waits for real I/O. Does nothing once the loop is closed. It runs in an
+        empty context, not in the one of the code that opened the socket (which the I/O thread
+        inherited): a message from a real peer belongs to no caller, and Jupyter files what its
+        callbacks print under the cell running now, not under the cell that connected."""
         if self._closed:
             return
         try:
-            self.call_soon_threadsafe(callback, *args)
+            self.call_soon_threadsafe(callback, *args, context=contextvars.Context())
         except RuntimeError:  # closed meanwhile
             return
         self._real_stalled = False

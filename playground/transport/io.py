@@ -199,7 +199,7 @@ class RealTransport:
     the moment it left, on the playground's clock (which follows the wall clock while a real
     session is open)."""
 
-    __slots__ = ("codec", "loop", "write", "finish", "closed", "sent")
+    __slots__ = ("codec", "loop", "write", "finish", "closed", "sent", "last_counted")
 
     def __init__(
         self, codec: Codec, loop: VirtualLoop, write: Callable[[str], None], finish: Callable[[], None]
@@ -211,6 +211,9 @@ class RealTransport:
         self.closed = False
         #: Messages sent so far (frames on a WebSocket, lines of a batch).
         self.sent = 0
+        #: The trace seq of the last counted message (a call or a result) sent: what the peer
+        #: can have answered, so the cause of what it sends next (see ``depths`` in trace.stats).
+        self.last_counted: int | None = None
 
     def send(self, message: Message, seq: int, counted: bool) -> tuple[int, int | None]:
         text = self.codec.encode(message)
@@ -218,6 +221,8 @@ class RealTransport:
         if self.closed:
             return len(text.encode()), None
         self.sent += 1
+        if counted:
+            self.last_counted = seq
         self.write(text)
         return len(text.encode()), now
 

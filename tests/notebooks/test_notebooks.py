@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -106,6 +107,31 @@ def check_mistakes(nb: Any) -> None:
     assert "disconnected prematurely.\nThe side that wrote the stream let it go before closing it" in plain
 
 
+def check_real_peers(nb: Any) -> None:
+    # what the cells printed, as printed (a kernel under load may split one print in two outputs)
+    plain = "".join(text(o) for _, o in outputs(nb) if o.output_type == "stream")
+    assert "The real peer: " in plain and " at ws://127.0.0.1:" in plain
+    found = diagrams(nb)
+
+    def drawn(source: str) -> list[str]:
+        [cell] = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and c.source.startswith(source)]
+        return [p for i, p in found if i == cell]
+
+    # real round trips, counted as simulated ones (the times are the wall clock's: not checked)
+    assert any(p.startswith("2 round trips · ") and "Tip:" in p for p in drawn("with await api.counter()"))
+    assert any(p.startswith("1 round trip · ") and "without pipelining: 2 round trips" in p for p in drawn("with api.counter()"))
+    assert "simulated 50 ms link  4 round trips   200.00 ms" in plain
+    assert "\nreal localhost        4 round trips  " in plain
+    assert any(p.startswith("4 round trips · 200 ms · ") for p in drawn("class Client"))
+    [side_by_side] = [text(o, "text/html") for i, o in outputs(nb) if nb.cells[i].source.startswith("HTML(")]
+    assert side_by_side.count(DIAGRAM) == 2 and "<th>simulated 50 ms link</th><th>real localhost</th>" in side_by_side
+    assert "called back with 1\ncalled back with 2\n" in plain
+    assert [text(o) for i, o in outputs(nb) if o.output_type == "execute_result" and "def times_ten" in nb.cells[i].source] == ["[10, 20]"]
+    assert any(p.startswith("3 round trips · ") for p in drawn("def times_ten"))
+    assert "leaks: []\nRpcError: RPC stub used after being disposed. It was disposed at cell line 1 by `dispose()`." in plain
+    assert plain.rstrip().endswith("stopped")
+
+
 CHECKS: dict[str, Callable[[Any], None]] = {
     "00-start-here": check_start_here,
     "04-promise-pipelining": check_pipelining,
@@ -113,13 +139,14 @@ CHECKS: dict[str, Callable[[Any], None]] = {
     "10-flow-control-lab": check_flow_control,
     "11-faults-lab": check_faults,
     "12-capability-patterns": check_capabilities,
+    "13-real-peers": check_real_peers,
     "14-common-mistakes": check_mistakes,
 }
 
 
 def test_the_course_is_complete():
     assert NAMES[0] == "00-start-here"
-    assert len(NAMES) == 14, NAMES
+    assert len(NAMES) == 15, NAMES
 
 
 @pytest.mark.notebook
@@ -129,6 +156,18 @@ def test_notebook_runs_top_to_bottom(name: str, kernel_dirs: list[str]):
     assert errors(done.nb) == []
     assert diagrams(done.nb), f"{name} shows no diagram"
     CHECKS.get(name, lambda nb: None)(done.nb)
+
+
+@pytest.mark.notebook
+def test_the_real_peers_notebook_serves_itself_without_node(kernel_dirs: list[str], monkeypatch: pytest.MonkeyPatch):
+    """With no ``node`` on the PATH, a second playground is the real peer: the same checks hold."""
+    monkeypatch.setenv("PATH", str(Path(sys.executable).parent))
+    done = execute(NOTEBOOKS / "13-real-peers.ipynb", kernel_dirs)
+    assert errors(done.nb) == []
+    plain = "".join(text(o) for _, o in outputs(done.nb) if o.output_type == "stream")
+    assert "The real peer: a second playground serving Api, at ws://127.0.0.1:" in plain
+    assert "/api (node and npm are not installed)" in plain
+    check_real_peers(done.nb)
 
 
 def test_notebooks_in_git_have_no_outputs():

@@ -5,6 +5,7 @@ wait for real I/O on it). Nothing sleeps: every wait is for a real message."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from playground import Playground, RpcTarget, WorkerEntrypoint, dispose
 from playground.codec.capnweb import CapnWebCodec
 from playground.errors import ConfigurationError
+from playground.trace.stats import round_trips
 
 pytest.importorskip("websockets", reason="real peers need pip install 'playground[peers]'")
 pytest.importorskip("aiohttp", reason="real peers need pip install 'playground[peers]'")
@@ -285,3 +287,78 @@ def test_a_promise_passed_as_an_argument_is_substituted_on_a_capnweb_session(sch
     total, pushes, round_trips, settled = run(main)
     assert (total, pushes, round_trips) == (13, 2, 1)
     assert settled in (103, None)
+
+
+def test_round_trips_over_a_real_session_count_as_simulated_ones() -> None:
+    """A message from a real peer is caused by the last call or result sent to it: two awaited
+    calls are two round trips on both sides, a pipelined chain one, a callback's calls one each."""
+
+    async def main(server_play, client_play):  # type: ignore[no-untyped-def]
+        server = server_play.serve("api", port=0, codec=CODEC, quiet=True)
+        stub = await client_play.connect(server.url, codec=CODEC)
+        counts = []
+        for step in ("awaited", "pipelined", "callback"):
+            client_start, server_start = len(client_play.trace.messages), len(server_play.trace.messages)
+            if step == "awaited":
+                with await stub.counter() as counter:
+                    await counter.inc()
+            elif step == "pipelined":
+                with stub.counter() as counter:
+                    await counter.inc()
+            else:
+                await stub.twice(lambda n: n)
+            client_trips = round_trips(client_play.trace.messages[client_start:])
+            counts.append((step, client_trips, round_trips(server_play.trace.messages[server_start:])))
+        dispose(stub)
+        return counts
+
+    assert run(main) == [("awaited", 2, 2), ("pipelined", 1, 1), ("callback", 3, 3)]
+
+
+def test_each_session_of_a_server_numbers_its_calls_from_one() -> None:
+    """A codec is one end of one session: a server's second client (WebSocket or batch) is not
+    refused because the first one made calls (the server's codec is a template, copied)."""
+    template = CapnWebCodec(max_depth=32)
+
+    async def main(server_play, client_play):  # type: ignore[no-untyped-def]
+        server = server_play.serve("api", port=0, codec=template, quiet=True)
+        first = await client_play.connect(server.url, codec=template, name="first")
+        assert await first.add(1, 2) == 3
+        second = await client_play.connect(server.url, codec=template, name="second")
+        assert await second.add(3, 4) == 7
+        batch = await client_play.connect(server.batch_url, codec=template, name="batch")
+        value = await batch.counter().inc(7)
+        dispose(first)
+        dispose(second)
+        return value, server.sessions
+
+    assert run(main) == (7, 3)
+    assert template._next_out == 1 and template._next_in == 1  # (only copies were used)
+
+
+MARKER: contextvars.ContextVar[str] = contextvars.ContextVar("marker", default="unset")
+
+
+def test_a_message_from_a_real_peer_runs_in_no_callers_context() -> None:
+    """The I/O thread inherits the context of the code that opened the socket; what arrives
+    must not run in it (Jupyter would file a callback's prints under the cell that connected)."""
+    seen: list[str] = []
+
+    def callback(n: int) -> int:
+        seen.append(MARKER.get())
+        return n
+
+    async def main(server_play, client_play):  # type: ignore[no-untyped-def]
+        server = server_play.serve("api", port=0, codec=CODEC, quiet=True)
+
+        async def opening():  # type: ignore[no-untyped-def]
+            MARKER.set("the code that connected")
+            return await client_play.connect(server.url, codec=CODEC)
+
+        stub = await asyncio.create_task(opening())  # (a context of its own)
+        result = await stub.twice(callback)
+        dispose(stub)
+        return result
+
+    assert run(main) == [1, 2]
+    assert seen == ["unset", "unset"]
