@@ -105,6 +105,10 @@ const values = {
   "value: empty bytes": new Uint8Array([]),
   "value: ArrayBuffer": new Uint8Array([9, 8, 7]).buffer,
   "value: error as a value": new RangeError("a value, not thrown"),
+  "value: url": new URL("https://example.com/a?b=1"),
+  "value: headers": new Headers([["content-type", "text/plain"], ["x-a", "1"]]),
+  "value: request": new Request("https://example.com/api?q=1", { method: "DELETE", headers: { "x-a": "1" } }),
+  "value: response": new Response(null, { status: 204, statusText: "No Content", headers: { "x-b": "2" } }),
 };
 
 for (const [name, value] of Object.entries(values)) {

@@ -29,14 +29,16 @@ FUZZ = settings(deadline=None, derandomize=True, suppress_health_check=list(Heal
 
 #: Golden text -> what it encodes back to (the module docstring says why each is lossy).
 LOSSY = {
+    '["push",["pipeline",0,["echo"],[["url","https://example.com/a?b=1"]]]]': '["push",["pipeline",0,["echo"],["https://example.com/a?b=1"]]]',
+    '["resolve",17,["url","https://example.com/a?b=1"]]': '["resolve",17,"https://example.com/a?b=1"]',
     '["push",["pipeline",0,["echo"],[["undefined"]]]]': '["push",["pipeline",0,["echo"],[null]]]',
     '["resolve",2,["undefined"]]': '["resolve",2,null]',
     '["push",["pipeline",0,["echo"],[["bigint","5"]]]]': '["push",["pipeline",0,["echo"],[5]]]',
     '["resolve",10,["bigint","5"]]': '["resolve",10,5]',
     '["push",["pipeline",0,["echo"],[["bytes","CQgH","ArrayBuffer"]]]]': '["push",["pipeline",0,["echo"],[["bytes","CQgH"]]]]',
     '["resolve",15,["bytes","CQgH","ArrayBuffer"]]': '["resolve",15,["bytes","CQgH"]]',
-    '["resolve",31,["undefined"]]': '["resolve",31,null]',
-    '["resolve",32,["undefined"]]': '["resolve",32,null]',
+    '["resolve",35,["undefined"]]': '["resolve",35,null]',
+    '["resolve",36,["undefined"]]': '["resolve",36,null]',
     '["resolve",3,["undefined"]]': '["resolve",3,null]',
 }
 #: Labels this side cannot take yet, and the start of the ProtocolError their first message gets.
@@ -103,15 +105,15 @@ def _golden(label, text_start):
 
 
 def test_golden_messages_become_our_messages():
-    assert _golden("call: add", '["push"') == Push(17, 0, ("add",), encode_value([1, 2]))
-    assert _golden("property read", '["push"') == Push(18, 0, ("name",), None)
-    assert _golden("stub returned, pipelined call, release", '["push",["pipeline",19') == Push(
-        20, 19, ("increment",), encode_value([2])
+    assert _golden("call: add", '["push"') == Push(21, 0, ("add",), encode_value([1, 2]))
+    assert _golden("property read", '["push"') == Push(22, 0, ("name",), None)
+    assert _golden("stub returned, pipelined call, release", '["push",["pipeline",23') == Push(
+        24, 23, ("increment",), encode_value([2])
     )
-    assert _golden("stream: a ReadableStream sent", '["pipe"') == Pipe(29)
-    assert _golden("stream: a ReadableStream sent", '["stream"')[:4] == Stream(31, 29, ("write",), None)[:4]
+    assert _golden("stream: a ReadableStream sent", '["pipe"') == Pipe(33)
+    assert _golden("stream: a ReadableStream sent", '["stream"')[:4] == Stream(35, 33, ("write",), None)[:4]
     assert _golden("callback: a function passed, called back", '["release",-1') == Release(-1, 1)
-    assert _golden("call: add", '["pull"') == Pull(17)
+    assert _golden("call: add", '["pull"') == Pull(21)
 
 
 def _value(label, text_start):
@@ -128,6 +130,12 @@ def test_golden_values_as_python_sees_them():
     assert _value("value: bytes", '["resolve"') == bytes([0, 1, 2, 250, 255])
     assert _value("value: object", '["resolve"') == {"a": 1, "b": {"c": [True]}, "": "empty key"}
     assert _value("stub passed back to its owner", '["resolve"') == ("capability", "EXPORT", -1)
+    assert _value("value: headers", '["resolve"') == ("marked", "HEADERS", [[["content-type", "text/plain"], ["x-a", "1"]]])
+    assert _value("value: request", '["resolve"') == (
+        "marked", "REQUEST", ["https://example.com/api?q=1", "DELETE", [["x-a", "1"]], None]
+    )
+    assert _value("value: response", '["resolve"') == ("marked", "RESPONSE", [204, "No Content", [["x-b", "2"]], None])
+    assert _value("value: url", '["resolve"') == "https://example.com/a?b=1"
     assert _value("stream: a WritableStream sent", '["push"') == [("capability", "WRITABLE", -2)]
 
 
