@@ -150,6 +150,7 @@ await scenario("stream: a WritableStream sent", async () => {
 await scenario("map", async () => {
   await api.list().map((x) => api.double(x));
 });
+await scenario("value: blob", async () => { await api.echo(new Blob(["hi"], { type: "text/plain" })); });
 await scenario("abort: the server got a malformed message", async () => {
   const text = '["bogus"]';  // (not logged: it is not Cap'n Web's)
   if (b.waiters.length) b.waiters.shift().resolve(text);

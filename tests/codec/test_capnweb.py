@@ -42,7 +42,7 @@ LOSSY = {
     '["resolve",3,["undefined"]]': '["resolve",3,null]',
 }
 #: Labels this side cannot take yet, and the start of the ProtocolError their first message gets.
-REFUSED: dict[str, str] = {}
+REFUSED = {"value: blob": "Cap'n Web sent 'blob' inside a value (['blob', 'text/plain', ['readable', 40]]), which this side cannot take yet."}
 
 
 class _Accepting:
@@ -87,7 +87,10 @@ def test_every_golden_message_decodes_and_encodes_back_to_the_same_text():
             if type(payload) is bytes:  # the runtime can decode every payload
                 decode_value(payload, _Accepting())
         seen += 1
-    assert seen == len(GOLDEN)
+    blob = sum(1 for entry in GOLDEN if entry["label"] == "value: blob")
+    assert seen == len(GOLDEN) - blob + 1  # (the blob's: its pipe replays, its push is refused,
+    # and the rest of its scenario is not replayed)
+    assert seen > 150
 
 
 def _golden(label, text_start):
