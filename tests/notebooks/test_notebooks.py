@@ -132,7 +132,7 @@ def test_notebook_runs_top_to_bottom(name: str, kernel_dirs: list[str]):
 
 
 def test_notebooks_in_git_have_no_outputs():
-    for path in sorted(NOTEBOOKS.glob("*.ipynb")):
+    for path in sorted([*NOTEBOOKS.glob("*.ipynb"), *NOTEBOOKS.glob("exercises/*.ipynb")]):
         nb = json.loads(path.read_text(encoding="utf-8"))
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
