@@ -5,6 +5,9 @@ that jupytext also reads: a line ``# %%`` starts a code cell, ``# %% [markdown]`
 cell whose lines are comments (``# `` is removed). The build writes ``notebooks/<name>.ipynb``
 with no outputs, so the files in git stay stripped and their diffs stay readable.
 
+The exercises' sources, ``notebooks/src/exercises/``, build the same way into
+``notebooks/exercises/``.
+
 ``--check`` writes nothing and exits 1 if a notebook differs from its source (the tests run it).
 """
 
@@ -19,6 +22,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 HERE = Path(__file__).resolve().parent
 SOURCES = HERE / "src"
+#: source folder -> the folder its notebooks are written to
+FOLDERS = {SOURCES: HERE, SOURCES / "exercises": HERE / "exercises"}
 
 __all__ = ["build", "notebook_from_source", "parse_cells", "render", "main"]
 
@@ -81,14 +86,15 @@ def render(nb: nbformat.NotebookNode) -> str:
 def build(*, check: bool = False) -> list[str]:
     """Write (or, with ``check``, compare) every notebook; returns the names that differed."""
     differing: list[str] = []
-    for source in sorted(SOURCES.glob("*.py")):
-        target = HERE / f"{source.stem}.ipynb"
-        text = render(notebook_from_source(source.read_text(encoding="utf-8")))
-        old = target.read_text(encoding="utf-8") if target.exists() else None
-        if old != text:
-            differing.append(target.name)
-            if not check:
-                target.write_text(text, encoding="utf-8")
+    for folder, out in FOLDERS.items():
+        for source in sorted(folder.glob("*.py")):
+            target = out / f"{source.stem}.ipynb"
+            text = render(notebook_from_source(source.read_text(encoding="utf-8")))
+            old = target.read_text(encoding="utf-8") if target.exists() else None
+            if old != text:
+                differing.append(target.relative_to(HERE).as_posix())
+                if not check:
+                    target.write_text(text, encoding="utf-8")
     return differing
 
 
