@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: tour test bench lint clean
+.PHONY: tour test bench lint docs clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "playground needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -16,7 +16,7 @@ $(VENV)/.runtime: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.test: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e ".[test,notebook,peers]"
+	$(BIN)/python -m pip install -q -e ".[test,notebook,peers,docs]"
 	@touch $@ $(VENV)/.runtime
 
 ## make tour: a terminal walk through every example of the seed document
@@ -36,6 +36,10 @@ bench: $(VENV)/.test
 	$(BIN)/python benchmarks/notebooks.py
 	$(BIN)/python benchmarks/scale.py
 
+## make docs: the documentation site, into site/ (warnings are errors)
+docs: $(VENV)/.test
+	$(BIN)/python -m mkdocs build --strict
+
 ## make lint: type checks and lint (not part of make test)
 lint: $(VENV)/.test
 	$(BIN)/python -m pip install -q -e ".[dev]"
@@ -43,4 +47,4 @@ lint: $(VENV)/.test
 	$(BIN)/python -m ruff check playground tests --select F,E9
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build site *.egg-info

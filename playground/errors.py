@@ -73,7 +73,7 @@ __all__ = [
 
 
 class Text:
-    """The Workers runtime's exact error texts (see the semantics reference)."""
+    """The Workers runtime's exact error texts (docs/semantics.md says where each is met)."""
 
     STUB_DISPOSED = "RPC stub used after being disposed."
     PROMISE_DISPOSED = "RPC promise used after being disposed."
