@@ -110,6 +110,12 @@ class Text:
         "pip install 'playground[peers]'"
     )
 
+    PNG_MISSING = (
+        "PNG export needs the optional library resvg-py (a renderer with no system library to "
+        "install). Install it with: pip install 'playground[png]'"
+    )
+    PNG_SCALE = "scale must be a number above 0 (2 draws every SVG pixel as 2 × 2 PNG pixels); got {scale!r}"
+
     @staticmethod
     def real_silent(timeout: float) -> str:
         """Added to a hang or deadlock while a real session was open and nothing came."""
