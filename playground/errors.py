@@ -116,6 +116,12 @@ class Text:
     )
     PNG_SCALE = "scale must be a number above 0 (2 draws every SVG pixel as 2 × 2 PNG pixels); got {scale!r}"
 
+    COMPARE_RUN = (
+        "compare() takes two recordings or traces (with play.record() as rec: ...); "
+        "its {which} run is {kind}"
+    )
+    COMPARE_LABELS = "labels must be two strings, one per run, like ('awaited', 'pipelined'); got {labels!r}"
+
     @staticmethod
     def real_silent(timeout: float) -> str:
         """Added to a hang or deadlock while a real session was open and nothing came."""

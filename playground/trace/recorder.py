@@ -344,6 +344,11 @@ class Trace:
                 f.write(svg)
         return svg
 
+    def to_png(self, path: str | None = None, *, scale: float = 2) -> bytes:
+        """The diagram as PNG bytes, ``scale`` times the SVG's size (also written to ``path`` if
+        given). Needs resvg-py: ``pip install 'playground[png]'``."""
+        return _renderers.get().to_png(self, path, scale=scale)  # type: ignore[no-any-return]
+
     def to_html(self, *, inline: bool = False) -> str:
         """HTML: a data-URI image (safe in saved notebooks) or, ``inline``, the SVG itself."""
         return _renderers.get().render_html(self, inline=inline)  # type: ignore[no-any-return]

@@ -7,6 +7,8 @@ runtime. ``rich`` and ``ipywidgets`` are imported only when a renderer that need
 * :func:`render_html`, :func:`mimebundle` — what Jupyter shows (data-URI image by default).
 * :class:`TraceRenderable` — the terminal view for ``rich``.
 * :func:`to_mermaid`, :func:`to_perfetto`, :func:`to_json` — exports.
+* :func:`compare` — two runs side by side on one time scale, with what changed.
+* :func:`to_png` — a trace's diagram as PNG (``pip install 'playground[png]'``).
 * :func:`advise` — awaits that pipelining would remove, with the round trips saved.
 * :func:`replay` — ipywidgets controls over a recorded trace.
 * :class:`LiveView` — a throttled, growing view for a running cell (used by the extension).
@@ -15,6 +17,7 @@ runtime. ``rich`` and ``ipywidgets`` are imported only when a renderer that need
 from __future__ import annotations
 
 from .advisor import Advice, advise
+from .compare import Comparison, compare
 from .exports import to_json, to_mermaid
 from .html import html_page, mimebundle, render_html, summary_text
 from .live import LiveView
@@ -27,6 +30,7 @@ from .view import View, view_of
 
 __all__ = [
     "Advice",
+    "Comparison",
     "Diagram",
     "LiveView",
     "Replay",
@@ -35,6 +39,7 @@ __all__ = [
     "View",
     "advise",
     "build",
+    "compare",
     "html_page",
     "mimebundle",
     "perfetto_events",
@@ -47,6 +52,7 @@ __all__ = [
     "to_json",
     "to_mermaid",
     "to_perfetto",
+    "to_png",
     "view_of",
 ]
 
@@ -54,3 +60,11 @@ __all__ = [
 def summary(source: object) -> Summary:
     """The headline numbers of a trace, including the round trips without pipelining."""
     return build(view_of(source)).summary
+
+
+def to_png(source: object, path: str | None = None, *, scale: float = 2, **options: object) -> bytes:
+    """The diagram of a trace as PNG bytes, ``scale`` times the SVG's size (also written to
+    ``path`` if given); ``options`` go to :func:`render_svg`."""
+    from .png import svg_to_png
+
+    return svg_to_png(render_svg(source, **options), path, scale=scale)  # type: ignore[arg-type]

@@ -146,9 +146,10 @@ def _idle_gaps(d: Diagram, t0: float, t1: float) -> list[tuple[float, float]]:
     return gaps
 
 
-def layout(d: Diagram, *, max_arrows: int = 300, headroom: float = 0.0) -> Layout:
+def layout(d: Diagram, *, max_arrows: int = 300, headroom: float = 0.0, scale: float | None = None) -> Layout:
     """Place ``d``: one lane every ``LANE_GAP`` pixels, time flowing down from ``TOP`` (lower
-    by ``headroom`` pixels, for the words of the first arrows)."""
+    by ``headroom`` pixels, for the words of the first arrows). ``scale`` (pixels per second)
+    replaces the computed one: two diagrams drawn at one scale compare by their heights."""
     x = {lane: float(LEFT + 70 + i * LANE_GAP) for i, lane in enumerate(d.lanes)}
     width = LEFT + 70 + max(len(d.lanes) - 1, 0) * LANE_GAP + 190
     view = d.view
@@ -157,16 +158,17 @@ def layout(d: Diagram, *, max_arrows: int = 300, headroom: float = 0.0) -> Layou
     t1 = max(view.end, last, t0)
     span = max(t1 - t0, 1e-9)
     if len(d.messages) > max_arrows:
-        scale = 640 / span
-        return Layout(x, scale, TOP + 640 + 24, width, True, t0, t1)
+        scale = scale or 640 / span
+        return Layout(x, scale, TOP + span * scale + 24, width, True, t0, t1)
     gaps = _idle_gaps(d, t0, t1)
     instants = {t0, t1} | {m.sent_at for m in d.messages} | {m.received_at for m in d.messages if m.received_at is not None}
     height = min(max(440.0, 22.0 * len(instants)), 1600.0)
     busy = max(span - sum(b - a for a, b in gaps), 1e-9)
-    scale = min(height / busy, MAX_SCALE)
+    fixed = scale
+    scale = fixed or min(height / busy, MAX_SCALE)
     breaks = [(a, b) for a, b in gaps if (b - a) * scale > BREAK_MIN]
     drawn = max(span - sum(b - a for a, b in breaks), 1e-9)
-    scale = min(height / drawn, MAX_SCALE)
+    scale = fixed or min(height / drawn, MAX_SCALE)
     lay = Layout(x, scale, 0.0, width, False, t0, t1, breaks, TOP + headroom)
     lay.bottom = lay.y(t1) + 30
     return lay

@@ -164,6 +164,19 @@ def _header(d: Diagram) -> str:
     return out + f"<text {attr(x=20, y=44, font_size=12, fill=MUTED, font_family=FONT)}>{''.join(spans)}</text>"
 
 
+def _headroom(d: Diagram, labels: dict[int, tuple[str, int]]) -> float:
+    """Pixels to lower the first instant by, so that the words stacked over the first arrows
+    do not reach the lanes' names."""
+    first = [labels[m.seq][1] for m in d.messages if labels and m.sent_at == d.view.start and role(m) not in _STEP_ASIDE]
+    return 13.0 * max(max(first, default=0) - 1, 0)
+
+
+def natural_layout(d: Diagram, max_arrows: int = 300) -> Layout:
+    """The layout :func:`render_svg` gives ``d`` by itself (its own scale and headroom)."""
+    labels = _labels(d) if len(d.messages) <= max_arrows else {}
+    return layout(d, max_arrows=max_arrows, headroom=_headroom(d, labels))
+
+
 def render_svg(
     source: object,
     *,
@@ -171,19 +184,21 @@ def render_svg(
     highlight: Collection[int] | None = None,
     max_arrows: int = 300,
     diagram: Diagram | None = None,
+    scale: float | None = None,
+    headroom: float | None = None,
 ) -> str:
     """The SVG text of a trace (or recording, view, or list of events).
 
     ``until`` (virtual seconds) draws only what had happened by then, arrows in flight cut
     short; ``highlight`` is a set of message seqs to draw strongly while the others fade;
-    past ``max_arrows`` messages arrows are bundled.
+    past ``max_arrows`` messages arrows are bundled. ``scale`` (pixels per second) and
+    ``headroom`` (pixels above the first instant) replace the computed ones, so that two
+    diagrams put side by side share one time axis (see :func:`~playground.viz.compare.compare`).
     """
     view: View = view_of(source)
     d = diagram or build(view)
     labels = _labels(d) if len(d.messages) <= max_arrows else {}
-    # the words stacked over the first arrows must not reach the lanes' names
-    first = [labels[m.seq][1] for m in d.messages if labels and m.sent_at == view.start and role(m) not in _STEP_ASIDE]
-    lay = layout(d, max_arrows=max_arrows, headroom=13.0 * max(max(first, default=0) - 1, 0))
+    lay = layout(d, max_arrows=max_arrows, headroom=_headroom(d, labels) if headroom is None else headroom, scale=scale)
     s = d.summary
     headline, saving, details = s.headline(), s.saving(), " · ".join(s.details())
     width = lay.width = max(lay.width, 40 + 8.6 * len(headline) + 7 * len(saving), 40 + 6.4 * len(details), 600)
