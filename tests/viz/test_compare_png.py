@@ -153,3 +153,45 @@ def test_labels_are_dark_in_cairosvg_and_resvg_with_a_fill_only_text_over_a_sepa
     x, y = float(label.get("x")), float(label.get("y"))
     assert _label_ink(rec.to_png(scale=1), x, y, 1) > 25
     assert _label_ink(_cairosvg_png(svg), x, y, 1) > 25
+
+
+def _stream(chunks: int):
+    """``chunks`` writes of 32 KiB through a 96 KiB window to a reader that needs 20 ms each."""
+    from playground import Playground, ReadableStream, WorkerEntrypoint, sleep
+
+    class SlowUploader(WorkerEntrypoint):
+        async def upload(self, readable):
+            size = 0
+            async for chunk in readable:
+                size += len(chunk)
+                await sleep(0.02)
+            return size
+
+    play = Playground(latency="10ms", stream_window=96 * 1024)
+    play.worker("uploader", SlowUploader)
+    play.worker("client", scenes.Client, services={"UPLOADER": "uploader"})
+    with play.record() as rec:
+        play.run(play.env("client").UPLOADER.upload(ReadableStream.from_iterable(bytes(32 * 1024) for _ in range(chunks))))
+    return rec
+
+
+def test_a_long_stream_is_drawn_compactly_with_its_repeated_writes_and_acks_as_one_row():
+    rec = _stream(32)
+    full, compact = rec.to_svg(compact=False), rec.to_svg(compact=True)
+    assert _svg_size(full)[1] > 1800 and _svg_size(compact)[1] < 1500
+    assert rec.to_svg() == compact  # more than 24 writes in a run: compact by default
+    root = ET.fromstring(compact)
+    [row] = [g for g in root.iter(SVG + "g") if "data-collapsed" in g.attrib]
+    assert row.get("data-collapsed") == "27" and words(row) == ["write 32 KiB ×27", "ack ×27", "⋯ 540 ms in one row"]
+    assert row.findtext(SVG + "title") == (
+        "27 writes and 27 acks (865 KiB) sent from 40 to 580 ms, drawn as one row; rec.to_svg(compact=False) draws each"
+    )
+    # the axis still counts every millisecond: the labels after the row go on from 580 ms
+    axis = next(g for g in root.iter(SVG + "g") if "data-px-per-ms" in g.attrib)
+    assert [line.get("data-ms") for line in axis.iter(SVG + "line")][4:6] == ["40", "580"]
+    drawn = [g for g in root.iter(SVG + "g") if "data-t-send" in g.attrib]
+    assert len(drawn) == len(rec.messages) - 54
+    # a short stream is drawn in full unless asked
+    short = scenes.slow_reader_stream()[1]
+    assert short.to_svg() == short.to_svg(compact=False) and "data-collapsed" not in short.to_svg()
+    assert 'data-collapsed="' in short.to_svg(compact=True)
