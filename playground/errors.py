@@ -116,6 +116,10 @@ class Text:
     )
     PNG_SCALE = "scale must be a number above 0 (2 draws every SVG pixel as 2 × 2 PNG pixels); got {scale!r}"
 
+    STATIC_FIGURE = (
+        "with_static() needs a figure that displays itself (a trace, a comparison, a chart, "
+        "IPython.display.HTML) or HTML or SVG text; got {kind}"
+    )
     COMPARE_RUN = (
         "compare() takes two recordings or traces (with play.record() as rec: ...); "
         "its {which} run is {kind}"

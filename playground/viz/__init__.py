@@ -11,6 +11,7 @@ runtime. ``rich`` and ``ipywidgets`` are imported only when a renderer that need
 * :func:`to_png` — a trace's diagram as PNG (``pip install 'playground[png]'``).
 * :func:`advise` — awaits that pipelining would remove, with the round trips saved.
 * :func:`replay` — ipywidgets controls over a recorded trace.
+* :func:`with_static` — a widget that leaves its current figure in saved notebooks.
 * :class:`LiveView` — a throttled, growing view for a running cell (used by the extension).
 """
 
@@ -27,6 +28,7 @@ from .replay import Replay, replay
 from .svg import render_svg
 from .term import TraceRenderable, show
 from .view import View, view_of
+from .widgets import Static, static_bundle, with_static
 
 __all__ = [
     "Advice",
@@ -34,6 +36,7 @@ __all__ = [
     "Diagram",
     "LiveView",
     "Replay",
+    "Static",
     "Summary",
     "TraceRenderable",
     "View",
@@ -47,6 +50,7 @@ __all__ = [
     "render_svg",
     "replay",
     "show",
+    "static_bundle",
     "summary",
     "summary_text",
     "to_json",
@@ -54,6 +58,7 @@ __all__ = [
     "to_perfetto",
     "to_png",
     "view_of",
+    "with_static",
 ]
 
 

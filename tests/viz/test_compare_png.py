@@ -195,3 +195,30 @@ def test_a_long_stream_is_drawn_compactly_with_its_repeated_writes_and_acks_as_o
     short = scenes.slow_reader_stream()[1]
     assert short.to_svg() == short.to_svg(compact=False) and "data-collapsed" not in short.to_svg()
     assert 'data-collapsed="' in short.to_svg(compact=True)
+
+
+def test_widgets_leave_a_static_picture_beside_their_view():
+    pytest.importorskip("ipywidgets")
+    import ipywidgets as W
+
+    from playground.viz import with_static
+
+    _, rec = scenes.pipelined_counter()
+    replay = rec.replay()
+    bundle = replay._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == replay.widget.model_id
+    assert bundle["image/svg+xml"] == replay.svg == render_svg(rec, diagram=replay.diagram)
+    assert bundle["text/html"].startswith('<div><img src="data:image/svg+xml;base64,')
+    replay.frame = 1  # the picture is the frame shown when the bundle is made
+    assert replay._repr_mimebundle_()["image/svg+xml"] == replay.svg != bundle["image/svg+xml"]
+    slider = W.IntSlider(value=3)
+    shown = with_static(slider, lambda: [rec, "<p>n = 3</p>"])
+    bundle = shown._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "application/vnd.jupyter.widget-view+json", "text/html"}
+    assert bundle["text/html"].endswith("<p>n = 3</p></div>") and shown.value == 3
+    with pytest.raises(TypeError) as e:
+        with_static(slider, lambda: 3)._repr_mimebundle_()
+    assert str(e.value) == (
+        "with_static() needs a figure that displays itself (a trace, a comparison, a chart, "
+        "IPython.display.HTML) or HTML or SVG text; got int"
+    )
