@@ -9,6 +9,7 @@ fields without building the tuple unless someone listens; anything else goes thr
 
 from __future__ import annotations
 
+import builtins
 import warnings
 import weakref
 from collections.abc import Callable, Iterator
@@ -347,7 +348,7 @@ class Trace:
                 f.write(svg)
         return svg
 
-    def to_png(self, path: str | None = None, *, scale: float = 2, compact: bool | None = None) -> bytes:
+    def to_png(self, path: str | None = None, *, scale: float = 2, compact: bool | None = None) -> builtins.bytes:
         """The diagram as PNG bytes, ``scale`` times the SVG's size (also written to ``path`` if
         given); ``compact`` as for :meth:`to_svg`. Needs resvg-py: ``pip install 'playground[png]'``."""
         return _renderers.get().to_png(self, path, scale=scale, compact=compact)  # type: ignore[no-any-return]

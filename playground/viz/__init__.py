@@ -24,6 +24,7 @@ from .html import html_page, mimebundle, render_html, summary_text
 from .live import LiveView
 from .model import Diagram, Summary, build
 from .perfetto import perfetto_events, to_perfetto
+from .png import svg_to_png
 from .replay import Replay, replay
 from .svg import render_svg
 from .term import TraceRenderable, show
@@ -70,6 +71,4 @@ def summary(source: object) -> Summary:
 def to_png(source: object, path: str | None = None, *, scale: float = 2, **options: object) -> bytes:
     """The diagram of a trace as PNG bytes, ``scale`` times the SVG's size (also written to
     ``path`` if given); ``options`` go to :func:`render_svg`."""
-    from .png import svg_to_png
-
     return svg_to_png(render_svg(source, **options), path, scale=scale)  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from .model import Diagram, Summary, build
 from .png import svg_to_png
 from .layout import TOP
 from .svg import natural_layout, render_svg
+from .term import TraceRenderable
 from .svgkit import FONT, INK, MUTED, attr, esc, markers, text
 from .view import View, view_of
 
@@ -146,8 +147,6 @@ class Comparison:
     def __rich_console__(self, console: Any, options: Any) -> Iterator[Any]:
         from rich.table import Table
         from rich.text import Text as RichText
-
-        from .term import TraceRenderable
 
         for d, label in zip(self.diagrams, self.labels):
             yield RichText(label, style="bold")
