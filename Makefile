@@ -16,7 +16,7 @@ $(VENV)/.runtime: $(BIN)/python pyproject.toml
 	@touch $@
 
 $(VENV)/.test: $(BIN)/python pyproject.toml
-	$(BIN)/python -m pip install -q -e ".[test,notebook,peers,docs]"
+	$(BIN)/python -m pip install -q -e ".[test,notebook,peers,docs,png]"
 	@touch $@ $(VENV)/.runtime
 
 ## make tour: a terminal walk through every example of the seed document

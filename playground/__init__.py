@@ -72,6 +72,7 @@ __all__ = [
     "StreamCanceled",
     "WorkerEntrypoint",
     "WritableStream",
+    "compare",
     "dispose",
     "sleep",
 ]
@@ -84,8 +85,17 @@ def _renderers() -> Any:
     return viz
 
 
+def compare(a: Any, b: Any, *, labels: tuple[str, str] = ("awaited", "pipelined")) -> Any:
+    """Two runs side by side on one time scale (the longer one taller), with what changed from
+    ``a`` to ``b`` in round trips, time, messages and bytes: ``round trips 2 → 1 (−1)``.
+
+    ``a`` and ``b`` are recordings or traces. The result shows itself in Jupyter, prints in a
+    terminal, and has ``to_svg(path=None)`` and ``to_png(path=None, *, scale=2)``."""
+    return _renderers().compare(a, b, labels=labels)
+
+
 _set_renderers(_renderers)
-_SDK.update({name: globals()[name] for name in __all__})  # ``import workers`` in wrangler modules
+_SDK.update({name: globals()[name] for name in __all__ if name != "compare"})  # ``import workers`` in wrangler modules
 
 
 def load_ipython_extension(ip: object) -> None:

@@ -110,6 +110,22 @@ class Text:
         "pip install 'playground[peers]'"
     )
 
+    PNG_MISSING = (
+        "PNG export needs the optional library resvg-py (a renderer with no system library to "
+        "install). Install it with: pip install 'playground[png]'"
+    )
+    PNG_SCALE = "scale must be a number above 0 (2 draws every SVG pixel as 2 × 2 PNG pixels); got {scale!r}"
+
+    STATIC_FIGURE = (
+        "with_static() needs a figure that displays itself (a trace, a comparison, a chart, "
+        "IPython.display.HTML) or HTML or SVG text; got {kind}"
+    )
+    COMPARE_RUN = (
+        "compare() takes two recordings or traces (with play.record() as rec: ...); "
+        "its {which} run is {kind}"
+    )
+    COMPARE_LABELS = "labels must be two strings, one per run, like ('awaited', 'pipelined'); got {labels!r}"
+
     @staticmethod
     def real_silent(timeout: float) -> str:
         """Added to a hang or deadlock while a real session was open and nothing came."""

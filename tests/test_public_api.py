@@ -8,7 +8,7 @@ API_NAMES = {
     "Playground", "WorkerEntrypoint", "RpcTarget", "DurableObject", "RpcStub", "RpcPromise",
     "ReadableStream", "WritableStream", "IdentityTransformStream", "Request", "Response", "Headers",
     "dispose", "sleep", "PlaygroundError", "RpcError", "RemoteError", "DataCloneError", "ConnectionLost",
-    "ProtocolError",
+    "ProtocolError", "compare",
 }
 
 

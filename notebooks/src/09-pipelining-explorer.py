@@ -20,6 +20,7 @@ import asyncio
 from IPython.display import HTML, display
 import ipywidgets as W
 from playground import Playground, WorkerEntrypoint, RpcTarget, dispose
+from playground.viz import with_static
 from playground.viz.chart import Chart, Figure, Marker, Series
 
 # %%
@@ -150,7 +151,12 @@ def explore(latency, chain, fanout):
     display(figure(chain, fanout, latency))
     display(both)
 
-explorer = W.interactive(explore, latency=latency, chain=chain, fanout=fanout)
+# with_static: a saved copy of this notebook (GitHub, nbconvert) shows the figures as they were
+def now():
+    a, p, both = side_by_side(latency.value, chain.value, fanout.value)
+    return [figure(chain.value, fanout.value, latency.value), both]
+
+explorer = with_static(W.interactive(explore, latency=latency, chain=chain, fanout=fanout), now)
 explorer
 
 # %% [markdown]

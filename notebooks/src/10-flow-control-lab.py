@@ -15,6 +15,7 @@
 # %%
 from IPython.display import display
 import ipywidgets as W
+from playground.viz import with_static
 import playground
 from playground import Playground, WorkerEntrypoint, ReadableStream
 from playground.viz.chart import Chart, Figure, Marker, Series
@@ -118,7 +119,9 @@ def explore(window_kib, bandwidth_mb, latency_ms):
     print(f"measured {got / 1e6:.2f} MB/s, law {limit / 1e6:.2f} MB/s; BDP {bdp / KiB:,.0f} KiB; {kind}")
     display(window_figure(bandwidth, latency_ms, window))
 
-W.interactive(explore, window_kib=window_kib, bandwidth_mb=bandwidth_mb, latency_ms=latency_ms)
+# with_static: a saved copy of this notebook (GitHub, nbconvert) shows the chart as it was
+with_static(W.interactive(explore, window_kib=window_kib, bandwidth_mb=bandwidth_mb, latency_ms=latency_ms),
+            lambda: window_figure(bandwidth_mb.value * 1e6, latency_ms.value, window_kib.value * KiB))
 
 # %% [markdown]
 # ## A slow reader holds the writer back

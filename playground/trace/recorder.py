@@ -9,6 +9,7 @@ fields without building the tuple unless someone listens; anything else goes thr
 
 from __future__ import annotations
 
+import builtins
 import warnings
 import weakref
 from collections.abc import Callable, Iterator
@@ -336,13 +337,21 @@ class Trace:
     def __rich_console__(self, console: Any, options: Any) -> Iterator[Any]:
         yield _renderers.get().TraceRenderable(self)
 
-    def to_svg(self, path: str | None = None) -> str:
-        """The timed sequence diagram as SVG text (also written to ``path`` if given)."""
-        svg: str = _renderers.get().render_svg(self)
+    def to_svg(self, path: str | None = None, *, compact: bool | None = None) -> str:
+        """The timed sequence diagram as SVG text (also written to ``path`` if given).
+
+        ``compact=True`` draws each run of 5 or more stream writes and acks as one row
+        (``write 32 KiB ×28``); by default (``None``) only runs of more than 24; ``False`` never."""
+        svg: str = _renderers.get().render_svg(self, compact=compact)
         if path is not None:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(svg)
         return svg
+
+    def to_png(self, path: str | None = None, *, scale: float = 2, compact: bool | None = None) -> builtins.bytes:
+        """The diagram as PNG bytes, ``scale`` times the SVG's size (also written to ``path`` if
+        given); ``compact`` as for :meth:`to_svg`. Needs resvg-py: ``pip install 'playground[png]'``."""
+        return _renderers.get().to_png(self, path, scale=scale, compact=compact)  # type: ignore[no-any-return]
 
     def to_html(self, *, inline: bool = False) -> str:
         """HTML: a data-URI image (safe in saved notebooks) or, ``inline``, the SVG itself."""

@@ -33,6 +33,8 @@ LANE_GAP = 250
 MAX_SCALE = 2600.0
 #: Height of an axis break, and the least an idle gap must take to be cut (pixels).
 BREAK, BREAK_MIN = 44.0, 200.0
+#: Height of a collapsed run of stream writes (see ``compact.py``): cut out like a break.
+COLLAPSE = 72.0
 #: Least pixels between two grid lines.
 GRID_MIN = 26.0
 
@@ -50,6 +52,7 @@ class Layout:
     t1: float
     breaks: list[tuple[float, float]] = field(default_factory=list)  # idle gaps cut out, in order
     top: float = TOP  # the y of t0
+    collapsed: frozenset[tuple[float, float]] = frozenset()  # breaks that are collapsed stream runs
 
     def y(self, t: float) -> float:
         """The y of time ``t``: ``top + (t - t0) * scale``, less what the breaks before ``t`` cut
@@ -59,10 +62,11 @@ class Layout:
         for a, b in self.breaks:
             if t <= a:
                 break
+            tall = COLLAPSE if self.collapsed and (a, b) in self.collapsed else BREAK
             if t >= b:
-                y -= (b - a) * scale - BREAK
+                y -= (b - a) * scale - tall
             else:
-                y -= (t - a) * scale - (t - a) / (b - a) * BREAK
+                y -= (t - a) * scale - (t - a) / (b - a) * tall
         return y
 
     def stretches(self) -> list[tuple[float, float]]:
@@ -146,9 +150,19 @@ def _idle_gaps(d: Diagram, t0: float, t1: float) -> list[tuple[float, float]]:
     return gaps
 
 
-def layout(d: Diagram, *, max_arrows: int = 300, headroom: float = 0.0) -> Layout:
+def layout(
+    d: Diagram,
+    *,
+    max_arrows: int = 300,
+    headroom: float = 0.0,
+    scale: float | None = None,
+    collapsed: list[tuple[float, float]] | None = None,
+) -> Layout:
     """Place ``d``: one lane every ``LANE_GAP`` pixels, time flowing down from ``TOP`` (lower
-    by ``headroom`` pixels, for the words of the first arrows)."""
+    by ``headroom`` pixels, for the words of the first arrows). ``scale`` (pixels per second)
+    replaces the computed one: two diagrams drawn at one scale compare by their heights.
+    ``collapsed`` spans of time are cut out like breaks, ``COLLAPSE`` pixels tall each (the
+    collapsed runs of a long stream, see ``compact.py``)."""
     x = {lane: float(LEFT + 70 + i * LANE_GAP) for i, lane in enumerate(d.lanes)}
     width = LEFT + 70 + max(len(d.lanes) - 1, 0) * LANE_GAP + 190
     view = d.view
@@ -157,16 +171,22 @@ def layout(d: Diagram, *, max_arrows: int = 300, headroom: float = 0.0) -> Layou
     t1 = max(view.end, last, t0)
     span = max(t1 - t0, 1e-9)
     if len(d.messages) > max_arrows:
-        scale = 640 / span
-        return Layout(x, scale, TOP + 640 + 24, width, True, t0, t1)
+        scale = scale or 640 / span
+        return Layout(x, scale, TOP + span * scale + 24, width, True, t0, t1)
+    cut = collapsed or []
     gaps = _idle_gaps(d, t0, t1)
     instants = {t0, t1} | {m.sent_at for m in d.messages} | {m.received_at for m in d.messages if m.received_at is not None}
+    if cut:
+        gaps = [(a, b) for a, b in gaps if not any(c <= a and b <= e for c, e in cut)]
+        instants = {t for t in instants if not any(c < t < e for c, e in cut)}
+        gaps += cut
     height = min(max(440.0, 22.0 * len(instants)), 1600.0)
     busy = max(span - sum(b - a for a, b in gaps), 1e-9)
-    scale = min(height / busy, MAX_SCALE)
-    breaks = [(a, b) for a, b in gaps if (b - a) * scale > BREAK_MIN]
+    fixed = scale
+    scale = fixed or min(height / busy, MAX_SCALE)
+    breaks = sorted((a, b) for a, b in gaps if (b - a) * scale > BREAK_MIN or (a, b) in cut)
     drawn = max(span - sum(b - a for a, b in breaks), 1e-9)
-    scale = min(height / drawn, MAX_SCALE)
-    lay = Layout(x, scale, 0.0, width, False, t0, t1, breaks, TOP + headroom)
+    scale = fixed or min(height / drawn, MAX_SCALE)
+    lay = Layout(x, scale, 0.0, width, False, t0, t1, breaks, TOP + headroom, frozenset(cut))
     lay.bottom = lay.y(t1) + 30
     return lay

@@ -13,6 +13,7 @@ from typing import Any
 from .labels import call_label, ms_text, where_text
 from .model import Diagram, build
 from .svg import render_svg
+from .widgets import with_static
 from .view import View, view_of
 
 __all__ = ["Replay", "replay", "require_ipywidgets"]
@@ -104,11 +105,14 @@ class Replay:
         t = self.time
         until = None if self.frame == len(self.frames) - 1 else t
         svg = render_svg(self.view, until=until, highlight=self.highlighted_messages(), diagram=self.diagram)
+        self.svg = svg
         self.html.value = f"<div>{svg}</div>"
         self.clock.value = f"t = {ms_text((t - self.view.start) * 1000)} ms ({self.frame + 1}/{len(self.frames)})"
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        return self.widget._repr_mimebundle_(**kwargs)
+        """The widget view, and the frame shown now as a picture (``text/html``, ``image/svg+xml``)
+        for saved notebooks and viewers without a kernel (see :func:`~playground.viz.widgets.with_static`)."""
+        return with_static(self.widget, lambda: self.svg)._repr_mimebundle_(**kwargs)
 
 
 def replay(source: Any, **options: Any) -> Replay:

@@ -14,6 +14,7 @@ import textwrap
 from collections.abc import Collection
 
 from ..trace.events import MessageEvent, NoteEvent
+from .compact import Collapse, collapsed_rows, collapsible
 from .flow import flow_panels
 from .labels import colour, message_label, ms_text, role, tooltip
 from .layout import LANE_GAP, Layout, layout, typical_latency
@@ -164,6 +165,28 @@ def _header(d: Diagram) -> str:
     return out + f"<text {attr(x=20, y=44, font_size=12, fill=MUTED, font_family=FONT)}>{''.join(spans)}</text>"
 
 
+def _place(d: Diagram, labels: dict[int, tuple[str, int]], max_arrows: int, compact: bool | None,
+           scale: float | None = None, headroom: float | None = None) -> tuple[Layout, list[Collapse]]:
+    """The layout of ``d`` and the runs of its streams collapsed into one row each."""
+    rows = collapsible(d, compact) if len(d.messages) <= max_arrows else []
+    lay = layout(d, max_arrows=max_arrows, headroom=_headroom(d, labels) if headroom is None else headroom, scale=scale,
+                 collapsed=[(c.start, c.end) for c in rows])
+    return lay, rows
+
+
+def _headroom(d: Diagram, labels: dict[int, tuple[str, int]]) -> float:
+    """Pixels to lower the first instant by, so that the words stacked over the first arrows
+    do not reach the lanes' names."""
+    first = [labels[m.seq][1] for m in d.messages if labels and m.sent_at == d.view.start and role(m) not in _STEP_ASIDE]
+    return 13.0 * max(max(first, default=0) - 1, 0)
+
+
+def natural_layout(d: Diagram, max_arrows: int = 300, compact: bool | None = None) -> Layout:
+    """The layout :func:`render_svg` gives ``d`` by itself (its own scale and headroom)."""
+    labels = _labels(d) if len(d.messages) <= max_arrows else {}
+    return _place(d, labels, max_arrows, compact)[0]
+
+
 def render_svg(
     source: object,
     *,
@@ -171,19 +194,26 @@ def render_svg(
     highlight: Collection[int] | None = None,
     max_arrows: int = 300,
     diagram: Diagram | None = None,
+    scale: float | None = None,
+    headroom: float | None = None,
+    compact: bool | None = None,
 ) -> str:
     """The SVG text of a trace (or recording, view, or list of events).
 
     ``until`` (virtual seconds) draws only what had happened by then, arrows in flight cut
     short; ``highlight`` is a set of message seqs to draw strongly while the others fade;
-    past ``max_arrows`` messages arrows are bundled.
+    past ``max_arrows`` messages arrows are bundled. ``scale`` (pixels per second) and
+    ``headroom`` (pixels above the first instant) replace the computed ones, so that two
+    diagrams put side by side share one time axis (see :func:`~playground.viz.compare.compare`).
+    ``compact`` draws each long run of stream writes and acks as one row (``write 32 KiB ×28``):
+    ``True`` every run of at least 5 writes, ``None`` (the default) runs of more than 24,
+    ``False`` none (see ``compact.py``).
     """
     view: View = view_of(source)
     d = diagram or build(view)
     labels = _labels(d) if len(d.messages) <= max_arrows else {}
-    # the words stacked over the first arrows must not reach the lanes' names
-    first = [labels[m.seq][1] for m in d.messages if labels and m.sent_at == view.start and role(m) not in _STEP_ASIDE]
-    lay = layout(d, max_arrows=max_arrows, headroom=13.0 * max(max(first, default=0) - 1, 0))
+    lay, rows = _place(d, labels, max_arrows, compact, scale, headroom)
+    hidden = frozenset().union(*(c.seqs for c in rows)) if rows else frozenset()
     s = d.summary
     headline, saving, details = s.headline(), s.saving(), " · ".join(s.details())
     width = lay.width = max(lay.width, 40 + 8.6 * len(headline) + 7 * len(saving), 40 + 6.4 * len(details), 600)
@@ -198,8 +228,9 @@ def render_svg(
         body += bundles(d, lay, until)
     else:
         body += flights(d, lay, until)
+        body += collapsed_rows(d, lay, [c for c in rows if until is None or c.start <= until])
         for m in d.messages:
-            if until is None or m.sent_at <= until:
+            if (until is None or m.sent_at <= until) and m.seq not in hidden:
                 faded = highlight is not None and m.seq not in highlight
                 body.append(_arrow(d, lay, m, until, faded, labels[m.seq]))
     if until is None and lay.t1 > view.end:

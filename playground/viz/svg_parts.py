@@ -51,6 +51,8 @@ def breaks(lay: Layout) -> list[str]:
     labelled with the time it stands for; drawn over the lanes and bars it interrupts."""
     out = []
     for a, b in lay.breaks:
+        if (a, b) in lay.collapsed:
+            continue  # a collapsed run of a stream: drawn by compact.collapsed_rows
         y1, y2 = lay.y(a), lay.y(b)
         mid = (y1 + y2) / 2
         zig = " ".join(f"L {x:.0f} {mid + (4 if i % 2 else -4):.1f}" for i, x in enumerate(range(36, int(lay.width) - 10, 12)))

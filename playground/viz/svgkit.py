@@ -55,12 +55,18 @@ def text(
     family: str = FONT,
     extra: str = "",
 ) -> str:
-    """A ``<text>`` element; ``halo`` paints a white outline first so it reads over lines."""
-    halo_attrs = attr(stroke=PAPER, stroke_width="3.5", paint_order="stroke", stroke_linejoin="round")
-    return (
-        f"<text {attr(x=x, y=y, font_size=size, fill=fill, text_anchor=anchor, font_weight=weight, font_family=family)}"
-        f"{' ' + halo_attrs if halo else ''}{' ' + extra if extra else ''}>{esc(content)}</text>"
-    )
+    """A ``<text>`` element; ``halo`` first draws a copy of it in white with a wide white outline
+    (marked ``data-halo``), so that the words read over lines. The copy is a separate element, not
+    ``paint-order``, which cairosvg and some other renderers ignore (they paint the outline over
+    the letters)."""
+    common = attr(x=x, y=y, font_size=size, text_anchor=anchor, font_weight=weight, font_family=family)
+    tail = f"{' ' + extra if extra else ''}>{esc(content)}</text>"
+    under = f"<text {common} {HALO}{tail}" if halo else ""
+    return f"{under}<text {common} {attr(fill=fill)}{tail}"
+
+
+#: The attributes of a halo: the copy of a text drawn under it, white, with a wide white outline.
+HALO = attr(fill=PAPER, stroke=PAPER, stroke_width="3.5", stroke_linejoin="round", data_halo="", aria_hidden="true")
 
 
 def marker_id(colour: str) -> str:

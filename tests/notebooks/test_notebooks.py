@@ -64,12 +64,23 @@ def check_explorer(nb: Any) -> None:
     assert "awaited:   5 round trips, 250 ms" in plain and "pipelined: 1 round trip,  50 ms" in plain
     assert any(p.startswith("Virtual time (chain 3, fan-out 2); Round trips") for _, p in diagrams(nb))
     assert any(o.get("data", {}).get("application/vnd.jupyter.widget-view+json") for _, o in outputs(nb))
+    # the widget leaves its figures behind for a saved copy: the charts and both diagrams
+    [static] = [text(o, "text/html") for _, o in outputs(nb) if _widget_with_picture(o)]
+    assert static.count(DIAGRAM) == 4, static[:200]  # two charts, two diagrams
+
+
+def _widget_with_picture(o: Any) -> bool:
+    """A widget's output that also holds a picture (for viewers without a kernel)."""
+    data = o.get("data", {})
+    return bool(data.get("application/vnd.jupyter.widget-view+json")) and DIAGRAM in data.get("text/html", "")
 
 
 def check_flow_control(nb: Any) -> None:
     plain = "\n".join(text(o) for _, o in outputs(nb))
     assert "the writer stalled" in plain and "slow reader" in plain
     assert any(p.startswith("Throughput: 20 MB/s link") for _, p in diagrams(nb))
+    [static] = [text(o, "text/html") for _, o in outputs(nb) if _widget_with_picture(o)]
+    assert static.count(DIAGRAM) == 1
 
 
 def check_faults(nb: Any) -> None:

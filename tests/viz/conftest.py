@@ -24,7 +24,16 @@ def message_titles(svg: str) -> list[str]:
     return [t for t in titles(svg) if re.match(r"^\w+ #\d+: ", t)]
 
 
+def text_elements(element: ET.Element) -> list[ET.Element]:
+    """The ``<text>`` elements in ``element``, less the white halo copies drawn under some."""
+    return [t for t in element.iter(SVG + "text") if "data-halo" not in t.attrib]
+
+
+def words(element: ET.Element) -> list[str]:
+    """The content of every ``<text>`` in ``element`` (tspans joined), halo copies left out."""
+    return ["".join(t.itertext()) for t in text_elements(element)]
+
+
 def texts(svg: str) -> list[str]:
-    """Every ``<text>``'s content, tspans joined."""
-    root = ET.fromstring(svg)
-    return ["".join(t.itertext()) for t in root.iter(SVG + "text")]
+    """Every ``<text>``'s content, tspans joined (halo copies left out)."""
+    return words(ET.fromstring(svg))

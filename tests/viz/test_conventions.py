@@ -7,7 +7,7 @@ import io
 import xml.etree.ElementTree as ET
 
 import scenes
-from conftest import SVG, texts
+from conftest import SVG, texts, words
 from rich.console import Console
 
 from playground.trace import FaultEvent
@@ -35,7 +35,7 @@ def test_a_call_on_a_crashed_stub_is_drawn_failing_at_once_at_its_callers_lane()
     lane_x = float(next(t.get("x") for t in ET.fromstring(svg).iter(SVG + "text") if t.text == "app"))
     assert line.get("stroke") == "#dc2626" and float(line.get("y1")) == float(line.get("y2")) == top
     assert float(line.get("x1")) == lane_x and float(line.get("x2")) > lane_x
-    assert "".join(mark.find(SVG + "text").itertext()) == "✗ ConnectionLost"
+    assert words(mark) == ["✗ ConnectionLost"]
     console = Console(width=100, color_system=None, record=True, file=io.StringIO())
     console.print(TraceRenderable(rec))
     assert " 0  ✗ ConnectionLost: failed at once, nothing sent" in console.export_text()
@@ -67,10 +67,10 @@ def test_what_arrives_after_the_end_is_drawn_below_an_end_line_and_marked_not_co
     [axis] = _groups(svg, "data-top")
     top, px_per_ms = float(axis.get("data-top")), float(axis.get("data-px-per-ms"))
     assert end.get("data-end-ms") == "50" and float(end.find(SVG + "line").get("y1")) == top + 50 * px_per_ms
-    assert ["".join(t.itertext()) for t in end.iter(SVG + "text")] == ["end · 50 ms", "↓ not counted"]
+    assert words(end) == ["end · 50 ms", "↓ not counted"]
     arrows = _groups(svg, "data-t-send")
     late = [g for g in arrows if float(g.get("data-t-arrive")) > 50]
     assert [g.findtext(SVG + "title").split(" #")[0] for g in late] == ["release", "release"]
-    words = {id(g): ["".join(t.itertext()) for t in g.iter(SVG + "text")] for g in arrows}
-    assert [w for g in late for w in words[id(g)]] == ["release ×2 (not counted)"]
-    assert not [w for g in arrows if g not in late for w in words[id(g)] if "not counted" in w]
+    labels = {id(g): words(g) for g in arrows}
+    assert [w for g in late for w in labels[id(g)]] == ["release ×2 (not counted)"]
+    assert not [w for g in arrows if g not in late for w in labels[id(g)] if "not counted" in w]

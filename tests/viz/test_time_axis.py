@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import scenes
-from conftest import SVG
+from conftest import SVG, text_elements, words
 
 from playground import Playground, sleep
 from playground.viz import render_svg
@@ -93,7 +93,7 @@ def test_simultaneous_messages_share_their_y_and_their_words_are_stacked():
     assert len(ys) == 1 and ys.pop() == pytest.approx(top + 20 * px_per_ms, abs=0.06)  # not pushed down by the rows above
     # the calls' words one above the other (first sent on top), the three pulls said once
     stacked = ["get_counter()", "→ increment(1)", "→ increment(2)", "→ increment(3)", "pull ×3"]
-    words = [("".join(e.itertext()), float(e.get("y"))) for e in ET.fromstring(svg).iter(SVG + "text")]
+    words = [("".join(e.itertext()), float(e.get("y"))) for e in text_elements(ET.fromstring(svg))]
     calls = [(w, y) for w, y in words if w in stacked]
     assert [w for w, _ in calls] == stacked
     assert [y for _, y in calls] == sorted(y for _, y in calls)
@@ -118,7 +118,7 @@ def test_a_long_idle_gap_is_cut_out_with_a_labelled_break_and_the_scale_kept():
     assert cut[0].find(SVG + "title").text == (
         "axis break: 9,975 ms with nothing in flight (75–10,050 ms), not drawn to scale"
     )
-    assert "⋯ 9,975 ms with nothing in flight, cut out ⋯" in ["".join(t.itertext()) for t in root.iter(SVG + "text")]
+    assert "⋯ 9,975 ms with nothing in flight, cut out ⋯" in words(root)
     top, px_per_ms, grid = _axis(svg)
     arrows = _arrows(svg)
     # before the break y = top + t * scale; after it the same scale, shifted by one constant
