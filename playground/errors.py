@@ -107,7 +107,7 @@ class Text:
 
     PEERS_MISSING = (
         "Real peers need optional libraries ({missing}). Install them with: "
-        "pip install 'playground[peers]'"
+        "pip install 'workers-rpc-playground[peers]'"
     )
 
     @staticmethod

@@ -21,7 +21,6 @@ import pytest
 import playground
 from playground.tour import STOPS
 
-pytestmark = pytest.mark.package
 
 ROOT = Path(__file__).resolve().parent.parent
 DIST = "workers_rpc_playground"  # the distribution's file-name form (workers-rpc-playground)
@@ -31,6 +30,25 @@ def _run(args: list[str], cwd: Path, timeout: float = 120, env: dict[str, str] |
     done = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
     assert done.returncode == 0, f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
     return done
+
+
+def test_every_install_command_names_this_distribution_and_one_of_its_extras(monkeypatch):
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    listed = _run(["git", "ls-files", "-co", "--exclude-standard"], cwd=ROOT).stdout.split()
+    commands = [(name, m.group(1), m.group(2)) for name in listed if (ROOT / name).is_file()
+                for m in re.finditer(r"pip install '([\w.-]+)\[([\w,]+)\]'", (ROOT / name).read_text(errors="replace"))]
+    assert len(commands) >= 10
+    wrong = [c for c in commands if c[1] != project["name"] or not set(c[2].split(",")) <= set(project["optional-dependencies"])]
+    assert wrong == []
+    from playground.transport.io import require
+
+    monkeypatch.setitem(sys.modules, "websockets", None)
+    with pytest.raises(ImportError) as missing:
+        require("websockets")
+    assert str(missing.value) == ("Real peers need optional libraries (websockets). "
+                                  "Install them with: pip install 'workers-rpc-playground[peers]'")
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +73,14 @@ def _one(dist: Path, pattern: str) -> Path:
     return found[0]
 
 
+@pytest.mark.package
 def test_twine_check_passes(dist: Path):
     files = [_one(dist, f"{DIST}-*.whl"), _one(dist, f"{DIST}-*.tar.gz")]
     out = _run([sys.executable, "-m", "twine", "check", "--strict", *map(str, files)], cwd=dist).stdout
     assert out.count("PASSED") == 2, out
 
 
+@pytest.mark.package
 def test_the_wheel_holds_the_package_and_nothing_else(dist: Path):
     wheel = _one(dist, f"{DIST}-{playground.__version__}-py3-none-any.whl")
     names = zipfile.ZipFile(wheel).namelist()
@@ -76,6 +96,7 @@ def test_the_wheel_holds_the_package_and_nothing_else(dist: Path):
     assert "Requires-Dist: msgpack>=1.0.5\n" in metadata and "Requires-Dist: rich>=13.7\n" in metadata
 
 
+@pytest.mark.package
 def test_the_sdist_holds_what_builds_the_wheel(dist: Path):
     sdist = _one(dist, f"{DIST}-{playground.__version__}.tar.gz")
     top = f"{DIST}-{playground.__version__}/"
@@ -84,6 +105,7 @@ def test_the_sdist_holds_what_builds_the_wheel(dist: Path):
     assert not [n for n in names if n.split("/")[0] in {"tests", "notebooks", ".venv", ".git", "benchmarks"}]
 
 
+@pytest.mark.package
 def test_the_wheel_installed_in_a_fresh_venv_runs_the_tour(dist: Path, tmp_path: Path):
     wheel = _one(dist, f"{DIST}-*.whl")
     venv = tmp_path / "venv"

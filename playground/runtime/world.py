@@ -324,7 +324,7 @@ class Playground:
         trace named ``host:port`` (or ``name``). Messages are Cap'n Web's JSON (``codec``:
         another codec with ``encode(message) -> str`` and ``decode(text) -> message``).
 
-        Needs the optional libraries: ``pip install 'playground[peers]'``. While the session
+        Needs the optional libraries: ``pip install 'workers-rpc-playground[peers]'``. While the session
         is open the playground waits for the peer in real time, and virtual time follows the
         wall clock meanwhile (see "Real peers" in docs/design.md)."""
         self._check_open()

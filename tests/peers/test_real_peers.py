@@ -13,8 +13,8 @@ from playground import Playground, RpcTarget, WorkerEntrypoint, dispose
 from playground.codec.capnweb import CapnWebCodec
 from playground.errors import ConfigurationError
 
-pytest.importorskip("websockets", reason="real peers need pip install 'playground[peers]'")
-pytest.importorskip("aiohttp", reason="real peers need pip install 'playground[peers]'")
+pytest.importorskip("websockets", reason="real peers need pip install 'workers-rpc-playground[peers]'")
+pytest.importorskip("aiohttp", reason="real peers need pip install 'workers-rpc-playground[peers]'")
 
 pytestmark = pytest.mark.peers
 
