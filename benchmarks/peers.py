@@ -7,7 +7,7 @@ It installs capnweb and ws with npm into a temporary folder (as ``capnweb.py`` d
 ``peers_node.mjs`` there; without node or npm it says so and measures nothing.
 
 Run: ``python3 benchmarks/peers.py [N]`` (needs node and npm reaching the npm registry, and
-``pip install 'playground[peers]'``).
+``pip install 'workers-rpc-playground[peers]'``).
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def run_peers(n: int = 2000, *, version: str = "0.12.0", timeout: float = 600) -
         import aiohttp  # noqa: F401
         import websockets  # noqa: F401
     except ImportError:
-        return "skipped: real peers need pip install 'playground[peers]'"
+        return "skipped: real peers need pip install 'workers-rpc-playground[peers]'"
     deadline = time.monotonic() + timeout
     with tempfile.TemporaryDirectory(prefix="capnweb-peers-") as folder:
         failed = install(folder, [f"capnweb@{version}", "ws@8.18.3"], deadline)

@@ -107,12 +107,12 @@ class Text:
 
     PEERS_MISSING = (
         "Real peers need optional libraries ({missing}). Install them with: "
-        "pip install 'playground[peers]'"
+        "pip install 'workers-rpc-playground[peers]'"
     )
 
     PNG_MISSING = (
         "PNG export needs the optional library resvg-py (a renderer with no system library to "
-        "install). Install it with: pip install 'playground[png]'"
+        "install). Install it with: pip install 'workers-rpc-playground[png]'"
     )
     PNG_SCALE = "scale must be a number above 0 (2 draws every SVG pixel as 2 × 2 PNG pixels); got {scale!r}"
 

@@ -11,7 +11,7 @@
 # each cell as they come and go. The server is **Node.js with npm `capnweb`** when `node` and
 # `npm` are installed; otherwise a second playground serves the same API.
 #
-# Real peers need two optional libraries: `pip install 'playground[peers]'`.
+# Real peers need two optional libraries: `pip install 'workers-rpc-playground[peers]'`.
 
 # %%
 %load_ext playground

@@ -325,7 +325,7 @@ class Playground:
         another codec with ``encode(message) -> str`` and ``decode(text) -> message``; the
         session uses its own copy of it, as a codec is one end of one session).
 
-        Needs the optional libraries: ``pip install 'playground[peers]'``. While the session
+        Needs the optional libraries: ``pip install 'workers-rpc-playground[peers]'``. While the session
         is open the playground waits for the peer in real time, and virtual time follows the
         wall clock meanwhile (see "Real peers" in docs/design.md)."""
         self._check_open()

@@ -350,7 +350,7 @@ class Trace:
 
     def to_png(self, path: str | None = None, *, scale: float = 2, compact: bool | None = None) -> builtins.bytes:
         """The diagram as PNG bytes, ``scale`` times the SVG's size (also written to ``path`` if
-        given); ``compact`` as for :meth:`to_svg`. Needs resvg-py: ``pip install 'playground[png]'``."""
+        given); ``compact`` as for :meth:`to_svg`. Needs resvg-py: ``pip install 'workers-rpc-playground[png]'``."""
         return _renderers.get().to_png(self, path, scale=scale, compact=compact)  # type: ignore[no-any-return]
 
     def to_html(self, *, inline: bool = False) -> str:

@@ -11,7 +11,7 @@ I/O loop with ``call_soon_threadsafe``. Each side keeps the order of what it han
 messages of one session stay in order both ways. :meth:`IOThread.stop` (``play.close()``)
 closes every socket and server it opened and joins the thread.
 
-The libraries are optional (``pip install 'playground[peers]'``): :func:`require` says so when
+The libraries are optional (``pip install 'workers-rpc-playground[peers]'``): :func:`require` says so when
 one is missing.
 """
 
@@ -36,7 +36,7 @@ _LIBRARIES = {"websockets": "websockets", "aiohttp": "aiohttp"}
 
 def require(*names: str) -> list[Any]:
     """Import the optional libraries ``names`` (default: all that real peers use); an
-    :class:`ImportError` naming ``pip install 'playground[peers]'`` if any is missing."""
+    :class:`ImportError` naming ``pip install 'workers-rpc-playground[peers]'`` if any is missing."""
     modules = []
     missing = []
     for name in names or tuple(_LIBRARIES):

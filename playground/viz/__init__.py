@@ -8,7 +8,7 @@ runtime. ``rich`` and ``ipywidgets`` are imported only when a renderer that need
 * :class:`TraceRenderable` — the terminal view for ``rich``.
 * :func:`to_mermaid`, :func:`to_perfetto`, :func:`to_json` — exports.
 * :func:`compare` — two runs side by side on one time scale, with what changed.
-* :func:`to_png` — a trace's diagram as PNG (``pip install 'playground[png]'``).
+* :func:`to_png` — a trace's diagram as PNG (``pip install 'workers-rpc-playground[png]'``).
 * :func:`advise` — awaits that pipelining would remove, with the round trips saved.
 * :func:`replay` — ipywidgets controls over a recorded trace.
 * :func:`with_static` — a widget that leaves its current figure in saved notebooks.

@@ -103,7 +103,7 @@ class Comparison:
 
     def to_png(self, path: str | None = None, *, scale: float = 2) -> bytes:
         """The picture as PNG bytes, ``scale`` times the SVG's size (needs
-        ``pip install 'playground[png]'``); also written to ``path`` if given."""
+        ``pip install 'workers-rpc-playground[png]'``); also written to ``path`` if given."""
         return svg_to_png(self.to_svg(), path, scale=scale)
 
     def _render(self) -> str:

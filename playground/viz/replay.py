@@ -25,7 +25,7 @@ def require_ipywidgets() -> Any:
         import ipywidgets
     except ImportError as exc:
         raise ImportError(
-            "Replaying a trace needs ipywidgets: pip install 'playground[notebook]' "
+            "Replaying a trace needs ipywidgets: pip install 'workers-rpc-playground[notebook]' "
             "(or pip install ipywidgets). Everything else works without it: "
             "display the trace itself, or use trace.to_svg()."
         ) from exc

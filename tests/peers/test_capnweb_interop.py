@@ -19,8 +19,8 @@ import pytest
 from playground import Playground, RpcTarget, WorkerEntrypoint, dispose
 from playground.errors import ConnectionLost, ProtocolError, RemoteError
 
-pytest.importorskip("websockets", reason="real peers need pip install 'playground[peers]'")
-pytest.importorskip("aiohttp", reason="real peers need pip install 'playground[peers]'")
+pytest.importorskip("websockets", reason="real peers need pip install 'workers-rpc-playground[peers]'")
+pytest.importorskip("aiohttp", reason="real peers need pip install 'workers-rpc-playground[peers]'")
 
 pytestmark = [pytest.mark.interop, pytest.mark.peers]
 

@@ -15,8 +15,8 @@ from playground.codec.capnweb import CapnWebCodec
 from playground.errors import ConfigurationError
 from playground.trace.stats import round_trips
 
-pytest.importorskip("websockets", reason="real peers need pip install 'playground[peers]'")
-pytest.importorskip("aiohttp", reason="real peers need pip install 'playground[peers]'")
+pytest.importorskip("websockets", reason="real peers need pip install 'workers-rpc-playground[peers]'")
+pytest.importorskip("aiohttp", reason="real peers need pip install 'workers-rpc-playground[peers]'")
 
 pytestmark = pytest.mark.peers
 

@@ -113,7 +113,7 @@ def test_without_resvg_the_error_says_what_to_install(monkeypatch):
         rec.to_png()
     assert str(e.value) == (
         "PNG export needs the optional library resvg-py (a renderer with no system library to install). "
-        "Install it with: pip install 'playground[png]'"
+        "Install it with: pip install 'workers-rpc-playground[png]'"
     )
 
 
