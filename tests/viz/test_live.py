@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import IPython.display
@@ -9,6 +10,7 @@ import pytest
 import scenes
 
 import playground
+import playground.notebook
 from playground.trace import NoteEvent
 from playground.viz import LiveView
 from playground.viz.live import BUDGET
@@ -161,6 +163,55 @@ def test_each_cell_gets_its_own_view_and_unload_stops_it(shell):
     _cell(shell, lambda: play.run(main()))
     assert len(shell.log) == before
     playground.load_ipython_extension(shell)  # for the fixture's unload
+
+
+class PyodideLikeShell(FakeShell):
+    """A shell as the Pyodide kernel drives it: cells run through ``run_cell_async``, which
+    fires ``pre_run_cell`` and never ``post_run_cell``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list = []
+
+    async def run_cell_async(self, body):
+        self.events.trigger("pre_run_cell")
+        return await body()
+
+
+def _final_summary(log) -> str:
+    return [b for k, b in log if k == "update"][-1]["text/plain"].splitlines()[0]
+
+
+@pytest.mark.parametrize("async_cells", [True, False], ids=["run_cell_async", "next pre_run_cell"])
+def test_a_kernel_that_never_fires_post_run_cell_still_gets_each_cells_final_frame(monkeypatch, async_cells):
+    log: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw=False, display_id=False: FakeHandle(log, bundle))
+    ip = PyodideLikeShell() if async_cells else FakeShell()
+    playground.load_ipython_extension(ip)
+    play = scenes.counter_world()
+    env = play.env("client")
+
+    async def cell():
+        with await env.COUNTER_SERVICE.get_counter() as counter:
+            return await counter.increment()
+
+    try:
+        if async_cells:
+            assert asyncio.run(ip.run_cell_async(cell)) == 1
+        else:  # a kernel that calls neither: the next cell finishes the last one
+            ip.events.trigger("pre_run_cell")
+            assert play.run(cell()) == 1
+            ip.events.trigger("pre_run_cell")
+        assert _final_summary(log) == "2 round trips · 100 ms · 2 calls (0 pipelined) · 9 messages · 121 bytes · 0 leaks"
+        ext = playground.notebook._extensions[id(ip)]
+        assert [view.finished for view in ext.views.values()] == ([True] if async_cells else [])
+        before = len(log)
+        ip.events.trigger("post_run_cell")  # (a kernel that fires it too: nothing drawn twice)
+        assert len(log) == before
+    finally:
+        playground.unload_ipython_extension(ip)
+    assert "run_cell_async" not in ip.__dict__  # unwrapped
+    assert not any(ip.events.callbacks.values())
 
 
 class Ticks:
