@@ -227,6 +227,9 @@ class VirtualLoop(asyncio.BaseEventLoop):
         self._anchor_wall = 0.0
         self._anchor_ns = 0
         self._driving = False
+        #: The loop that was running when this one started to be driven nested in it (a Jupyter
+        #: cell's), while it is driven; else None.
+        self.outer: asyncio.AbstractEventLoop | None = None
         self._failure: BaseException | None = None
         #: A Ctrl-C (or a KeyboardInterrupt that user code raised) waiting to be delivered.
         self._interrupt: BaseException | None = None
@@ -610,6 +613,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
         outer_task = None
         try:
             events._set_running_loop(self)
+            self.outer = previous
             if _swap_current_task is not None:  # (3.14: the thread's one current task, detached)
                 outer_task = _swap_current_task(self, None)
             sys.set_asyncgen_hooks(
@@ -653,6 +657,7 @@ class VirtualLoop(asyncio.BaseEventLoop):
             if _swap_current_task is not None:
                 _swap_current_task(self, outer_task)
             events._set_running_loop(previous)
+            self.outer = None
             sys.set_asyncgen_hooks(*old_hooks)
 
     def close(self) -> None:

@@ -13,6 +13,7 @@ import playground
 import playground.notebook
 from playground.trace import NoteEvent
 from playground.viz import LiveView
+from playground.sim.clock import VirtualLoop
 from playground.viz.live import BUDGET
 
 
@@ -274,3 +275,31 @@ def test_a_live_view_under_a_trace_limit_keeps_the_newest_events_and_says_so():
     assert live.dropped == len(events) - len(live.events)
     live.finish()
     assert f"{live.dropped:,} earlier events not kept (trace_limit)" in frames[-1]["text/plain"]
+
+
+def test_where_no_thread_can_start_a_paced_view_redraws_from_the_event_loop(monkeypatch):
+    monkeypatch.setattr(LiveView, "threads", False)  # as under Pyodide
+    play, rec = scenes.pipelined_counter()
+    first_flight = [e for e in rec.events if e.at == 0.0]
+    frames: list[dict[str, str]] = []
+    live = LiveView(frames.append, now=lambda: 0.0, start=0.0, interval=0.005, clock=FakeClock(), pace=2.0)
+    cell_loop = VirtualLoop()  # the cell's loop (its clock virtual too: the test never sleeps)
+
+    async def cell():
+        for event in first_flight:
+            live.add(event)
+        first = len(frames)
+        await asyncio.sleep(0.0125)  # the loop's callbacks redraw at 5 and 10 ms
+        ticked = len(frames)
+        live.finish()
+        await asyncio.sleep(0.05)
+        return first, ticked, len(frames)
+
+    task = cell_loop.create_task(cell())
+    try:
+        cell_loop.run_until(task.done)
+    finally:
+        cell_loop.close()
+    first, ticked, last = task.result()
+    assert live.ticker is None
+    assert (ticked - first, last - ticked) == (2, 1)  # two redraws, the final frame, then none
