@@ -303,3 +303,18 @@ def test_where_no_thread_can_start_a_paced_view_redraws_from_the_event_loop(monk
     first, ticked, last = task.result()
     assert live.ticker is None
     assert (ticked - first, last - ticked) == (2, 1)  # two redraws, the final frame, then none
+
+
+def test_without_ipywidgets_the_error_says_how_to_install_it_here_and_in_jupyterlite(monkeypatch):
+    import sys
+
+    from playground.viz.replay import require_ipywidgets
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # (importing it fails)
+    with pytest.raises(ImportError) as info:
+        require_ipywidgets("This notebook's sliders")
+    assert str(info.value) == (
+        "This notebook's sliders needs ipywidgets: pip install 'workers-rpc-playground[notebook]' "
+        "(or pip install ipywidgets; in JupyterLite, run %pip install ipywidgets in a cell). "
+        "Everything else works without it: display the trace itself, or use trace.to_svg()."
+    )
