@@ -4,7 +4,13 @@ Display glue only. On ``pre_run_cell`` the extension arms itself; every playgrou
 exist and those created later, via ``watch_playgrounds``) has a recorder listener that feeds a
 per-cell :class:`~playground.viz.LiveView`. The view creates its display handle lazily, on the
 first RPC event of the cell, so cells without RPC get no output; frames follow, throttled;
-``post_run_cell`` publishes the final frame, which is what a saved notebook keeps.
+at the end of the cell the final frame is published, which is what a saved notebook keeps.
+
+The end of a cell is seen by whichever comes first: the shell's ``run_cell_async`` returning
+(the extension wraps it on the shell, and unwraps it on unload), ``post_run_cell`` (IPython fires
+it from its synchronous ``run_cell``, ipykernel after async cells; the Pyodide kernel of
+JupyterLite never does), or, failing both, the next cell's ``pre_run_cell``. A view is finished
+once, whichever sees it.
 """
 
 from __future__ import annotations
@@ -51,15 +57,27 @@ class PlaygroundExtension:
         self._unwatch = watch_playgrounds(self._adopt)
         ip.events.register("pre_run_cell", self.pre_run_cell)
         ip.events.register("post_run_cell", self.post_run_cell)
+        self._run_cell_async: Any = None
+        original = getattr(ip, "run_cell_async", None)
+        if original is not None:
+
+            async def run_cell_async(*args: Any, **kwargs: Any) -> Any:
+                try:
+                    return await original(*args, **kwargs)
+                finally:
+                    self.post_run_cell()
+
+            self._run_cell_async = run_cell_async
+            ip.run_cell_async = run_cell_async
 
     def _adopt(self, play: Playground) -> None:
         ref = weakref.ref(play)
         self._unsubscribe.append(play.recorder.subscribe(lambda event: self._on_event(ref, event)))
 
     def pre_run_cell(self, info: Any = None) -> None:
-        """A cell starts: forget the last cell's views, note each playground's time."""
-        for view in self.views.values():
-            view.stop()
+        """A cell starts: finish the last cell's views (if nothing did), note each playground's
+        time."""
+        self.post_run_cell()
         self.views = {}
         self._starts = {id(p): p.now for p in playgrounds()}
         self.armed = True
@@ -85,10 +103,11 @@ class PlaygroundExtension:
         view.add(event)
 
     def post_run_cell(self, result: Any = None) -> None:
-        """The cell ended: publish every view's final frame."""
+        """The cell ended: publish every view's final frame (once: a finished view is left)."""
         self.armed = False
         for view in self.views.values():
-            view.finish()
+            if not view.finished:
+                view.finish()
 
     def close(self) -> None:
         """Stop listening (``%unload_ext playground``)."""
@@ -98,6 +117,8 @@ class PlaygroundExtension:
         self._unwatch()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+        if self._run_cell_async is not None and self.ip.__dict__.get("run_cell_async") is self._run_cell_async:
+            del self.ip.run_cell_async  # (the shell's own method again)
         for name, callback in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
             try:
                 self.ip.events.unregister(name, callback)

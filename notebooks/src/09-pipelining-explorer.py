@@ -16,9 +16,16 @@
 # can redraw them.
 
 # %%
+# In JupyterLite (Pyodide) the sliders' package is installed first; elsewhere this does nothing.
+import sys
+if sys.platform == "emscripten":
+    %pip install ipywidgets
+from playground.viz.replay import require_ipywidgets
+W = require_ipywidgets("This notebook's sliders")
+
+# %%
 import asyncio
 from IPython.display import HTML, display
-import ipywidgets as W
 from playground import Playground, WorkerEntrypoint, RpcTarget, dispose
 from playground.viz import with_static
 from playground.viz.chart import Chart, Figure, Marker, Series

@@ -13,8 +13,15 @@
 # them.
 
 # %%
+# In JupyterLite (Pyodide) the sliders' package is installed first; elsewhere this does nothing.
+import sys
+if sys.platform == "emscripten":
+    %pip install ipywidgets
+from playground.viz.replay import require_ipywidgets
+W = require_ipywidgets("This notebook's sliders")
+
+# %%
 from IPython.display import display
-import ipywidgets as W
 from playground.viz import with_static
 import playground
 from playground import Playground, WorkerEntrypoint, ReadableStream

@@ -315,6 +315,8 @@ class _Watchdog:
 
 
 _watchdog = _Watchdog()
+# The calling thread's CPU time; Pyodide's ``time`` has no ``thread_time`` (one thread anyway).
+_thread_time = getattr(time, "thread_time", None) or time.process_time
 _active = [0]  # steps being measured on the simulation thread (nested ones count in the outer)
 
 
@@ -344,7 +346,7 @@ def run_limited(context: ExecutionContext, fn: Any, *args: Any) -> Any:
         raise cpu_exceeded(context)
     watchdog = _watchdog
     fired = False
-    start = time.thread_time()
+    start = _thread_time()
     ident = threading.get_ident()
     if ident != watchdog.ident:
         watchdog.use_thread(ident)
@@ -363,7 +365,7 @@ def run_limited(context: ExecutionContext, fn: Any, *args: Any) -> Any:
             watchdog.step = None  # (from here on, at most one raise is still on its way)
             _active[0] = 0
             try:
-                context.cpu_used += time.thread_time() - start
+                context.cpu_used += _thread_time() - start
                 fired = _settle(watchdog)
             except _CpuExceeded:  # that raise arrived
                 fired = True

@@ -227,6 +227,9 @@ class VirtualLoop(asyncio.BaseEventLoop):
         self._anchor_wall = 0.0
         self._anchor_ns = 0
         self._driving = False
+        #: The loop that was running when this one started to be driven nested in it (a Jupyter
+        #: cell's), while it is driven; else None.
+        self.outer: asyncio.AbstractEventLoop | None = None
         self._failure: BaseException | None = None
         #: A Ctrl-C (or a KeyboardInterrupt that user code raised) waiting to be delivered.
         self._interrupt: BaseException | None = None
@@ -607,8 +610,12 @@ class VirtualLoop(asyncio.BaseEventLoop):
         host_paced: bool,
     ) -> str:
         old_hooks = sys.get_asyncgen_hooks()
+        outer_task = None
         try:
             events._set_running_loop(self)
+            self.outer = previous
+            if _swap_current_task is not None:  # (3.14: the thread's one current task, detached)
+                outer_task = _swap_current_task(self, None)
             sys.set_asyncgen_hooks(
                 firstiter=self._asyncgen_firstiter_hook, finalizer=self._asyncgen_finalizer_hook
             )
@@ -647,7 +654,10 @@ class VirtualLoop(asyncio.BaseEventLoop):
             self._driving = False
             self._host_paced = False
             self._thread_id = None  # type: ignore[assignment]
+            if _swap_current_task is not None:
+                _swap_current_task(self, outer_task)
             events._set_running_loop(previous)
+            self.outer = None
             sys.set_asyncgen_hooks(*old_hooks)
 
     def close(self) -> None:
@@ -666,6 +676,20 @@ try:
 except ImportError:  # pragma: no cover - every CPython has it
     _signal = signal  # type: ignore[no-redef]
 _SIGINT = int(signal.SIGINT)
+
+# Python 3.14's asyncio (its C part) keeps one current task per *thread*, not one per loop: a
+# task of this loop could not start while the task that drives it (a Jupyter cell's, one of
+# ``asyncio.run``) is current ("Cannot enter into task ... while another task ... is being
+# executed"). :meth:`VirtualLoop._drive` detaches that task while this loop runs and puts it back
+# after. With this loop the running one, ``_swap_current_task`` swaps the thread's task. Before
+# 3.14 (or with the pure-Python asyncio) current tasks are kept per loop and nothing is needed.
+_swap_current_task: Callable[[Any, Any], Any] | None = None
+if sys.version_info >= (3, 14):  # pragma: no cover - tested under Pyodide (tests/test_pyodide.py)
+    from asyncio import tasks as _tasks
+
+    _c_swap = getattr(_tasks, "_c_swap_current_task", None)
+    if _c_swap is not None and _tasks._swap_current_task is _c_swap:
+        _swap_current_task = _c_swap
 
 _OWN_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 _STDLIB_DIR = os.path.abspath(sysconfig.get_paths()["stdlib"]) + os.sep

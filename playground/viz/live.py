@@ -9,12 +9,16 @@ cost scaled by their number, or the cost per event measured on earlier large fra
 is higher. So a short cell gets its first frame and its final one, a long one a frame every
 ``interval`` or so. Live frames skip the advisor and the saving; :meth:`finish` publishes the
 complete final frame. With ``pace`` > 0 (virtual time tied to the wall clock), a
-background thread also redraws every ``interval`` so that arrows grow while they fly.
+background thread also redraws every ``interval`` so that arrows grow while they fly. Where no
+thread can start (Pyodide, JupyterLite), the redraws are callbacks of the event loop the cell
+runs on instead (they run while the cell waits for the wall clock); with no loop, none.
 """
 
 from __future__ import annotations
 
+import asyncio
 import heapq
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -81,6 +85,9 @@ class LiveView:
     #: Wall seconds a frame costs per event drawn, as last measured on a large frame (shared by
     #: every view in the process; a first guess until then).
     per_event: ClassVar[float] = 4e-6
+    #: Whether a ticker thread can start here (not under Pyodide; found out, too, when starting
+    #: one fails): without, paced redraws are callbacks of the running event loop.
+    threads: ClassVar[bool] = sys.platform != "emscripten"
 
     def add(self, event: Event) -> None:
         """Take one event; draw a frame if it is the first RPC event or one is due."""
@@ -159,8 +166,34 @@ class LiveView:
                 if not self.finished and self._next_arrival(self.now()) is not None:
                     self._frame(final=False)
 
-        self.ticker = threading.Thread(target=tick, name="playground-live-view", daemon=True)
-        self.ticker.start()
+        if LiveView.threads:
+            ticker = threading.Thread(target=tick, name="playground-live-view", daemon=True)
+            try:
+                ticker.start()
+            except RuntimeError:  # "can't start new thread"
+                LiveView.threads = False
+            else:
+                self.ticker = ticker
+                return
+        self._tick_on_loop()
+
+    def _tick_on_loop(self) -> None:
+        """Paced redraws as callbacks of the event loop the cell runs on: the running loop, or,
+        while a playground's loop is driven nested in another, that other one (its ``outer``)."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # (no loop: the final frame only)
+        loop = getattr(loop, "outer", None) or loop
+
+        def tick() -> None:
+            if self.finished or self.error is not None:
+                return
+            if self._next_arrival(self.now()) is not None:
+                self._frame(final=False)
+            loop.call_later(self.interval, tick)
+
+        loop.call_later(self.interval, tick)
 
     def view(self, *, final: bool = False, end: float | None = None) -> View:
         """The events so far as a view, up to virtual time ``end`` (default: now)."""

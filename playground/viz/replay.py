@@ -19,15 +19,16 @@ from .view import View, view_of
 __all__ = ["Replay", "replay", "require_ipywidgets"]
 
 
-def require_ipywidgets() -> Any:
-    """Import ipywidgets, or explain how to install it."""
+def require_ipywidgets(what: str = "Replaying a trace") -> Any:
+    """Import ipywidgets, or explain how to install it (``what`` needs it: the message's
+    subject)."""
     try:
         import ipywidgets
     except ImportError as exc:
         raise ImportError(
-            "Replaying a trace needs ipywidgets: pip install 'workers-rpc-playground[notebook]' "
-            "(or pip install ipywidgets). Everything else works without it: "
-            "display the trace itself, or use trace.to_svg()."
+            f"{what} needs ipywidgets: pip install 'workers-rpc-playground[notebook]' "
+            "(or pip install ipywidgets; in JupyterLite, run %pip install ipywidgets in a cell). "
+            "Everything else works without it: display the trace itself, or use trace.to_svg()."
         ) from exc
     return ipywidgets
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 
 import IPython.display
@@ -9,8 +10,10 @@ import pytest
 import scenes
 
 import playground
+import playground.notebook
 from playground.trace import NoteEvent
 from playground.viz import LiveView
+from playground.sim.clock import VirtualLoop
 from playground.viz.live import BUDGET
 
 
@@ -163,6 +166,55 @@ def test_each_cell_gets_its_own_view_and_unload_stops_it(shell):
     playground.load_ipython_extension(shell)  # for the fixture's unload
 
 
+class PyodideLikeShell(FakeShell):
+    """A shell as the Pyodide kernel drives it: cells run through ``run_cell_async``, which
+    fires ``pre_run_cell`` and never ``post_run_cell``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.log: list = []
+
+    async def run_cell_async(self, body):
+        self.events.trigger("pre_run_cell")
+        return await body()
+
+
+def _final_summary(log) -> str:
+    return [b for k, b in log if k == "update"][-1]["text/plain"].splitlines()[0]
+
+
+@pytest.mark.parametrize("async_cells", [True, False], ids=["run_cell_async", "next pre_run_cell"])
+def test_a_kernel_that_never_fires_post_run_cell_still_gets_each_cells_final_frame(monkeypatch, async_cells):
+    log: list = []
+    monkeypatch.setattr(IPython.display, "display", lambda bundle, raw=False, display_id=False: FakeHandle(log, bundle))
+    ip = PyodideLikeShell() if async_cells else FakeShell()
+    playground.load_ipython_extension(ip)
+    play = scenes.counter_world()
+    env = play.env("client")
+
+    async def cell():
+        with await env.COUNTER_SERVICE.get_counter() as counter:
+            return await counter.increment()
+
+    try:
+        if async_cells:
+            assert asyncio.run(ip.run_cell_async(cell)) == 1
+        else:  # a kernel that calls neither: the next cell finishes the last one
+            ip.events.trigger("pre_run_cell")
+            assert play.run(cell()) == 1
+            ip.events.trigger("pre_run_cell")
+        assert _final_summary(log) == "2 round trips · 100 ms · 2 calls (0 pipelined) · 9 messages · 121 bytes · 0 leaks"
+        ext = playground.notebook._extensions[id(ip)]
+        assert [view.finished for view in ext.views.values()] == ([True] if async_cells else [])
+        before = len(log)
+        ip.events.trigger("post_run_cell")  # (a kernel that fires it too: nothing drawn twice)
+        assert len(log) == before
+    finally:
+        playground.unload_ipython_extension(ip)
+    assert "run_cell_async" not in ip.__dict__  # unwrapped
+    assert not any(ip.events.callbacks.values())
+
+
 class Ticks:
     """A ticker's wait that returns only when the test says so: the test steps the ticker one
     frame at a time instead of sleeping. (The timeouts only stop a broken test from hanging.)"""
@@ -223,3 +275,46 @@ def test_a_live_view_under_a_trace_limit_keeps_the_newest_events_and_says_so():
     assert live.dropped == len(events) - len(live.events)
     live.finish()
     assert f"{live.dropped:,} earlier events not kept (trace_limit)" in frames[-1]["text/plain"]
+
+
+def test_where_no_thread_can_start_a_paced_view_redraws_from_the_event_loop(monkeypatch):
+    monkeypatch.setattr(LiveView, "threads", False)  # as under Pyodide
+    play, rec = scenes.pipelined_counter()
+    first_flight = [e for e in rec.events if e.at == 0.0]
+    frames: list[dict[str, str]] = []
+    live = LiveView(frames.append, now=lambda: 0.0, start=0.0, interval=0.005, clock=FakeClock(), pace=2.0)
+    cell_loop = VirtualLoop()  # the cell's loop (its clock virtual too: the test never sleeps)
+
+    async def cell():
+        for event in first_flight:
+            live.add(event)
+        first = len(frames)
+        await asyncio.sleep(0.0125)  # the loop's callbacks redraw at 5 and 10 ms
+        ticked = len(frames)
+        live.finish()
+        await asyncio.sleep(0.05)
+        return first, ticked, len(frames)
+
+    task = cell_loop.create_task(cell())
+    try:
+        cell_loop.run_until(task.done)
+    finally:
+        cell_loop.close()
+    first, ticked, last = task.result()
+    assert live.ticker is None
+    assert (ticked - first, last - ticked) == (2, 1)  # two redraws, the final frame, then none
+
+
+def test_without_ipywidgets_the_error_says_how_to_install_it_here_and_in_jupyterlite(monkeypatch):
+    import sys
+
+    from playground.viz.replay import require_ipywidgets
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # (importing it fails)
+    with pytest.raises(ImportError) as info:
+        require_ipywidgets("This notebook's sliders")
+    assert str(info.value) == (
+        "This notebook's sliders needs ipywidgets: pip install 'workers-rpc-playground[notebook]' "
+        "(or pip install ipywidgets; in JupyterLite, run %pip install ipywidgets in a cell). "
+        "Everything else works without it: display the trace itself, or use trace.to_svg()."
+    )
