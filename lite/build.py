@@ -227,6 +227,7 @@ def build(output: Path = OUTPUT) -> Path:
     copied = notebooks(lite_dir / "files", name)
     config = {"jupyter-lite-schema-version": 0, "jupyter-config-data": {
         "appName": "Workers RPC playground",
+        "exposeAppInBrowser": True,  # window.jupyterapp, for the browser test (tests/test_lite.py)
         "litePluginSettings": {KERNEL_PLUGIN: {"disablePyPIFallback": True}},
     }}
     (lite_dir / "jupyter-lite.json").write_text(json.dumps(config, indent=1), encoding="utf-8")
