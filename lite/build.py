@@ -24,7 +24,6 @@ PyPI address is left in the site's configuration: the site never falls back to t
 from __future__ import annotations
 
 import argparse
-import base64
 import hashlib
 import json
 import os
