@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: tour test bench lint docs clean
+.PHONY: tour test bench lint docs lite clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "playground needs Python 3.11 or newer; set PYTHON=python3.11 (or newer)")'
@@ -40,6 +40,11 @@ bench: $(VENV)/.test
 docs: $(VENV)/.test
 	$(BIN)/python -m mkdocs build --strict
 
+## make lite: the course as a static site (JupyterLite, Python in the page), into lite/_output/
+## (needs npm for Pyodide's core; downloads are kept in lite/_build/)
+lite: $(VENV)/.test
+	$(BIN)/python lite/build.py
+
 ## make lint: type checks and lint (not part of make test)
 lint: $(VENV)/.test
 	$(BIN)/python -m pip install -q -e ".[dev]"
@@ -47,4 +52,4 @@ lint: $(VENV)/.test
 	$(BIN)/python -m ruff check playground tests --select F,E9
 
 clean:
-	rm -rf $(VENV) .pytest_cache build site *.egg-info
+	rm -rf $(VENV) .pytest_cache build site *.egg-info lite/_build lite/_output

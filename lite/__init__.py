@@ -1,0 +1,1 @@
+"""The course as a static JupyterLite site: ``lite/build.py`` (``make lite``)."""
