@@ -13,6 +13,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -56,16 +57,51 @@ def test_the_site_has_the_course_and_no_way_to_the_network(lite_site: Path):
     assert {"workers-rpc-playground", "comm", "ipywidgets", "markdown-it-py"} <= set(wheels)
 
 
-def test_start_here_runs_in_the_browser_from_the_site_alone(lite_site: Path, chromium_path: str):  # noqa: F811
-    from tests.browser.lite import run_notebook, serve
+@pytest.fixture(scope="session")
+def lite_url(lite_site: Path) -> Iterator[str]:
+    """The site served on loopback, once for every notebook."""
+    from tests.browser.lite import serve
 
     with serve(lite_site) as site:
-        run = run_notebook(chromium_path, site, "00-start-here.ipynb")
+        yield site
+
+
+def test_start_here_runs_in_the_browser_from_the_site_alone(lite_url: str, chromium_path: str):  # noqa: F811
+    from tests.browser.lite import run_notebook
+
+    run = run_notebook(chromium_path, lite_url, "00-start-here.ipynb")
     assert run.outside("127.0.0.1") == []
     assert any(url.endswith("/static/pyodide/pyodide.asm.wasm") for url in run.requests)
     assert run.errors() == []
     plain = run.plain()
     assert any(p.startswith("1 round trip · 50 ms") for p in plain), plain
     assert any(p.startswith("3 round trips · 150 ms") for p in plain), plain  # the paced cell's final frame
+    assert run.unfinished() == []
     print(f"\nlite: kernel ready {run.kernel_ready:.1f} s, first diagram {run.first_diagram:.1f} s, "
           f"all cells {run.finished:.1f} s after page load; {len(run.requests)} requests, all to the site")
+
+
+#: what a notebook must show in the site beyond its diagrams' final frames (the kernel-run checks
+#: are tests/notebooks/test_notebooks.py's)
+SHOWS = {
+    "09-pipelining-explorer": ["awaited:   5 round trips, 250 ms", "Virtual time (chain 3, fan-out 2); Round trips"],
+    "10-flow-control-lab": ["Throughput: 20 MB/s link"],
+    "13-real-peers": ["In the browser (Pyodide) there are no sockets and no threads"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb") if p.stem != "00-start-here"))
+def test_every_notebook_runs_in_the_browser_to_its_last_frame(name: str, lite_url: str, chromium_path: str):  # noqa: F811
+    """Each course notebook runs in the site with nothing fetched from elsewhere, no error, and
+    every diagram drawn as it ends (a paced cell's first frame is "0 round trips · 0 ms · 0 messages")."""
+    from tests.browser.lite import run_notebook
+
+    run = run_notebook(chromium_path, lite_url, name)
+    assert run.outside("127.0.0.1") == []
+    assert run.errors() == []
+    assert run.diagrams(), f"{name} shows no diagram"
+    assert run.unfinished() == [], run.diagrams()
+    printed = "\n".join(run.texts())
+    for shown in SHOWS.get(name.removesuffix(".ipynb"), []):
+        assert shown in printed, printed[-3000:]
+    print(f"\n{name}: kernel ready {run.kernel_ready:.1f} s, all cells {run.finished:.1f} s after page load")

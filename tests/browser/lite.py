@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -34,6 +35,11 @@ KERNEL_IDLE = """() => window.jupyterapp?.shell?.currentWidget?.sessionContext?.
 FIRST_DIAGRAM = """() => document.querySelector('.jp-OutputArea-output img[src^="data:image/svg+xml"]') !== null"""
 
 
+DIAGRAM = '<img src="data:image/svg+xml;base64,'
+ROUND_TRIPS = re.compile(r"\d+ round trips? · ")
+FIRST_FRAME = "0 round trips · 0 ms · 0 messages"
+
+
 @dataclass
 class LiteRun:
     """What running one notebook in the site showed."""
@@ -54,8 +60,28 @@ class LiteRun:
         return [o["data"]["text/plain"] if isinstance(o["data"]["text/plain"], str) else "".join(o["data"]["text/plain"])
                 for cell in self.outputs for o in cell if "data" in o and "text/plain" in o["data"]]
 
+    def diagrams(self) -> list[tuple[int, str]]:
+        """``(cell, text/plain)`` of every output that shows an SVG picture (a trace diagram, a chart)."""
+        return [(i, _joined(o["data"].get("text/plain", ""))) for i, cell in enumerate(self.outputs) for o in cell
+                if "data" in o and DIAGRAM in _joined(o["data"].get("text/html", ""))]
+
+    def unfinished(self) -> list[tuple[int, str]]:
+        """The trace diagrams whose summary line is not ``N round trip(s) · ...``, or still the
+        first frame of a paced cell (``0 round trips · 0 ms · 0 messages``)."""
+        return [(i, plain) for i, plain in self.diagrams() if "round trip" in plain.split("\n")[0]
+                and (not ROUND_TRIPS.match(plain) or plain.startswith(FIRST_FRAME))]
+
+    def texts(self) -> list[str]:
+        """Everything the cells printed or showed as text: streams, and every output's text/plain."""
+        return [_joined(o.get("text", "")) if o.get("output_type") == "stream" else _joined(o.get("data", {}).get("text/plain", ""))
+                for cell in self.outputs for o in cell]
+
     def errors(self) -> list[str]:
         return [f"{o['ename']}: {o['evalue']}" for cell in self.outputs for o in cell if o.get("output_type") == "error"]
+
+
+def _joined(value: str | list[str]) -> str:
+    return value if isinstance(value, str) else "".join(value)
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
