@@ -1,6 +1,7 @@
 """The course in a browser tab with no server: ``make lite`` builds the JupyterLite site from PyPI
-and npm, and ``00-start-here`` runs in it in headless Chromium, with nothing fetched from
-anywhere but the site itself.
+and npm, and every course notebook runs in it in headless Chromium (one build, one served site;
+about 20 s a notebook), with nothing fetched from anywhere but the site itself, no error, and
+every diagram at its final frame.
 
 Needs npm (Pyodide's core comes from the npm registry; skipped without it, a failure under
 ``PLAYGROUND_REQUIRE_NODE=1``) and Chromium (tests/browser/conftest.py). The downloads are kept
