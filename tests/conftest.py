@@ -62,21 +62,29 @@ def needs_node(reason: str) -> None:
     pytest.skip(reason)
 
 
-@pytest.fixture(scope="session")
-def capnweb_dir(tmp_path_factory: pytest.TempPathFactory):
-    """A folder with npm ``capnweb`` installed (once per test run), for tests that run the real
-    Cap'n Web under Node.js; ``(node, folder)``."""
+def npm_install(folder, *packages: str, why: str) -> str:
+    """``npm install`` ``packages`` (``name@version``) into ``folder`` and return the path of
+    ``node``; without node or npm, or if the install fails, the test is skipped (a failure under
+    ``PLAYGROUND_REQUIRE_NODE=1``), ``why`` saying what needed them."""
     import shutil
     import subprocess
 
     node, npm = shutil.which("node"), shutil.which("npm")
     if node is None or npm is None:
-        needs_node("the interop tests need Node.js and npm (node and npm on PATH) to run npm capnweb")
-    folder = tmp_path_factory.mktemp("capnweb")
+        needs_node(f"{why} needs Node.js and npm (node and npm on PATH)")
     install = subprocess.run(
-        [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), f"capnweb@{CAPNWEB_VERSION}"],
+        [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), *packages],  # type: ignore[list-item]
         capture_output=True, text=True, timeout=300,
     )
     if install.returncode != 0:
-        needs_node(f"npm could not install capnweb@{CAPNWEB_VERSION}: {install.stderr.strip()[:300]}")
+        needs_node(f"npm could not install {' '.join(packages)}: {install.stderr.strip()[-500:]}")
+    return node  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="session")
+def capnweb_dir(tmp_path_factory: pytest.TempPathFactory):
+    """A folder with npm ``capnweb`` installed (once per test run), for tests that run the real
+    Cap'n Web under Node.js; ``(node, folder)``."""
+    folder = tmp_path_factory.mktemp("capnweb")
+    node = npm_install(folder, f"capnweb@{CAPNWEB_VERSION}", why="running npm capnweb")
     return node, folder

@@ -13,7 +13,7 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from tests.conftest import needs_node
+from tests.conftest import needs_node, npm_install
 
 PYODIDE_VERSION = "314.0.8"  # CPython 3.14
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,17 +58,11 @@ console.log("RESULT " + out);
 @pytest.fixture(scope="session")
 def pyodide_module(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
     """npm ``pyodide`` installed once per test run: ``(node, its pyodide.mjs)``."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        needs_node("the Pyodide test needs Node.js and npm (node and npm on PATH) to run npm pyodide")
     folder = tmp_path_factory.mktemp("pyodide")
-    install = subprocess.run(
-        [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), f"pyodide@{PYODIDE_VERSION}"],
-        capture_output=True, text=True, timeout=300,
-    )
+    node = npm_install(folder, f"pyodide@{PYODIDE_VERSION}", why="running npm pyodide")
     module = folder / "node_modules" / "pyodide" / "pyodide.mjs"
-    if install.returncode != 0 or not module.exists():
-        needs_node(f"npm could not install pyodide@{PYODIDE_VERSION}: {install.stderr.strip()[-500:]}")
+    if not module.exists():
+        needs_node(f"npm installed pyodide@{PYODIDE_VERSION} without {module.name}")
     return node, module
 
 

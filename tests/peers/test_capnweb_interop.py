@@ -33,18 +33,11 @@ WS_VERSION = "8.18.3"  # npm ws, for the Node server's WebSockets
 def node_folder(capnweb_dir):  # type: ignore[no-untyped-def]
     """``(node, folder)``: capnweb and ws installed in ``folder``, and this folder's scripts copied
     there (so ``import "capnweb"`` resolves)."""
-    from tests.conftest import needs_node
+    from tests.conftest import npm_install
 
     node, folder = capnweb_dir
     if not (folder / "node_modules" / "ws").is_dir():
-        npm = shutil.which("npm")
-        assert npm is not None
-        install = subprocess.run(
-            [npm, "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(folder), f"ws@{WS_VERSION}"],
-            capture_output=True, text=True, timeout=300,
-        )
-        if install.returncode != 0:
-            needs_node(f"npm could not install ws@{WS_VERSION}: {install.stderr.strip()[:300]}")
+        npm_install(folder, f"ws@{WS_VERSION}", why="the Node server's WebSockets")
     (folder / "package.json").write_text(json.dumps({"private": True, "type": "module"}) + "\n")
     for script in ("capnweb_server.mjs", "capnweb_client.mjs"):
         shutil.copy(HERE / script, folder / script)
